@@ -1,0 +1,137 @@
+//! Fuzz target bodies. `fuzz/fuzz_targets/*.rs` are one-line calls into these, and the
+//! workspace tests replay the checked-in corpus through them on stable Rust. Each function
+//! panics exactly when it finds a bug.
+
+use crate::{DecodeError, Decoded, EncodeError, Packet, ProtocolVersion, Status};
+use alloc::vec::Vec;
+use arbitrary::{Arbitrary, Unstructured};
+
+/// Decode arbitrary bytes under every version: never panics; whatever decodes re-encodes
+/// canonically, decodes to the same packet, and decodes the same from a shared buffer.
+pub fn decode(data: &[u8]) {
+    for version in ProtocolVersion::ALL {
+        let Ok(Status::Complete(Decoded { packet, len })) = Packet::decode(data, version) else {
+            continue;
+        };
+        assert!(len <= data.len());
+        check_reencode(&packet, version);
+        let shared = bytes::Bytes::copy_from_slice(data);
+        match Packet::decode_shared(&shared, version) {
+            Ok(Status::Complete(d)) => assert_eq!(d.packet, packet),
+            other => panic!("decode_shared disagrees: {other:?}"),
+        }
+        // Every strict prefix is incomplete, never an error.
+        for cut in [0, 1, len / 2, len - 1] {
+            if cut < len {
+                assert!(matches!(Packet::decode(&data[..cut], version), Ok(Status::Incomplete { .. })));
+            }
+        }
+    }
+}
+
+fn check_reencode(packet: &Packet<'_>, version: ProtocolVersion) {
+    let n = packet.encoded_len(version).expect("a decoded packet re-encodes");
+    let mut buf = alloc::vec![0u8; n];
+    assert_eq!(packet.encode(version, &mut buf), Ok(n));
+    match Packet::decode(&buf, version) {
+        Ok(Status::Complete(d)) => {
+            assert_eq!(d.len, n);
+            assert_eq!(&d.packet, packet);
+        }
+        other => panic!("re-encoded packet does not decode: {other:?}"),
+    }
+}
+
+/// Arbitrary packet → encode → decode → equal; `encoded_len` exact; a buffer one byte short
+/// fails with `BufferTooSmall` and stays untouched.
+pub fn roundtrip(data: &[u8]) {
+    let mut u = Unstructured::new(data);
+    let Ok(version) = ProtocolVersion::arbitrary(&mut u) else { return };
+    let Ok(packet) = Packet::arbitrary(&mut u) else { return };
+    roundtrip_packet(&packet, version);
+}
+
+/// The roundtrip property for one packet (shared with the property tests).
+pub fn roundtrip_packet(packet: &Packet<'_>, version: ProtocolVersion) {
+    let n = match packet.encoded_len(version) {
+        Ok(n) => n,
+        Err(e) => {
+            let mut buf = [0xAAu8; 64];
+            assert_eq!(packet.encode(version, &mut buf), Err(e));
+            assert!(buf.iter().all(|&b| b == 0xAA), "failed encode wrote");
+            return;
+        }
+    };
+    let mut buf = alloc::vec![0u8; n];
+    assert_eq!(packet.encode(version, &mut buf), Ok(n));
+    let mut short = alloc::vec![0x55u8; n - 1];
+    assert_eq!(packet.encode(version, &mut short), Err(EncodeError::BufferTooSmall { needed: n }));
+    assert!(short.iter().all(|&b| b == 0x55), "short buffer was written");
+    let mut v = Vec::new();
+    assert_eq!(packet.encode_to_vec(version, &mut v), Ok(n));
+    assert_eq!(v, buf);
+    if let Packet::Publish(p) = packet {
+        let mut head = alloc::vec![0u8; n];
+        let h = p.encode_header(version, &mut head).expect("header encodes when the packet does");
+        assert_eq!(h + p.payload.len(), n);
+        assert_eq!(&head[..h], &buf[..h]);
+    }
+    match Packet::decode(&buf, version) {
+        Ok(Status::Complete(d)) => {
+            assert_eq!(d.len, n);
+            assert_eq!(&d.packet, packet, "roundtrip changed the packet");
+        }
+        other => panic!("encoded packet does not decode: {other:?} from {buf:?}"),
+    }
+}
+
+/// A buffer fed in chunks, decoding every complete packet: what a driver does.
+pub fn decode_chunked(
+    stream: &[u8],
+    version: ProtocolVersion,
+    chunks: impl IntoIterator<Item = usize>,
+) -> (Vec<Packet<'static>>, Option<DecodeError>) {
+    let mut buf: Vec<u8> = Vec::new();
+    let mut out = Vec::new();
+    let mut fed = 0;
+    let mut chunks = chunks.into_iter();
+    while fed < stream.len() {
+        let n = chunks.next().unwrap_or(stream.len()).clamp(1, stream.len() - fed);
+        buf.extend_from_slice(&stream[fed..fed + n]);
+        fed += n;
+        loop {
+            match Packet::decode(&buf, version) {
+                Ok(Status::Complete(d)) => {
+                    let len = d.len;
+                    out.push(d.packet.into_owned());
+                    buf.drain(..len);
+                }
+                Ok(Status::Incomplete { needed }) => {
+                    assert!(needed.get() >= 1);
+                    break;
+                }
+                Err(e) => return (out, Some(e)),
+            }
+        }
+    }
+    (out, None)
+}
+
+/// Many arbitrary packets encoded into one stream and fed back at arbitrary split points
+/// decode to the same packets, in order.
+pub fn stream(data: &[u8]) {
+    let mut u = Unstructured::new(data);
+    let Ok(version) = ProtocolVersion::arbitrary(&mut u) else { return };
+    let Ok(packets) = Vec::<Packet<'_>>::arbitrary(&mut u) else { return };
+    let mut wire = Vec::new();
+    let mut expected = Vec::new();
+    for p in &packets {
+        if p.encode_to_vec(version, &mut wire).is_ok() {
+            expected.push(p.clone());
+        }
+    }
+    let splits: Vec<usize> = (0..64).map_while(|_| u.int_in_range(1..=64usize).ok()).collect();
+    let (got, err) = decode_chunked(&wire, version, splits.into_iter().cycle());
+    assert_eq!(err, None);
+    assert_eq!(got, expected);
+}

@@ -1,0 +1,217 @@
+//! SUBSCRIBE (§3.8) and SUBACK (§3.9).
+
+use super::lists::{ReasonCodes, Subscriptions};
+use crate::codec::{Reader, Sink, validate_utf8};
+use crate::error::{DecodeError, EncodeError};
+use crate::frame::{PacketType, varint_len};
+use crate::property::{AckProperties, SubscribeProperties, check_v3};
+use crate::reason::ReasonCode;
+use crate::topic::{TopicFilter, is_shared_filter, validate_topic_filter};
+use crate::types::{PacketId, SubscriptionOptions};
+use crate::version::ProtocolVersion;
+
+/// One entry of a SUBSCRIBE.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
+pub struct Subscription<'a> {
+    /// The topic filter.
+    pub filter: TopicFilter<'a>,
+    /// QoS and (v5) the other subscription options.
+    pub options: SubscriptionOptions,
+}
+
+/// A subscribe request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
+pub struct Subscribe<'a> {
+    /// Packet identifier.
+    pub packet_id: PacketId,
+    /// v5 properties (empty before 5.0).
+    pub properties: SubscribeProperties<'a>,
+    /// The filters, at least one [MQTT-3.8.3-3].
+    pub subscriptions: Subscriptions<'a>,
+}
+
+impl<'a> Subscribe<'a> {
+    /// A SUBSCRIBE without properties.
+    pub fn new(packet_id: PacketId, subscriptions: &'a [Subscription<'a>]) -> Self {
+        Self {
+            packet_id,
+            properties: SubscribeProperties::default(),
+            subscriptions: Subscriptions::new(subscriptions),
+        }
+    }
+
+    pub(crate) fn decode(r: &mut Reader<'a>, version: ProtocolVersion) -> Result<Self, DecodeError> {
+        let packet_id = super::read_packet_id(r)?;
+        let properties = if version.is_v5() {
+            SubscribeProperties::decode(r, PacketType::Subscribe)?
+        } else {
+            SubscribeProperties::default()
+        };
+        let payload = r.take_rest();
+        if payload.is_empty() {
+            return Err(DecodeError::EmptyPayload);
+        }
+        let mut p = Reader::new(payload);
+        while p.remaining() > 0 {
+            let filter = validate_utf8(p.bin()?)?;
+            validate_topic_filter(filter).map_err(DecodeError::InvalidTopicFilter)?;
+            let b = p.u8()?;
+            let reserved = if version.is_v5() { 0b1100_0000 } else { 0b1111_1100 };
+            if b & reserved != 0 {
+                return Err(DecodeError::InvalidSubscriptionOptions(b));
+            }
+            if b & 0b11 == 3 {
+                return Err(DecodeError::InvalidQoS);
+            }
+            if (b >> 4) & 0b11 == 3 {
+                return Err(DecodeError::InvalidRetainHandling);
+            }
+            if b & 0b100 != 0 && is_shared_filter(filter) {
+                return Err(DecodeError::NoLocalOnSharedSubscription);
+            }
+        }
+        Ok(Self { packet_id, properties, subscriptions: Subscriptions::from_wire(payload) })
+    }
+
+    pub(crate) fn body_len(&self, v: ProtocolVersion) -> Result<usize, EncodeError> {
+        check_v3(v, self.properties.is_empty())?;
+        let mut n = 2;
+        if v.is_v5() {
+            let c = self.properties.content_len()?;
+            n += varint_len(c as u32) + c;
+        }
+        if self.subscriptions.is_empty() {
+            return Err(EncodeError::EmptyPayload);
+        }
+        for s in self.subscriptions.iter() {
+            if !v.is_v5() && s.options.has_v5_options() {
+                return Err(EncodeError::Unsupported { version: v, field: "subscription options" });
+            }
+            if s.options.no_local && s.filter.is_shared() {
+                return Err(EncodeError::NoLocalOnSharedSubscription);
+            }
+            n += s.filter.0.wire_len() + 1;
+        }
+        Ok(n)
+    }
+
+    pub(crate) fn write_body<S: Sink>(&self, v: ProtocolVersion, s: &mut S) {
+        s.put_u16(self.packet_id.get());
+        if v.is_v5() {
+            let c = self.properties.content_len().unwrap_or_default();
+            self.properties.write(s, c);
+        }
+        for e in self.subscriptions.iter() {
+            s.put_bin(e.filter.0.as_bytes());
+            s.put_u8(e.options.to_byte());
+        }
+    }
+
+    #[cfg(feature = "bytes")]
+    pub(crate) fn share(self, src: Option<&bytes::Bytes>) -> Subscribe<'static> {
+        Subscribe {
+            packet_id: self.packet_id,
+            properties: self.properties.share(src),
+            subscriptions: self.subscriptions.share_wire(src, write_subscriptions),
+        }
+    }
+}
+
+#[cfg(feature = "bytes")]
+pub(crate) fn write_subscriptions(list: &Subscriptions<'_>, out: &mut alloc::vec::Vec<u8>) {
+    let mut s = crate::codec::BufMutSink(out);
+    for e in list.iter() {
+        s.put_bin(e.filter.0.as_bytes());
+        s.put_u8(e.options.to_byte());
+    }
+}
+
+/// The answer to a SUBSCRIBE: one reason code per filter, in order.
+///
+/// 3.x return codes: granted QoS 0 to 2 map to 0x00 to 0x02, 3.1.1's Failure (0x80) to
+/// [`ReasonCode::UnspecifiedError`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
+pub struct SubAck<'a> {
+    /// Packet identifier of the SUBSCRIBE.
+    pub packet_id: PacketId,
+    /// v5 properties (empty before 5.0).
+    pub properties: AckProperties<'a>,
+    /// One code per filter.
+    pub reasons: ReasonCodes<'a>,
+}
+
+impl<'a> SubAck<'a> {
+    pub(crate) fn decode(r: &mut Reader<'a>, version: ProtocolVersion) -> Result<Self, DecodeError> {
+        let packet_id = super::read_packet_id(r)?;
+        let properties = if version.is_v5() {
+            AckProperties::decode(r, PacketType::SubAck)?
+        } else {
+            AckProperties::default()
+        };
+        let payload = r.take_rest();
+        if payload.is_empty() {
+            return Err(DecodeError::EmptyPayload);
+        }
+        for &code in payload {
+            let ok = match version {
+                ProtocolVersion::V5 => {
+                    ReasonCode::from_u8(code).is_some_and(|c| c.allowed_in(PacketType::SubAck))
+                }
+                ProtocolVersion::V3_1_1 => ReasonCode::from_v3_suback(code, true).is_some(),
+                ProtocolVersion::V3_1 => ReasonCode::from_v3_suback(code, false).is_some(),
+            };
+            if !ok {
+                return Err(DecodeError::InvalidReasonCode { packet: PacketType::SubAck, code });
+            }
+        }
+        Ok(Self { packet_id, properties, reasons: ReasonCodes::from_wire(payload) })
+    }
+
+    pub(crate) fn body_len(&self, v: ProtocolVersion) -> Result<usize, EncodeError> {
+        check_v3(v, self.properties.is_empty())?;
+        let mut n = 2;
+        if v.is_v5() {
+            let c = self.properties.content_len()?;
+            n += varint_len(c as u32) + c;
+        }
+        if self.reasons.is_empty() {
+            return Err(EncodeError::EmptyPayload);
+        }
+        for code in self.reasons.iter() {
+            let ok = match v {
+                ProtocolVersion::V5 => code.allowed_in(PacketType::SubAck),
+                ProtocolVersion::V3_1_1 => code.to_v3_suback(true).is_some(),
+                ProtocolVersion::V3_1 => code.to_v3_suback(false).is_some(),
+            };
+            if !ok {
+                return Err(EncodeError::InvalidReasonCode { packet: PacketType::SubAck, code });
+            }
+            n += 1;
+        }
+        Ok(n)
+    }
+
+    pub(crate) fn write_body<S: Sink>(&self, v: ProtocolVersion, s: &mut S) {
+        s.put_u16(self.packet_id.get());
+        if v.is_v5() {
+            let c = self.properties.content_len().unwrap_or_default();
+            self.properties.write(s, c);
+        }
+        for code in self.reasons.iter() {
+            // 3.x SUBACK return codes have the same values as their v5 reason codes.
+            s.put_u8(code.to_u8());
+        }
+    }
+
+    #[cfg(feature = "bytes")]
+    pub(crate) fn share(self, src: Option<&bytes::Bytes>) -> SubAck<'static> {
+        SubAck {
+            packet_id: self.packet_id,
+            properties: self.properties.share(src),
+            reasons: self.reasons.share_wire(src, |s, out| out.extend(s.iter().map(ReasonCode::to_u8))),
+        }
+    }
+}

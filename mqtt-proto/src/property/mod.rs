@@ -1,0 +1,181 @@
+//! MQTT 5.0 properties: identifiers, per-packet property sets, and repeatable-property views.
+//!
+//! Each packet has its own property struct whose fields are exactly the properties that
+//! packet may carry, so a property in the wrong packet cannot even be expressed when
+//! encoding; when decoding it is [`DecodeError::PropertyNotAllowed`](crate::DecodeError).
+//! Every property but User Property (and Subscription Identifier in PUBLISH) may appear at
+//! most once; a repeat is [`DecodeError::DuplicateProperty`](crate::DecodeError).
+//! Before MQTT 5.0 every set must be empty: encoding a non-empty one for 3.x is
+//! [`EncodeError::Unsupported`](crate::EncodeError).
+
+mod id;
+mod lists;
+mod sets;
+mod value;
+
+pub use id::{PropertyId, WireType};
+pub use lists::{SubscriptionIds, SubscriptionIdsIter, UserProperties, UserPropertiesIter, UserProperty};
+pub use sets::{
+    AckProperties, AuthProperties, ConnAckProperties, ConnectProperties, DisconnectProperties,
+    PublishProperties, SubscribeProperties, UnsubscribeProperties, WillProperties,
+};
+
+/// Defines one per-packet property struct with its decoder and encoder.
+macro_rules! property_set {
+    (
+        $(#[$m:meta])*
+        $name:ident {
+            $( $(#[$fm:meta])* $field:ident : $fty:ty = $pid:ident, )*
+        }
+        $( repeated $sub:ident; )?
+    ) => {
+        $(#[$m])*
+        #[derive(Clone, Debug, Default, PartialEq, Eq)]
+        #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
+        #[non_exhaustive]
+        pub struct $name<'a> {
+            $( $(#[$fm])* pub $field: Option<$fty>, )*
+            /// User Property (0x26), any number, order kept.
+            pub user_properties: $crate::property::UserProperties<'a>,
+            $(
+                /// Subscription Identifier (0x0B): one per matching subscription.
+                pub $sub: $crate::property::SubscriptionIds<'a>,
+            )?
+        }
+
+        impl<'a> $name<'a> {
+            /// Read a property length and the property block that follows.
+            /// `packet` is the packet being decoded, for error reports.
+            pub(crate) fn decode(
+                r: &mut $crate::codec::Reader<'a>,
+                packet: $crate::frame::PacketType,
+            ) -> Result<Self, $crate::error::DecodeError> {
+                let len = r.varint()?;
+                let block = r.take(len as usize)?;
+                if block.is_empty() {
+                    return Ok(Self::default());
+                }
+                Self::decode_block(block, packet)
+            }
+
+            #[allow(unused_mut, unused_variables)]
+            fn decode_block(
+                block: &'a [u8],
+                packet: $crate::frame::PacketType,
+            ) -> Result<Self, $crate::error::DecodeError> {
+                use $crate::error::DecodeError;
+                use $crate::property::PropertyId;
+                #[allow(unused_imports)]
+                use $crate::property::value::PropValue;
+                let mut this = Self::default();
+                let mut r = $crate::codec::Reader::new(block);
+                let mut users = false;
+                $( let mut $sub = false; )?
+                while r.remaining() > 0 {
+                    let raw = r.varint()?;
+                    let id = PropertyId::from_u32(raw).ok_or(DecodeError::UnknownProperty(raw))?;
+                    match id {
+                        $(
+                            PropertyId::$pid => {
+                                if this.$field.is_some() {
+                                    return Err(DecodeError::DuplicateProperty(id));
+                                }
+                                this.$field = Some(PropValue::read(&mut r, id)?);
+                            }
+                        )*
+                        PropertyId::UserProperty => {
+                            r.utf8()?;
+                            r.utf8()?;
+                            users = true;
+                        }
+                        $(
+                            PropertyId::SubscriptionIdentifier => {
+                                <$crate::types::SubscriptionId as PropValue>::read(&mut r, id)?;
+                                $sub = true;
+                            }
+                        )?
+                        other => {
+                            return Err(DecodeError::PropertyNotAllowed {
+                                packet,
+                                property: other,
+                            });
+                        }
+                    }
+                }
+                if users {
+                    this.user_properties = $crate::property::UserProperties::from_block(block);
+                }
+                $(
+                    if $sub {
+                        this.$sub = $crate::property::SubscriptionIds::from_block(block);
+                    }
+                )?
+                Ok(this)
+            }
+
+            /// Whether no property is set.
+            pub fn is_empty(&self) -> bool {
+                true $( && self.$field.is_none() )* && self.user_properties.is_empty()
+                    $( && self.$sub.is_empty() )?
+            }
+
+            /// Size of the properties without the property length.
+            #[allow(unused_imports)]
+            pub(crate) fn content_len(&self) -> Result<usize, $crate::error::EncodeError> {
+                use $crate::property::value::PropValue;
+                let mut n = 0;
+                $(
+                    if let Some(v) = &self.$field {
+                        n += 1 + v.value_len($crate::property::PropertyId::$pid)?;
+                    }
+                )*
+                n += self.user_properties.wire_len()?;
+                $( n += self.$sub.wire_len()?; )?
+                Ok(n)
+            }
+
+            /// Write the property length (`content_len`, from [`Self::content_len`]) and the properties.
+            #[allow(unused_imports)]
+            pub(crate) fn write<S: $crate::codec::Sink>(&self, s: &mut S, content_len: usize) {
+                use $crate::property::value::PropValue;
+                s.put_varint(content_len as u32);
+                $(
+                    if let Some(v) = &self.$field {
+                        s.put_u8($crate::property::PropertyId::$pid as u8);
+                        v.write(s);
+                    }
+                )*
+                self.user_properties.write(s);
+                $( self.$sub.write(s); )?
+            }
+
+            /// An owned `'static` copy.
+            #[cfg(feature = "bytes")]
+            pub fn into_owned(self) -> $name<'static> {
+                self.share(None)
+            }
+
+            #[cfg(feature = "bytes")]
+            #[allow(unused_imports)]
+            pub(crate) fn share(self, src: Option<&bytes::Bytes>) -> $name<'static> {
+                use $crate::string::Share;
+                $name {
+                    $( $field: self.$field.map(|v| v.share(src)), )*
+                    user_properties: self.user_properties.share(src),
+                    $( $sub: self.$sub.share(src), )?
+                }
+            }
+        }
+    };
+}
+use property_set;
+
+/// Before 5.0 a packet has no properties: `Unsupported` unless `empty`.
+#[inline]
+pub(crate) fn check_v3(version: crate::ProtocolVersion, empty: bool) -> Result<(), crate::EncodeError> {
+    if version.is_v5() || empty {
+        Ok(())
+    } else {
+        Err(crate::EncodeError::Unsupported { version, field: "properties" })
+    }
+}
