@@ -1,5 +1,5 @@
 //! Quick roundtrip over many arbitrary packets (the full property tests live in roundtrip.rs).
-#![cfg(feature = "fuzzing")]
+
 
 #[test]
 fn arbitrary_packets_roundtrip() {
