@@ -1,0 +1,435 @@
+//! Application commands: connect, publish, subscribe, unsubscribe, ack, disconnect.
+
+use crate::error::{DisconnectReason, Error};
+use crate::event::{AckToken, Event, PublishFailure, Token};
+use crate::outbound::{Expiry, Flow, Inflight, Queued, Request};
+use crate::session::{Action, Link, Remembered, Session};
+use crate::time::Instant;
+use crate::{LimitPolicy, QueueFullPolicy};
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
+use sansmqtt_proto::property::{
+    ConnectProperties, DisconnectProperties, PublishProperties, SubscribeProperties, WillProperties,
+};
+use sansmqtt_proto::{
+    Bin, Connect, Delivery, Disconnect, Packet, PacketId, Publish, QoS, ReasonCode, Subscribe,
+    SubscriptionId, SubscriptionOptions, TopicFilter, TopicName, Unsubscribe, Utf8, Will,
+};
+
+/// An application message to publish.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct Outgoing<'a> {
+    /// Topic name (no wildcards).
+    pub topic: &'a str,
+    /// Payload.
+    pub payload: &'a [u8],
+    /// QoS.
+    pub qos: QoS,
+    /// RETAIN flag.
+    pub retain: bool,
+    /// v5 properties (message expiry, content type, response topic, correlation data, user
+    /// properties, ...). Topic aliases are the session's business: setting one is an error.
+    pub properties: PublishProperties<'a>,
+}
+
+impl<'a> Outgoing<'a> {
+    /// A message with no properties.
+    pub fn new(topic: &'a str, payload: &'a [u8], qos: QoS) -> Self {
+        Self { topic, payload, qos, retain: false, properties: PublishProperties::default() }
+    }
+
+    /// The same message with RETAIN set to `retain`.
+    pub fn retain(mut self, retain: bool) -> Self {
+        self.retain = retain;
+        self
+    }
+}
+
+/// How to end the session (v5 reason code, properties, session expiry override).
+#[derive(Clone, Debug, Default)]
+#[non_exhaustive]
+pub struct DisconnectOptions {
+    /// v5 reason: Normal disconnection (default) or Disconnect with Will Message (0x04), ...
+    pub reason: ReasonCode,
+    /// v5: a new Session Expiry Interval (not allowed if CONNECT sent 0).
+    pub session_expiry_interval: Option<u32>,
+    /// v5 Reason String.
+    pub reason_string: Option<String>,
+}
+
+impl Session {
+    /// Start connecting: the session asks the driver for a transport ([`Action::Connect`]).
+    pub fn connect(&mut self, now: Instant) -> Result<(), Error> {
+        self.tick(now);
+        match self.link {
+            Link::Idle | Link::Backoff { .. } => {
+                self.link = Link::Opening;
+                self.actions.push_back(Action::Connect);
+                Ok(())
+            }
+            _ => Err(Error::InvalidState),
+        }
+    }
+
+    pub(crate) fn send_connect(&mut self) {
+        let v = self.version;
+        let resume = self.established_once
+            && if v.is_v5() { self.config.session_expiry_interval > 0 } else { !self.config.clean_start };
+        let clean_start = if self.established_once { !resume } else { self.config.clean_start };
+        self.sent_clean_start = clean_start;
+        let mut props = ConnectProperties::default();
+        if v.is_v5() {
+            if self.config.session_expiry_interval > 0 {
+                props.session_expiry_interval = Some(self.config.session_expiry_interval);
+            }
+            if self.config.receive_maximum != u16::MAX {
+                props.receive_maximum = core::num::NonZeroU16::new(self.config.receive_maximum);
+            }
+            props.maximum_packet_size = core::num::NonZeroU32::new(self.config.max_packet_size);
+            if self.config.topic_alias_maximum > 0 {
+                props.topic_alias_maximum = Some(self.config.topic_alias_maximum);
+            }
+        }
+        let will_props = self.config.will.as_ref().map(|w| {
+            let mut p = WillProperties::default();
+            if v.is_v5() {
+                p.will_delay_interval = w.delay_interval;
+                p.message_expiry_interval = w.message_expiry_interval;
+            }
+            p
+        });
+        let username = self.config.username.clone();
+        let password = self.config.password.clone();
+        let client_id = self.client_id.clone();
+        let will_cfg = self.config.will.clone();
+        let mut connect =
+            Connect::new(Utf8::new(&client_id).unwrap_or_default(), self.config.keep_alive_secs());
+        connect.clean_start = clean_start;
+        connect.properties = props;
+        connect.username = username.as_deref().and_then(|u| Utf8::new(u).ok());
+        connect.password = password.as_deref().map(Bin::new);
+        connect.will = will_cfg.as_ref().and_then(|w| {
+            Some(Will {
+                topic: TopicName::new(&w.topic).ok()?,
+                payload: Bin::new(&w.payload),
+                qos: w.qos,
+                retain: w.retain,
+                properties: will_props.clone().unwrap_or_default(),
+            })
+        });
+        self.out.push_packet(&Packet::Connect(connect), v);
+    }
+
+    /// Publish a message. QoS 0 completes when written, QoS 1 on PUBACK, QoS 2 on PUBCOMP
+    /// (`Event::Published` with the returned token). While disconnected, or while the
+    /// flow-control window is full, the message waits in the bounded queue.
+    pub fn publish(&mut self, now: Instant, msg: &Outgoing<'_>) -> Result<Token, Error> {
+        self.tick(now);
+        let topic = TopicName::new(msg.topic)?;
+        if msg.properties.topic_alias.is_some() {
+            return Err(Error::Encode(sansmqtt_proto::EncodeError::InvalidPropertyValue(
+                sansmqtt_proto::property::PropertyId::TopicAlias,
+            )));
+        }
+        let mut qos = msg.qos;
+        let mut retain = msg.retain;
+        if qos > self.max_qos() {
+            match self.config.limit_policy {
+                LimitPolicy::Downgrade => qos = self.max_qos(),
+                LimitPolicy::Reject => return Err(Error::QoSNotSupported { max: self.max_qos() }),
+            }
+        }
+        if retain && !self.caps.retain_available {
+            match self.config.limit_policy {
+                LimitPolicy::Downgrade => retain = false,
+                LimitPolicy::Reject => return Err(Error::RetainNotSupported),
+            }
+        }
+        let connected = self.link == Link::Connected;
+        if !connected && !self.config.queue_while_disconnected {
+            return Err(Error::NotConnected);
+        }
+        let placeholder = PacketId::new(1).ok_or(Error::NoPacketId)?;
+        let publish = Publish {
+            dup: false,
+            retain,
+            delivery: match qos {
+                QoS::AtMostOnce => Delivery::AtMostOnce,
+                QoS::AtLeastOnce => Delivery::AtLeastOnce(placeholder),
+                QoS::ExactlyOnce => Delivery::ExactlyOnce(placeholder),
+            },
+            topic,
+            properties: msg.properties.clone(),
+            payload: Bin::new(msg.payload),
+        };
+        let size = publish.encoded_len(self.version)?;
+        if let Some(max) = self.caps.maximum_packet_size
+            && size > max as usize
+        {
+            return Err(Error::PacketTooLarge { size, max });
+        }
+        self.make_room(size)?;
+        let mut bytes = alloc::vec![0; size];
+        publish.encode(self.version, &mut bytes)?;
+        let id_offset = crate::incoming::publish_id_offset(&bytes);
+        let expiry = msg.properties.message_expiry_interval.map(|secs| Expiry {
+            offset: expiry_offset(&bytes, id_offset, qos, &msg.properties),
+            secs,
+            queued_at: self.now,
+        });
+        let token = self.next_token();
+        self.out.queued_bytes += size;
+        self.out.queue.push_back(Queued { token, qos, bytes, id_offset, expiry });
+        self.pump();
+        Ok(token)
+    }
+
+    /// Make room in the queue for `size` more bytes, per the queue-full policy.
+    fn make_room(&mut self, size: usize) -> Result<(), Error> {
+        let full = |s: &Self| {
+            !s.out.queue.is_empty()
+                && (s.out.queue.len() >= s.config.max_queued_messages
+                    || s.out.queued_bytes + size > s.config.max_queued_bytes)
+        };
+        while full(self) {
+            match self.config.queue_full_policy {
+                QueueFullPolicy::RejectNew => {
+                    self.want_ready = true;
+                    return Err(Error::QueueFull);
+                }
+                QueueFullPolicy::DropOldest => {
+                    if let Some(q) = self.out.queue.pop_front() {
+                        self.out.queued_bytes -= q.bytes.len();
+                        self.events.push_back(Event::PublishFailed {
+                            token: q.token,
+                            reason: PublishFailure::Dropped,
+                        });
+                    }
+                }
+            }
+        }
+        if size > self.config.max_queued_bytes && self.link != Link::Connected {
+            return Err(Error::QueueFull);
+        }
+        Ok(())
+    }
+
+    /// Move queued publishes into the transmit buffer within the window.
+    pub(crate) fn pump_queue(&mut self) {
+        let window = self.window();
+        while let Some(front) = self.out.queue.front() {
+            if front.qos != QoS::AtMostOnce && self.out.inflight.len() >= window {
+                break;
+            }
+            if !self.out.tx_has_room(front.bytes.len()) {
+                break;
+            }
+            let Some(mut q) = self.out.queue.pop_front() else { break };
+            self.out.queued_bytes -= q.bytes.len();
+            if let Some(e) = q.expiry {
+                let waited = (self.now - e.queued_at).as_secs();
+                if waited >= u64::from(e.secs) {
+                    self.events
+                        .push_back(Event::PublishFailed { token: q.token, reason: PublishFailure::Expired });
+                    continue;
+                }
+                // The remaining interval is what is sent [MQTT-3.3.2-6 applies to servers; the same for queued client messages].
+                let remaining = e.secs - waited as u32;
+                if let Some(b) = q.bytes.get_mut(e.offset..e.offset + 4) {
+                    b.copy_from_slice(&remaining.to_be_bytes());
+                }
+            }
+            if let Some(max) = self.caps.maximum_packet_size
+                && q.bytes.len() > max as usize
+            {
+                self.events
+                    .push_back(Event::PublishFailed { token: q.token, reason: PublishFailure::TooLarge });
+                continue;
+            }
+            if q.qos == QoS::AtMostOnce {
+                self.out.append(&q.bytes);
+                self.out.track_qos0(q.token);
+                continue;
+            }
+            let Some(id) = self.out.allocate_id() else {
+                self.out.queued_bytes += q.bytes.len();
+                self.out.queue.push_front(q);
+                break;
+            };
+            if let Some(b) = q.bytes.get_mut(q.id_offset..q.id_offset + 2) {
+                b.copy_from_slice(&id.get().to_be_bytes());
+            }
+            self.out.append(&q.bytes);
+            let flow = if q.qos == QoS::AtLeastOnce { Flow::AwaitPubAck } else { Flow::AwaitPubRec };
+            let seq = self.out.next_seq();
+            self.out.inflight.insert(id.get(), Inflight { seq, token: q.token, flow, bytes: q.bytes });
+        }
+        if self.want_ready && self.out.queue.len() < self.config.max_queued_messages {
+            self.want_ready = false;
+            self.events.push_back(Event::ReadyToPublish);
+        }
+    }
+
+    /// Subscribe to one or more filters. `Event::Subscribed` carries one reason per filter.
+    /// While disconnected, the request is sent after the next CONNACK.
+    pub fn subscribe(&mut self, now: Instant, subs: &[(&str, SubscriptionOptions)]) -> Result<Token, Error> {
+        self.subscribe_with_id(now, subs, None)
+    }
+
+    /// [`Session::subscribe`] with a v5 Subscription Identifier.
+    pub fn subscribe_with_id(
+        &mut self,
+        now: Instant,
+        subs: &[(&str, SubscriptionOptions)],
+        id: Option<SubscriptionId>,
+    ) -> Result<Token, Error> {
+        self.tick(now);
+        let mut owned: Vec<Remembered> = Vec::with_capacity(subs.len());
+        for (f, o) in subs {
+            let filter = TopicFilter::new(f)?;
+            if filter.has_wildcard() && !self.caps.wildcard_subscription_available {
+                return Err(Error::WildcardSubscriptionsNotSupported);
+            }
+            if filter.is_shared() && !self.caps.shared_subscription_available {
+                return Err(Error::SharedSubscriptionsNotSupported);
+            }
+            owned.push(Remembered { filter: (*f).to_string(), options: *o });
+        }
+        let mut id = id;
+        if id.is_some() && !self.caps.subscription_identifiers_available {
+            match self.config.limit_policy {
+                LimitPolicy::Downgrade => id = None,
+                LimitPolicy::Reject => return Err(Error::SubscriptionIdentifiersNotSupported),
+            }
+        }
+        self.send_subscribe(&owned, id)
+    }
+
+    pub(crate) fn resubscribe(&mut self, subs: &[Remembered]) -> Result<Token, Error> {
+        self.send_subscribe(subs, None)
+    }
+
+    fn send_subscribe(&mut self, subs: &[Remembered], id: Option<SubscriptionId>) -> Result<Token, Error> {
+        let filters: Vec<sansmqtt_proto::Subscription<'_>> = subs
+            .iter()
+            .map(|s| {
+                Ok(sansmqtt_proto::Subscription { filter: TopicFilter::new(&s.filter)?, options: s.options })
+            })
+            .collect::<Result<_, Error>>()?;
+        let packet_id = self.out.allocate_id().ok_or(Error::NoPacketId)?;
+        let mut sub = Subscribe::new(packet_id, &filters);
+        if self.version.is_v5() {
+            sub.properties = SubscribeProperties::default();
+            sub.properties.subscription_identifier = id;
+        }
+        let mut bytes = Vec::new();
+        Packet::Subscribe(sub).encode_to_vec(self.version, &mut bytes)?;
+        let token = self.next_token();
+        if self.link == Link::Connected {
+            self.out.append(&bytes);
+        }
+        let seq = self.out.next_seq();
+        let filters = subs.iter().map(|s| (s.filter.clone(), s.options)).collect();
+        self.out.requests.insert(
+            packet_id.get(),
+            Request { seq, token, subscribe: true, count: subs.len(), bytes, filters },
+        );
+        Ok(token)
+    }
+
+    pub(crate) fn remember(&mut self, r: Remembered) {
+        match self.remembered.iter_mut().find(|x| x.filter == r.filter) {
+            Some(x) => *x = r,
+            None => self.remembered.push(r),
+        }
+    }
+
+    /// Unsubscribe from filters. `Event::Unsubscribed` follows.
+    pub fn unsubscribe(&mut self, now: Instant, filters: &[&str]) -> Result<Token, Error> {
+        self.tick(now);
+        let parsed: Vec<TopicFilter<'_>> =
+            filters.iter().map(|f| TopicFilter::new(f)).collect::<Result<_, _>>()?;
+        let packet_id = self.out.allocate_id().ok_or(Error::NoPacketId)?;
+        let mut bytes = Vec::new();
+        Packet::Unsubscribe(Unsubscribe::new(packet_id, &parsed)).encode_to_vec(self.version, &mut bytes)?;
+        self.remembered.retain(|r| !filters.contains(&r.filter.as_str()));
+        let token = self.next_token();
+        if self.link == Link::Connected {
+            self.out.append(&bytes);
+        }
+        let seq = self.out.next_seq();
+        self.out.requests.insert(
+            packet_id.get(),
+            Request { seq, token, subscribe: false, count: filters.len(), bytes, filters: Vec::new() },
+        );
+        Ok(token)
+    }
+
+    /// Acknowledge a message received in [`AckMode::Manual`](crate::AckMode::Manual). Acks
+    /// are sent in arrival order, so an early ack may wait for older ones.
+    pub fn ack(&mut self, now: Instant, token: AckToken) -> Result<(), Error> {
+        self.tick(now);
+        if self.config.ack_mode != crate::AckMode::Manual {
+            return Err(Error::NotManualAckMode);
+        }
+        let entry = self
+            .inb
+            .acks
+            .iter_mut()
+            .find(|a| a.seq == token.seq && a.id == token.packet_id && !a.done)
+            .ok_or(Error::UnknownAckToken)?;
+        entry.done = true;
+        self.flush_acks();
+        Ok(())
+    }
+
+    /// End the session gracefully: v5 DISCONNECT with the reason and properties, then
+    /// [`Action::Close`]; `Event::Disconnected(ByClient)` follows `handle_closed`. No reconnect.
+    pub fn disconnect(&mut self, now: Instant, opts: &DisconnectOptions) -> Result<(), Error> {
+        self.tick(now);
+        match self.link {
+            Link::Idle => Err(Error::NotConnected),
+            Link::Backoff { .. } => {
+                self.link = Link::Idle;
+                Ok(())
+            }
+            Link::Closing { .. } => Ok(()),
+            Link::Opening | Link::AwaitConnAck { .. } => {
+                self.link = Link::Closing { reason: DisconnectReason::ByClient, close_emitted: false };
+                Ok(())
+            }
+            Link::Connected => {
+                let mut d = Disconnect::new(opts.reason);
+                if self.version.is_v5() {
+                    let mut p = DisconnectProperties::default();
+                    p.session_expiry_interval = opts.session_expiry_interval;
+                    p.reason_string = opts.reason_string.as_deref().and_then(|s| Utf8::new(s).ok());
+                    d.properties = p;
+                } else {
+                    d.reason = ReasonCode::Success;
+                }
+                self.pump();
+                self.out.push_packet(&Packet::Disconnect(d), self.version);
+                self.link = Link::Closing { reason: DisconnectReason::ByClient, close_emitted: false };
+                Ok(())
+            }
+        }
+    }
+}
+
+/// Offset of the 4-byte Message Expiry Interval value in an encoded PUBLISH: properties are
+/// written Payload Format Indicator first, then Message Expiry Interval.
+fn expiry_offset(bytes: &[u8], id_offset: usize, qos: QoS, p: &PublishProperties<'_>) -> usize {
+    let props = if qos == QoS::AtMostOnce { id_offset } else { id_offset + 2 };
+    let mut i = props;
+    while i < bytes.len() && bytes[i] & 0x80 != 0 {
+        i += 1;
+    }
+    let mut at = i + 1;
+    if p.payload_format_indicator.is_some() {
+        at += 2;
+    }
+    debug_assert_eq!(bytes.get(at), Some(&0x02));
+    at + 1
+}

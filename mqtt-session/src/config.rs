@@ -1,0 +1,200 @@
+//! Session configuration.
+
+use crate::time::Duration;
+use alloc::string::String;
+use alloc::vec::Vec;
+use sansmqtt_proto::{ProtocolVersion, QoS};
+
+/// Who acknowledges incoming QoS 1 / QoS 2 messages.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum AckMode {
+    /// The session acknowledges each message when the application pulls it from
+    /// [`Session::poll_event`](crate::Session::poll_event).
+    #[default]
+    Auto,
+    /// The application calls [`Session::ack`](crate::Session::ack) with the message's
+    /// [`AckToken`](crate::AckToken). Acks still go out in arrival order [MQTT-4.6.0-2].
+    Manual,
+}
+
+/// What happens to unacknowledged outgoing messages when the broker answers
+/// `session_present = 0` to a reconnect.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum SessionLostPolicy {
+    /// Publish the not-yet-received ones again as new messages (new flow, DUP = 0). Messages the
+    /// broker had already received (PUBREC seen) are reported in `SessionLost`, never resent.
+    #[default]
+    ResendAsNew,
+    /// Report every unacknowledged message in `SessionLost` and forget them.
+    HandBack,
+}
+
+/// What `publish` does when the outgoing queue is full.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum QueueFullPolicy {
+    /// Refuse the new message with [`Error::QueueFull`](crate::Error::QueueFull).
+    #[default]
+    RejectNew,
+    /// Drop the oldest queued (not yet sent) message, reported as `PublishFailed`.
+    DropOldest,
+}
+
+/// What the session does when a request exceeds a limit the server announced in CONNACK
+/// (Maximum QoS, Retain Available, Subscription Identifiers Available).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum LimitPolicy {
+    /// Adapt the request: lower the QoS, clear RETAIN, drop the subscription identifier.
+    #[default]
+    Downgrade,
+    /// Refuse it with an [`Error`](crate::Error).
+    Reject,
+}
+
+/// Reconnect schedule: exponential backoff with jitter.
+///
+/// The n-th consecutive attempt waits `min(max, min * factor^n)`, scaled by a random factor in
+/// `[1 - jitter, 1]`. Randomness comes from the caller through `seed`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Backoff {
+    /// First delay.
+    pub min: Duration,
+    /// Largest delay.
+    pub max: Duration,
+    /// Growth factor per attempt (>= 1).
+    pub factor: f32,
+    /// Fraction of the delay that is randomised (0 = none, 1 = full jitter).
+    pub jitter: f32,
+    /// Seed for the jitter (use OS randomness in adapters).
+    pub seed: u64,
+}
+
+impl Default for Backoff {
+    fn default() -> Self {
+        Self {
+            min: Duration::from_millis(500),
+            max: Duration::from_secs(60),
+            factor: 2.0,
+            jitter: 0.5,
+            seed: 1,
+        }
+    }
+}
+
+/// The Will Message of the session.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WillConfig {
+    /// Topic.
+    pub topic: String,
+    /// Payload.
+    pub payload: Vec<u8>,
+    /// QoS.
+    pub qos: QoS,
+    /// Retain flag.
+    pub retain: bool,
+    /// v5 Will Delay Interval, seconds.
+    pub delay_interval: Option<u32>,
+    /// v5 Message Expiry Interval, seconds.
+    pub message_expiry_interval: Option<u32>,
+}
+
+/// Everything the session needs to know up front. Build with [`Config::new`] and adjust the
+/// fields; limits here bound the session's memory.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct Config {
+    /// Protocol version to speak first.
+    pub version: ProtocolVersion,
+    /// Retry with MQTT 3.1.1 when a 5.0 CONNECT is refused as unsupported.
+    pub fallback_to_v3_1_1: bool,
+    /// Client identifier; empty asks the server to assign one (v5; 3.1.1 needs clean start).
+    pub client_id: String,
+    /// Keep Alive (whole seconds, at most 65,535 s; zero disables).
+    pub keep_alive: Duration,
+    /// Clean Session (3.x) / Clean Start (5.0) on the first connection. Reconnects resume the
+    /// session (clean start 0) when `session_expiry_interval` > 0 or in 3.x with clean session 0.
+    pub clean_start: bool,
+    /// v5 Session Expiry Interval, seconds.
+    pub session_expiry_interval: u32,
+    /// User name.
+    pub username: Option<String>,
+    /// Password.
+    pub password: Option<Vec<u8>>,
+    /// Will Message.
+    pub will: Option<WillConfig>,
+    /// Most incoming QoS 1/2 messages unacknowledged at once (v5 Receive Maximum we announce;
+    /// also enforced in 3.x to bound memory).
+    pub receive_maximum: u16,
+    /// Largest incoming packet accepted (v5 Maximum Packet Size we announce); sizes the
+    /// receive buffer.
+    pub max_packet_size: u32,
+    /// Incoming topic aliases accepted (v5 Topic Alias Maximum we announce).
+    pub topic_alias_maximum: u16,
+    /// Most outgoing QoS 1/2 messages unacknowledged at once (also capped by the server's
+    /// Receive Maximum).
+    pub max_inflight: u16,
+    /// Most messages waiting to be sent (offline or behind the flow-control window).
+    pub max_queued_messages: usize,
+    /// Most bytes of encoded messages waiting to be sent.
+    pub max_queued_bytes: usize,
+    /// What `publish` does when the queue is full.
+    pub queue_full_policy: QueueFullPolicy,
+    /// Whether messages are queued while disconnected (otherwise `publish` fails with
+    /// [`Error::NotConnected`](crate::Error::NotConnected)).
+    pub queue_while_disconnected: bool,
+    /// Who acknowledges incoming messages.
+    pub ack_mode: AckMode,
+    /// Unacked messages after a lost session.
+    pub session_lost_policy: SessionLostPolicy,
+    /// Re-send the remembered subscriptions when the broker lost the session.
+    pub resubscribe_on_session_lost: bool,
+    /// Server limits (Maximum QoS, Retain Available, Subscription Identifiers Available).
+    pub limit_policy: LimitPolicy,
+    /// How long to wait for CONNACK.
+    pub connect_timeout: Duration,
+    /// How long to wait for PINGRESP; `None` means half the keep-alive, so a dead connection
+    /// is noticed within 1.5 × keep-alive.
+    pub ping_timeout: Option<Duration>,
+    /// Reconnect automatically after a connection loss (`None`: stay disconnected).
+    pub reconnect: Option<Backoff>,
+    /// Upper bound on buffered outgoing bytes (a single larger packet is still accepted).
+    pub tx_buffer_size: usize,
+}
+
+impl Config {
+    /// Defaults: keep-alive 60 s, clean start, automatic acks, reconnect with backoff, 1 MiB
+    /// packets, 64 messages in flight each way, 1,000 queued messages or 1 MiB.
+    pub fn new(version: ProtocolVersion, client_id: impl Into<String>) -> Self {
+        Self {
+            version,
+            fallback_to_v3_1_1: false,
+            client_id: client_id.into(),
+            keep_alive: Duration::from_secs(60),
+            clean_start: true,
+            session_expiry_interval: 0,
+            username: None,
+            password: None,
+            will: None,
+            receive_maximum: 64,
+            max_packet_size: 1024 * 1024,
+            topic_alias_maximum: 16,
+            max_inflight: 64,
+            max_queued_messages: 1000,
+            max_queued_bytes: 1024 * 1024,
+            queue_full_policy: QueueFullPolicy::RejectNew,
+            queue_while_disconnected: true,
+            ack_mode: AckMode::Auto,
+            session_lost_policy: SessionLostPolicy::ResendAsNew,
+            resubscribe_on_session_lost: true,
+            limit_policy: LimitPolicy::Downgrade,
+            connect_timeout: Duration::from_secs(10),
+            ping_timeout: None,
+            reconnect: Some(Backoff::default()),
+            tx_buffer_size: 64 * 1024,
+        }
+    }
+
+    /// Keep-alive in whole seconds as sent in CONNECT.
+    pub(crate) fn keep_alive_secs(&self) -> u16 {
+        u16::try_from(self.keep_alive.as_secs()).unwrap_or(u16::MAX)
+    }
+}

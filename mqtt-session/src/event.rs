@@ -1,0 +1,179 @@
+//! What the session reports: [`Event`]s, handles and the server's capabilities.
+
+use crate::error::DisconnectReason;
+use alloc::string::String;
+use alloc::vec::Vec;
+use sansmqtt_proto::ReasonCode;
+use sansmqtt_proto::property::PublishProperties;
+use sansmqtt_proto::{PacketId, QoS};
+
+/// Identifies a publish, subscribe or unsubscribe request from the command that created it
+/// to its completion event, across reconnects. Not a packet id: tokens are never reused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Token(pub(crate) u64);
+
+impl Token {
+    /// The token's number (increasing in request order).
+    pub const fn get(self) -> u64 {
+        self.0
+    }
+}
+
+/// Identifies a received QoS 1 / QoS 2 message for [`Session::ack`](crate::Session::ack)
+/// in [`AckMode::Manual`](crate::AckMode::Manual).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct AckToken {
+    pub(crate) seq: u64,
+    pub(crate) packet_id: PacketId,
+}
+
+/// What the server announced in CONNACK (defaults for anything absent, and for 3.x).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ServerCapabilities {
+    /// Receive Maximum: unacked QoS 1/2 publishes the server accepts (65,535 if absent).
+    pub receive_maximum: u16,
+    /// Maximum QoS the server accepts.
+    pub maximum_qos: QoS,
+    /// Whether retained messages are supported.
+    pub retain_available: bool,
+    /// Largest packet the server accepts.
+    pub maximum_packet_size: Option<u32>,
+    /// Topic aliases the server accepts.
+    pub topic_alias_maximum: u16,
+    /// Wildcard subscriptions supported.
+    pub wildcard_subscription_available: bool,
+    /// Subscription identifiers supported.
+    pub subscription_identifiers_available: bool,
+    /// Shared subscriptions supported.
+    pub shared_subscription_available: bool,
+    /// Keep-alive imposed by the server, seconds.
+    pub server_keep_alive: Option<u16>,
+    /// Client identifier assigned by the server (used when resuming).
+    pub assigned_client_identifier: Option<String>,
+    /// Session expiry imposed by the server, seconds.
+    pub session_expiry_interval: Option<u32>,
+    /// Another server to use.
+    pub server_reference: Option<String>,
+    /// Response Information.
+    pub response_information: Option<String>,
+    /// Reason String.
+    pub reason_string: Option<String>,
+}
+
+impl Default for ServerCapabilities {
+    fn default() -> Self {
+        Self {
+            receive_maximum: u16::MAX,
+            maximum_qos: QoS::ExactlyOnce,
+            retain_available: true,
+            maximum_packet_size: None,
+            topic_alias_maximum: 0,
+            wildcard_subscription_available: true,
+            subscription_identifiers_available: true,
+            shared_subscription_available: true,
+            server_keep_alive: None,
+            assigned_client_identifier: None,
+            session_expiry_interval: None,
+            server_reference: None,
+            response_information: None,
+            reason_string: None,
+        }
+    }
+}
+
+/// Why a publish did not complete.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum PublishFailure {
+    /// The server answered PUBACK / PUBREC with this error reason (v5).
+    Rejected(ReasonCode),
+    /// Its v5 Message Expiry Interval passed while it waited in the queue.
+    Expired,
+    /// Dropped from a full queue ([`QueueFullPolicy::DropOldest`](crate::QueueFullPolicy)).
+    Dropped,
+    /// Larger than the server's Maximum Packet Size (learned after it was queued).
+    TooLarge,
+    /// A QoS 0 message not yet written when the connection was lost.
+    ConnectionLost,
+}
+
+/// A received application message. Borrows the session's receive buffer until the next
+/// call to [`Session::poll_event`](crate::Session::poll_event).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Message<'a> {
+    /// Topic (aliases already resolved).
+    pub topic: &'a str,
+    /// Payload.
+    pub payload: &'a [u8],
+    /// QoS it was delivered with.
+    pub qos: QoS,
+    /// RETAIN flag.
+    pub retain: bool,
+    /// DUP flag.
+    pub dup: bool,
+    /// v5 properties (the Topic Alias, if any, is already resolved into `topic`).
+    pub properties: PublishProperties<'a>,
+    /// In [`AckMode::Manual`](crate::AckMode::Manual), the token to acknowledge this QoS > 0 message.
+    pub ack_token: Option<AckToken>,
+}
+
+/// Something the application should know. Emitted by [`Session::poll_event`](crate::Session::poll_event).
+///
+/// Counterparts of the usual callbacks: `Connected` = on_connect, `Disconnected` =
+/// on_disconnect, `Subscribed` = on_subscribe, `Unsubscribed` = on_unsubscribe, `Published` =
+/// on_publish, `Message` = on_message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Event<'a> {
+    /// CONNACK accepted the connection. Resent and queued traffic follows.
+    Connected {
+        /// Whether the server resumed a stored session.
+        session_present: bool,
+        /// What the server supports.
+        capabilities: ServerCapabilities,
+    },
+    /// The connection ended. If reconnecting is configured, the session asks for a new
+    /// transport ([`Action::Connect`](crate::Action::Connect)) when the backoff expires.
+    Disconnected(DisconnectReason),
+    /// An application message arrived.
+    Message(Message<'a>),
+    /// A publish completed: QoS 0 written to the transport, QoS 1 PUBACK, QoS 2 PUBCOMP.
+    Published {
+        /// The request.
+        token: Token,
+        /// v5 reason (Success or No matching subscribers); Success for 3.x.
+        reason: ReasonCode,
+    },
+    /// A publish will not complete.
+    PublishFailed {
+        /// The request.
+        token: Token,
+        /// Why.
+        reason: PublishFailure,
+    },
+    /// SUBACK: one reason (granted QoS or error) per filter, in request order.
+    Subscribed {
+        /// The request.
+        token: Token,
+        /// Granted QoS (0x00-0x02) or an error code per filter.
+        reasons: Vec<ReasonCode>,
+    },
+    /// UNSUBACK: v5 one reason per filter; empty for 3.x.
+    Unsubscribed {
+        /// The request.
+        token: Token,
+        /// Reasons (v5).
+        reasons: Vec<ReasonCode>,
+    },
+    /// The server did not resume the session: these unacknowledged publishes are no longer
+    /// tracked (see [`SessionLostPolicy`](crate::SessionLostPolicy)); pending subscribe /
+    /// unsubscribe requests are re-sent.
+    SessionLost {
+        /// The publishes handed back.
+        tokens: Vec<Token>,
+    },
+    /// After `publish` failed with `QueueFull`: there is room again.
+    ReadyToPublish,
+}

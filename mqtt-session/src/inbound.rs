@@ -1,0 +1,119 @@
+//! Incoming traffic: the receive buffer, incoming QoS 2 state, the ordered ack queue and
+//! the topic alias table.
+
+use alloc::collections::{BTreeSet, VecDeque};
+use alloc::string::String;
+use alloc::vec;
+use alloc::vec::Vec;
+use sansmqtt_proto::PacketId;
+
+/// Received bytes not yet processed. Its capacity, fixed at creation, bounds memory.
+#[derive(Debug)]
+pub(crate) struct RxBuf {
+    buf: Vec<u8>,
+    start: usize,
+    end: usize,
+}
+
+impl RxBuf {
+    pub(crate) fn new(capacity: usize) -> Self {
+        Self { buf: vec![0; capacity], start: 0, end: 0 }
+    }
+
+    /// Free space to read into (moves unprocessed bytes to the front first if needed).
+    pub(crate) fn writable(&mut self) -> &mut [u8] {
+        if self.start > 0 && (self.end == self.buf.len() || self.start == self.end) {
+            self.buf.copy_within(self.start..self.end, 0);
+            self.end -= self.start;
+            self.start = 0;
+        }
+        &mut self.buf[self.end..]
+    }
+
+    /// `n` bytes were written into [`Self::writable`].
+    pub(crate) fn commit(&mut self, n: usize) {
+        self.end = (self.end + n).min(self.buf.len());
+    }
+
+    /// Unprocessed bytes.
+    pub(crate) fn data(&self) -> &[u8] {
+        &self.buf[self.start..self.end]
+    }
+
+    pub(crate) fn consume(&mut self, n: usize) {
+        self.start = (self.start + n).min(self.end);
+        if self.start == self.end {
+            self.start = 0;
+            self.end = 0;
+        }
+    }
+
+    pub(crate) fn clear(&mut self) {
+        self.start = 0;
+        self.end = 0;
+    }
+}
+
+/// Which acknowledgement a received message needs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum AckKind {
+    PubAck,
+    PubRec,
+}
+
+/// An acknowledgement owed to the server, in arrival order [MQTT-4.6.0-2].
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct PendingAck {
+    pub(crate) seq: u64,
+    pub(crate) id: PacketId,
+    pub(crate) kind: AckKind,
+    pub(crate) done: bool,
+}
+
+/// The incoming side of the session.
+#[derive(Debug)]
+pub(crate) struct Inbound {
+    pub(crate) rx: RxBuf,
+    /// Bytes of the frame last returned as a `Message`, consumed at the next `poll_event`.
+    pub(crate) pending_consume: usize,
+    /// QoS 2 packet ids received (PUBREC owed or sent), waiting for PUBREL: a PUBLISH with one
+    /// of these ids is a duplicate and is not delivered again [MQTT-4.3.3-10 area].
+    pub(crate) qos2: BTreeSet<u16>,
+    /// Acks owed, in arrival order.
+    pub(crate) acks: VecDeque<PendingAck>,
+    next_seq: u64,
+    /// Incoming topic aliases of this connection (index = alias - 1).
+    pub(crate) aliases: Vec<Option<String>>,
+}
+
+impl Inbound {
+    pub(crate) fn new(rx_capacity: usize) -> Self {
+        Self {
+            rx: RxBuf::new(rx_capacity),
+            pending_consume: 0,
+            qos2: BTreeSet::new(),
+            acks: VecDeque::new(),
+            next_seq: 0,
+            aliases: Vec::new(),
+        }
+    }
+
+    pub(crate) fn next_seq(&mut self) -> u64 {
+        self.next_seq += 1;
+        self.next_seq
+    }
+
+    /// QoS 1/2 messages received and not yet completely acknowledged (Receive Maximum count).
+    pub(crate) fn unacked(&self) -> usize {
+        self.acks.iter().filter(|a| a.kind == AckKind::PubAck).count() + self.qos2.len()
+    }
+
+    /// A new network connection: aliases and unprocessed bytes belong to the old one
+    /// [MQTT-3.3.2-7]. Acks not sent are owed no more: the server resends the messages.
+    pub(crate) fn connection_lost(&mut self) {
+        self.rx.clear();
+        self.pending_consume = 0;
+        self.aliases.clear();
+        self.acks.clear();
+    }
+}

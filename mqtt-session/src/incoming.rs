@@ -1,0 +1,498 @@
+//! Processing received packets (lazily, from `poll_event`).
+
+use crate::error::{DisconnectReason, Violation};
+use crate::event::{AckToken, Event, PublishFailure, ServerCapabilities};
+use crate::inbound::{AckKind, PendingAck};
+use crate::outbound::Flow;
+use crate::session::{Link, Remembered, Session};
+use crate::time::Duration;
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
+use core::ops::Range;
+use sansmqtt_proto::{
+    Ack, ConnAck, Delivery, Disconnect, FixedHeader, Packet, PacketId, PacketType, ProtocolVersion,
+    ReasonCode, Status,
+};
+
+/// A message frame at the front of the receive buffer, ready to hand out.
+pub(crate) struct ReadyMessage {
+    pub(crate) len: usize,
+    /// Index into the alias table when the topic came from a topic alias.
+    pub(crate) alias: Option<usize>,
+    /// Range of the topic inside the frame.
+    pub(crate) topic: Range<usize>,
+    pub(crate) ack_token: Option<AckToken>,
+}
+
+enum Step {
+    Deliver(ReadyMessage),
+    Consumed,
+    Stop,
+}
+
+impl Session {
+    /// Process complete frames until one is a message to deliver, an event is queued, or
+    /// input runs out.
+    pub(crate) fn process_incoming(&mut self) -> Option<ReadyMessage> {
+        loop {
+            if !matches!(self.link, Link::AwaitConnAck { .. } | Link::Connected) || !self.events.is_empty() {
+                return None;
+            }
+            match self.next_frame() {
+                Step::Deliver(d) => return Some(d),
+                Step::Consumed => {}
+                Step::Stop => return None,
+            }
+        }
+    }
+
+    fn next_frame(&mut self) -> Step {
+        let data = self.inb.rx.data();
+        let header = match FixedHeader::parse(data) {
+            Ok(Status::Complete(h)) => h,
+            Ok(Status::Incomplete { .. }) => return Step::Stop,
+            Err(e) => {
+                self.violation(Violation::Decode(e));
+                return Step::Stop;
+            }
+        };
+        // Checked from the header alone: the body is never buffered beyond our limit.
+        if let Err(e) = header.check_size(self.config.max_packet_size) {
+            self.violation(Violation::Decode(e));
+            return Step::Stop;
+        }
+        let len = header.packet_len();
+        if data.len() < len {
+            return Step::Stop;
+        }
+        // Manual acks: stop taking messages while the ack queue is full (backpressure).
+        if header.packet_type == PacketType::Publish
+            && self.inb.acks.len() >= usize::from(self.config.receive_maximum.max(1))
+        {
+            return Step::Stop;
+        }
+        let frame = &data[..len];
+        let body = &frame[usize::from(header.header_len)..];
+        if self.version.is_v5()
+            && header.packet_type == PacketType::ConnAck
+            && matches!(self.link, Link::AwaitConnAck { .. })
+            && body == [0, 1]
+        {
+            // A 3.1.1 server answers a 5.0 CONNECT with return code 1 (unacceptable version).
+            self.inb.rx.consume(len);
+            self.refused(ReasonCode::UnsupportedProtocolVersion);
+            return Step::Consumed;
+        }
+        let packet = match Packet::decode_body(header, body, self.version) {
+            Ok(p) => p,
+            Err(e) => {
+                self.violation(Violation::Decode(e));
+                return Step::Stop;
+            }
+        };
+        if let Packet::Publish(p) = &packet {
+            let topic_start = usize::from(header.header_len) + 2;
+            let info = PublishInfo {
+                len,
+                delivery: p.delivery,
+                dup: p.dup,
+                topic: topic_start..topic_start + p.topic.as_str().len(),
+                alias: p.properties.topic_alias.map(|a| a.get()),
+                topic_str: if p.properties.topic_alias.is_some() && !p.topic.is_empty() {
+                    Some(p.topic.as_str().to_string())
+                } else {
+                    None
+                },
+            };
+            return self.on_publish(info);
+        }
+        let owned = OwnedPacket::from(&packet);
+        self.inb.rx.consume(len);
+        self.dispatch(owned);
+        Step::Consumed
+    }
+
+    fn dispatch(&mut self, p: OwnedPacket) {
+        let connected = self.link == Link::Connected;
+        match p {
+            OwnedPacket::ConnAck(c) if !connected => self.on_connack(c),
+            OwnedPacket::PubAck(id, reason) if connected => self.on_puback(id, reason),
+            OwnedPacket::PubRec(id, reason) if connected => self.on_pubrec(id, reason),
+            OwnedPacket::PubRel(id) if connected => self.on_pubrel(id),
+            OwnedPacket::PubComp(id) if connected => self.on_pubcomp(id),
+            OwnedPacket::SubAck(id, reasons) if connected => self.on_suback(id, reasons, true),
+            OwnedPacket::UnsubAck(id, reasons) if connected => self.on_suback(id, reasons, false),
+            OwnedPacket::PingResp if connected => self.ping_deadline = None,
+            OwnedPacket::Disconnect { reason, reason_string, server_reference } => {
+                self.close(DisconnectReason::ByServer { reason, reason_string, server_reference }, None);
+            }
+            other => self.violation(Violation::UnexpectedPacket(other.packet_type())),
+        }
+    }
+
+    fn on_publish(&mut self, info: PublishInfo) -> Step {
+        if self.link != Link::Connected {
+            self.violation(Violation::UnexpectedPacket(PacketType::Publish));
+            return Step::Stop;
+        }
+        // Topic alias (v5): set or use a mapping of this connection.
+        let mut alias_index = None;
+        if let Some(alias) = info.alias {
+            if alias > self.config.topic_alias_maximum {
+                self.violation(Violation::TopicAliasOutOfRange(alias));
+                return Step::Stop;
+            }
+            let i = usize::from(alias) - 1;
+            if let Some(topic) = info.topic_str {
+                if self.inb.aliases.len() <= i {
+                    self.inb.aliases.resize(i + 1, None);
+                }
+                self.inb.aliases[i] = Some(topic);
+            } else if self.inb.aliases.get(i).is_none_or(Option::is_none) {
+                self.violation(Violation::UnknownTopicAlias(alias));
+                return Step::Stop;
+            } else {
+                alias_index = Some(i);
+            }
+        }
+        let (id, kind) = match info.delivery {
+            Delivery::AtMostOnce => (None, None),
+            Delivery::AtLeastOnce(id) => (Some(id), Some(AckKind::PubAck)),
+            Delivery::ExactlyOnce(id) => (Some(id), Some(AckKind::PubRec)),
+        };
+        let mut ack_token = None;
+        if let (Some(id), Some(kind)) = (id, kind) {
+            let duplicate_qos2 = kind == AckKind::PubRec && self.inb.qos2.contains(&id.get());
+            if duplicate_qos2 {
+                // Already received: acknowledge again, never deliver twice.
+                self.owe_ack(id, kind, true);
+                self.inb.rx.consume(info.len);
+                return Step::Consumed;
+            }
+            if self.version.is_v5() && self.inb.unacked() >= usize::from(self.config.receive_maximum) {
+                self.violation(Violation::ReceiveMaximumExceeded);
+                return Step::Stop;
+            }
+            if kind == AckKind::PubRec {
+                self.inb.qos2.insert(id.get());
+            }
+            let auto = self.config.ack_mode == crate::AckMode::Auto;
+            let seq = self.owe_ack(id, kind, auto);
+            if !auto {
+                ack_token = Some(AckToken { seq, packet_id: id });
+            }
+        }
+        let _ = info.dup;
+        Step::Deliver(ReadyMessage { len: info.len, alias: alias_index, topic: info.topic, ack_token })
+    }
+
+    /// Queue an ack in arrival order; send every completed one at the front [MQTT-4.6.0-2].
+    pub(crate) fn owe_ack(&mut self, id: PacketId, kind: AckKind, done: bool) -> u64 {
+        let seq = self.inb.next_seq();
+        self.inb.acks.push_back(PendingAck { seq, id, kind, done });
+        self.flush_acks();
+        seq
+    }
+
+    pub(crate) fn flush_acks(&mut self) {
+        while let Some(a) = self.inb.acks.front().copied() {
+            if !a.done {
+                break;
+            }
+            self.inb.acks.pop_front();
+            let ack = Ack::new(a.id);
+            let p = match a.kind {
+                AckKind::PubAck => Packet::PubAck(ack),
+                AckKind::PubRec => Packet::PubRec(ack),
+            };
+            self.out.push_packet(&p, self.version);
+        }
+    }
+
+    fn on_connack(&mut self, c: ConnAckInfo) {
+        if c.reason.is_error() {
+            self.refused(c.reason);
+            return;
+        }
+        // [MQTT-3.2.2-2] (5.0) / [MQTT-3.2.2-1] (3.1.1): clean start means no session present.
+        if c.session_present && self.sent_clean_start {
+            self.violation(Violation::UnexpectedPacket(PacketType::ConnAck));
+            return;
+        }
+        if let Some(id) = &c.caps.assigned_client_identifier {
+            self.client_id.clone_from(id);
+        }
+        self.keep_alive = match c.caps.server_keep_alive {
+            Some(s) => Duration::from_secs(u64::from(s)),
+            None => self.config.keep_alive,
+        };
+        self.caps = c.caps;
+        self.link = Link::Connected;
+        self.ping_deadline = None;
+        if let Some(b) = &mut self.backoff {
+            b.reset();
+        }
+        let resumed = c.session_present;
+        if resumed {
+            self.out.schedule_resend();
+        } else {
+            self.session_lost();
+        }
+        self.established_once = true;
+        self.out.resend_requests();
+        self.events.push_back(Event::Connected { session_present: resumed, capabilities: self.caps.clone() });
+        self.pump();
+    }
+
+    /// CONNACK said the session is new: nothing of the old one survives on the server.
+    fn session_lost(&mut self) {
+        self.inb.qos2.clear();
+        let mut handed_back = Vec::new();
+        let policy = self.config.session_lost_policy;
+        let flows = core::mem::take(&mut self.out.inflight);
+        let mut requeue = Vec::new();
+        for (_, f) in flows {
+            match (policy, f.flow) {
+                (crate::SessionLostPolicy::ResendAsNew, Flow::AwaitPubAck | Flow::AwaitPubRec) => {
+                    requeue.push(f)
+                }
+                _ => handed_back.push(f.token),
+            }
+        }
+        // Re-queue in original order, ahead of anything queued later.
+        requeue.sort_by_key(|f| f.seq);
+        for f in requeue.into_iter().rev() {
+            let qos = if f.flow == Flow::AwaitPubAck {
+                sansmqtt_proto::QoS::AtLeastOnce
+            } else {
+                sansmqtt_proto::QoS::ExactlyOnce
+            };
+            let id_offset = publish_id_offset(&f.bytes);
+            self.out.queued_bytes += f.bytes.len();
+            self.out.queue.push_front(crate::outbound::Queued {
+                token: f.token,
+                qos,
+                bytes: f.bytes,
+                id_offset,
+                expiry: None,
+            });
+        }
+        if !handed_back.is_empty() {
+            self.events.push_back(Event::SessionLost { tokens: handed_back });
+        }
+        if self.established_once && self.config.resubscribe_on_session_lost && !self.remembered.is_empty() {
+            let subs = self.remembered.clone();
+            let _ = self.resubscribe(&subs);
+        }
+    }
+
+    fn refused(&mut self, reason: ReasonCode) {
+        if reason == ReasonCode::UnsupportedProtocolVersion
+            && self.version == ProtocolVersion::V5
+            && self.config.fallback_to_v3_1_1
+        {
+            // Retry at once with 3.1.1: close this transport and open a new one.
+            self.version = ProtocolVersion::V3_1_1;
+            self.link = Link::Closing { reason: DisconnectReason::Refused(reason), close_emitted: false };
+            self.fallback_pending = true;
+            return;
+        }
+        self.close(DisconnectReason::Refused(reason), None);
+    }
+
+    fn on_puback(&mut self, id: PacketId, reason: ReasonCode) {
+        match self.out.inflight.get(&id.get()) {
+            Some(f) if f.flow == Flow::AwaitPubAck => {}
+            // A stray PUBACK is ignored without dropping the connection.
+            _ => return,
+        }
+        if let Some(f) = self.out.inflight.remove(&id.get()) {
+            self.complete(f.token, reason);
+        }
+    }
+
+    fn on_pubrec(&mut self, id: PacketId, reason: ReasonCode) {
+        let Some(f) = self.out.inflight.get_mut(&id.get()) else {
+            // Unknown id: v5 answers PUBREL "Packet Identifier not found".
+            if self.version.is_v5() {
+                let mut a = Ack::new(id);
+                a.reason = ReasonCode::PacketIdentifierNotFound;
+                self.out.push_packet(&Packet::PubRel(a), self.version);
+            }
+            return;
+        };
+        match f.flow {
+            Flow::AwaitPubAck => {}
+            _ if reason.is_error() => {
+                // A PUBREC with an error ends the flow: no PUBREL.
+                let token = f.token;
+                self.out.inflight.remove(&id.get());
+                self.events
+                    .push_back(Event::PublishFailed { token, reason: PublishFailure::Rejected(reason) });
+                self.pump();
+            }
+            _ => {
+                f.flow = Flow::AwaitPubComp;
+                f.bytes = Vec::new();
+                self.out.push_packet(&Packet::PubRel(Ack::new(id)), self.version);
+            }
+        }
+    }
+
+    fn on_pubrel(&mut self, id: PacketId) {
+        let known = self.inb.qos2.remove(&id.get());
+        let mut a = Ack::new(id);
+        if !known && self.version.is_v5() {
+            a.reason = ReasonCode::PacketIdentifierNotFound;
+        }
+        self.out.push_packet(&Packet::PubComp(a), self.version);
+    }
+
+    fn on_pubcomp(&mut self, id: PacketId) {
+        if matches!(self.out.inflight.get(&id.get()), Some(f) if f.flow == Flow::AwaitPubComp)
+            && let Some(f) = self.out.inflight.remove(&id.get())
+        {
+            self.complete(f.token, ReasonCode::Success);
+        }
+    }
+
+    fn complete(&mut self, token: crate::Token, reason: ReasonCode) {
+        let e = if reason.is_error() {
+            Event::PublishFailed { token, reason: PublishFailure::Rejected(reason) }
+        } else {
+            Event::Published { token, reason }
+        };
+        self.events.push_back(e);
+        self.pump();
+    }
+
+    fn on_suback(&mut self, id: PacketId, reasons: Vec<ReasonCode>, subscribe: bool) {
+        let Some(req) = self.out.requests.get(&id.get()) else { return };
+        if req.subscribe != subscribe {
+            return;
+        }
+        if (subscribe || self.version.is_v5()) && reasons.len() != req.count {
+            self.violation(Violation::AckCountMismatch);
+            return;
+        }
+        let Some(req) = self.out.requests.remove(&id.get()) else { return };
+        if subscribe {
+            for (i, r) in reasons.iter().enumerate() {
+                if let Some(f) = req.filters.get(i)
+                    && !r.is_error()
+                {
+                    self.remember(Remembered { filter: f.0.clone(), options: f.1 });
+                }
+            }
+            self.events.push_back(Event::Subscribed { token: req.token, reasons });
+        } else {
+            self.events.push_back(Event::Unsubscribed { token: req.token, reasons });
+        }
+    }
+}
+
+/// What `on_publish` needs after the frame's borrow ends.
+struct PublishInfo {
+    len: usize,
+    delivery: Delivery,
+    dup: bool,
+    topic: Range<usize>,
+    alias: Option<u16>,
+    topic_str: Option<String>,
+}
+
+struct ConnAckInfo {
+    session_present: bool,
+    reason: ReasonCode,
+    caps: ServerCapabilities,
+}
+
+/// A non-PUBLISH packet with everything the session keeps, detached from the receive buffer.
+enum OwnedPacket {
+    ConnAck(ConnAckInfo),
+    PubAck(PacketId, ReasonCode),
+    PubRec(PacketId, ReasonCode),
+    PubRel(PacketId),
+    PubComp(PacketId),
+    SubAck(PacketId, Vec<ReasonCode>),
+    UnsubAck(PacketId, Vec<ReasonCode>),
+    PingResp,
+    Disconnect { reason: ReasonCode, reason_string: Option<String>, server_reference: Option<String> },
+    Other(PacketType),
+}
+
+impl OwnedPacket {
+    fn packet_type(&self) -> PacketType {
+        match self {
+            Self::ConnAck(_) => PacketType::ConnAck,
+            Self::PubAck(..) => PacketType::PubAck,
+            Self::PubRec(..) => PacketType::PubRec,
+            Self::PubRel(_) => PacketType::PubRel,
+            Self::PubComp(_) => PacketType::PubComp,
+            Self::SubAck(..) => PacketType::SubAck,
+            Self::UnsubAck(..) => PacketType::UnsubAck,
+            Self::PingResp => PacketType::PingResp,
+            Self::Disconnect { .. } => PacketType::Disconnect,
+            Self::Other(t) => *t,
+        }
+    }
+}
+
+impl From<&Packet<'_>> for OwnedPacket {
+    fn from(p: &Packet<'_>) -> Self {
+        match p {
+            Packet::ConnAck(c) => Self::ConnAck(connack_info(c)),
+            Packet::PubAck(a) => Self::PubAck(a.packet_id, a.reason),
+            Packet::PubRec(a) => Self::PubRec(a.packet_id, a.reason),
+            Packet::PubRel(a) => Self::PubRel(a.packet_id),
+            Packet::PubComp(a) => Self::PubComp(a.packet_id),
+            Packet::SubAck(s) => Self::SubAck(s.packet_id, s.reasons.iter().collect()),
+            Packet::UnsubAck(s) => Self::UnsubAck(s.packet_id, s.reasons.iter().collect()),
+            Packet::PingResp => Self::PingResp,
+            Packet::Disconnect(Disconnect { reason, properties, .. }) => Self::Disconnect {
+                reason: *reason,
+                reason_string: properties.reason_string.as_ref().map(|s| s.as_str().to_string()),
+                server_reference: properties.server_reference.as_ref().map(|s| s.as_str().to_string()),
+            },
+            other => Self::Other(other.packet_type()),
+        }
+    }
+}
+
+fn connack_info(c: &ConnAck<'_>) -> ConnAckInfo {
+    let p = &c.properties;
+    let s = |v: &Option<sansmqtt_proto::Utf8<'_>>| v.as_ref().map(|s| s.as_str().to_string());
+    let d = ServerCapabilities::default();
+    ConnAckInfo {
+        session_present: c.session_present,
+        reason: c.reason,
+        caps: ServerCapabilities {
+            receive_maximum: p.receive_maximum.map_or(d.receive_maximum, |v| v.get()),
+            maximum_qos: p.maximum_qos.unwrap_or(d.maximum_qos),
+            retain_available: p.retain_available.unwrap_or(true),
+            maximum_packet_size: p.maximum_packet_size.map(|v| v.get()),
+            topic_alias_maximum: p.topic_alias_maximum.unwrap_or(0),
+            wildcard_subscription_available: p.wildcard_subscription_available.unwrap_or(true),
+            subscription_identifiers_available: p.subscription_identifiers_available.unwrap_or(true),
+            shared_subscription_available: p.shared_subscription_available.unwrap_or(true),
+            server_keep_alive: p.server_keep_alive,
+            assigned_client_identifier: s(&p.assigned_client_identifier),
+            session_expiry_interval: p.session_expiry_interval,
+            server_reference: s(&p.server_reference),
+            response_information: s(&p.response_information),
+            reason_string: s(&p.reason_string),
+        },
+    }
+}
+
+/// Offset of the packet id in an encoded QoS > 0 PUBLISH.
+pub(crate) fn publish_id_offset(bytes: &[u8]) -> usize {
+    let mut i = 1;
+    while i < bytes.len() && i < 5 && bytes[i] & 0x80 != 0 {
+        i += 1;
+    }
+    let header = i + 1;
+    let topic_len =
+        bytes.get(header..header + 2).map_or(0, |b| usize::from(u16::from_be_bytes([b[0], b[1]])));
+    header + 2 + topic_len
+}

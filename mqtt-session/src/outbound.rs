@@ -1,0 +1,244 @@
+//! Outgoing traffic: the queue of publishes not yet sent, the in-flight store of QoS 1/2
+//! flows, pending SUBSCRIBE / UNSUBSCRIBE requests, packet identifiers, and the transmit buffer.
+//!
+//! Publishes are encoded once, when the application calls `publish`, with DUP = 0, no topic
+//! alias and a placeholder packet id; the id (and the remaining v5 Message Expiry) are patched
+//! in place when the message leaves the queue. The in-flight copy is what a reconnect resends.
+
+use crate::event::{Event, PublishFailure, Token};
+use crate::time::Instant;
+use alloc::collections::{BTreeMap, VecDeque};
+use alloc::vec::Vec;
+use sansmqtt_proto::{Ack, Packet, PacketId, ProtocolVersion, QoS, ReasonCode};
+
+/// Where the v5 Message Expiry Interval sits in an encoded PUBLISH, to rewrite it when sent.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Expiry {
+    pub(crate) offset: usize,
+    pub(crate) secs: u32,
+    pub(crate) queued_at: Instant,
+}
+
+/// An encoded PUBLISH waiting to be sent.
+#[derive(Debug)]
+pub(crate) struct Queued {
+    pub(crate) token: Token,
+    pub(crate) qos: QoS,
+    pub(crate) bytes: Vec<u8>,
+    /// Offset of the two packet-id bytes (QoS > 0).
+    pub(crate) id_offset: usize,
+    pub(crate) expiry: Option<Expiry>,
+}
+
+/// Where a QoS 1/2 flow stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Flow {
+    /// QoS 1 sent, waiting for PUBACK.
+    AwaitPubAck,
+    /// QoS 2 sent, waiting for PUBREC.
+    AwaitPubRec,
+    /// PUBREL sent, waiting for PUBCOMP. The PUBLISH is never sent again [MQTT-4.3.3-3].
+    AwaitPubComp,
+}
+
+/// One unacknowledged outgoing QoS 1/2 publish.
+#[derive(Debug)]
+pub(crate) struct Inflight {
+    pub(crate) seq: u64,
+    pub(crate) token: Token,
+    pub(crate) flow: Flow,
+    /// The encoded PUBLISH with its packet id (DUP = 0).
+    pub(crate) bytes: Vec<u8>,
+}
+
+/// A SUBSCRIBE or UNSUBSCRIBE waiting for its ack.
+#[derive(Debug)]
+pub(crate) struct Request {
+    pub(crate) seq: u64,
+    pub(crate) token: Token,
+    pub(crate) subscribe: bool,
+    pub(crate) count: usize,
+    pub(crate) bytes: Vec<u8>,
+    /// SUBSCRIBE only: the filters, remembered once granted.
+    pub(crate) filters: Vec<(alloc::string::String, sansmqtt_proto::SubscriptionOptions)>,
+}
+
+/// The outgoing side of the session.
+#[derive(Debug)]
+pub(crate) struct Outbound {
+    pub(crate) queue: VecDeque<Queued>,
+    pub(crate) queued_bytes: usize,
+    pub(crate) inflight: BTreeMap<u16, Inflight>,
+    pub(crate) requests: BTreeMap<u16, Request>,
+    /// Flows to resend after a reconnect, in original order.
+    pub(crate) resend: VecDeque<u16>,
+    next_id: u16,
+    next_seq: u64,
+    pub(crate) tx: Vec<u8>,
+    tx_start: usize,
+    /// Bytes ever appended to / taken from `tx`, to know when a QoS 0 publish is written.
+    tx_appended: u64,
+    tx_taken: u64,
+    qos0_pending: VecDeque<(u64, Token)>,
+    pub(crate) tx_soft_limit: usize,
+}
+
+impl Outbound {
+    pub(crate) fn new(tx_soft_limit: usize) -> Self {
+        Self {
+            queue: VecDeque::new(),
+            queued_bytes: 0,
+            inflight: BTreeMap::new(),
+            requests: BTreeMap::new(),
+            resend: VecDeque::new(),
+            next_id: 0,
+            next_seq: 0,
+            tx: Vec::new(),
+            tx_start: 0,
+            tx_appended: 0,
+            tx_taken: 0,
+            qos0_pending: VecDeque::new(),
+            tx_soft_limit,
+        }
+    }
+
+    pub(crate) fn next_seq(&mut self) -> u64 {
+        self.next_seq += 1;
+        self.next_seq
+    }
+
+    /// A packet identifier not used by any in-flight publish or pending request
+    /// [MQTT-2.2.1-3]. The server's identifiers are a separate space.
+    pub(crate) fn allocate_id(&mut self) -> Option<PacketId> {
+        if self.inflight.len() + self.requests.len() >= usize::from(u16::MAX) {
+            return None;
+        }
+        loop {
+            self.next_id = self.next_id.wrapping_add(1);
+            if self.next_id == 0 {
+                continue;
+            }
+            if !self.inflight.contains_key(&self.next_id) && !self.requests.contains_key(&self.next_id) {
+                return PacketId::new(self.next_id);
+            }
+        }
+    }
+
+    /// Bytes waiting in the transmit buffer.
+    pub(crate) fn tx_pending(&self) -> usize {
+        self.tx.len() - self.tx_start
+    }
+
+    /// Whether `n` more bytes fit under the soft limit (a packet always fits an empty buffer).
+    pub(crate) fn tx_has_room(&self, n: usize) -> bool {
+        self.tx_pending() == 0 || self.tx_pending() + n <= self.tx_soft_limit
+    }
+
+    pub(crate) fn append(&mut self, bytes: &[u8]) {
+        if self.tx_start > 0 && self.tx_start == self.tx.len() {
+            self.tx.clear();
+            self.tx_start = 0;
+        }
+        self.tx.extend_from_slice(bytes);
+        self.tx_appended += bytes.len() as u64;
+    }
+
+    /// Encode a control packet straight into the transmit buffer.
+    pub(crate) fn push_packet(&mut self, packet: &Packet<'_>, version: ProtocolVersion) {
+        if self.tx_start > 0 && self.tx_start == self.tx.len() {
+            self.tx.clear();
+            self.tx_start = 0;
+        }
+        let before = self.tx.len();
+        // Control packets built by the session always encode; a failure drops only that packet.
+        if packet.encode_to_vec(version, &mut self.tx).is_ok() {
+            self.tx_appended += (self.tx.len() - before) as u64;
+        }
+    }
+
+    /// Move up to `buf.len()` pending bytes out; QoS 0 publishes fully written complete.
+    pub(crate) fn take(&mut self, buf: &mut [u8], events: &mut VecDeque<Event<'static>>) -> usize {
+        let n = buf.len().min(self.tx_pending());
+        buf[..n].copy_from_slice(&self.tx[self.tx_start..self.tx_start + n]);
+        self.tx_start += n;
+        self.tx_taken += n as u64;
+        if self.tx_start == self.tx.len() {
+            self.tx.clear();
+            self.tx_start = 0;
+        } else if self.tx_start > self.tx.len() / 2 && self.tx_start > 4096 {
+            self.tx.drain(..self.tx_start);
+            self.tx_start = 0;
+        }
+        while let Some(&(end, token)) = self.qos0_pending.front() {
+            if end > self.tx_taken {
+                break;
+            }
+            self.qos0_pending.pop_front();
+            events.push_back(Event::Published { token, reason: ReasonCode::Success });
+        }
+        n
+    }
+
+    /// The connection ended: unsent bytes are dropped; unsent QoS 0 publishes fail.
+    pub(crate) fn connection_lost(&mut self, events: &mut VecDeque<Event<'static>>) {
+        self.tx.clear();
+        self.tx_start = 0;
+        self.tx_taken = self.tx_appended;
+        for (_, token) in self.qos0_pending.drain(..) {
+            events.push_back(Event::PublishFailed { token, reason: PublishFailure::ConnectionLost });
+        }
+        self.resend.clear();
+    }
+
+    /// After CONNACK with session present: resend every flow in its original order
+    /// (PUBLISH with DUP = 1, or PUBREL once PUBREC was seen) [MQTT-4.4.0-1].
+    pub(crate) fn schedule_resend(&mut self) {
+        let mut flows: Vec<(u64, u16)> = self.inflight.iter().map(|(&id, f)| (f.seq, id)).collect();
+        flows.sort_unstable();
+        self.resend = flows.into_iter().map(|(_, id)| id).collect();
+    }
+
+    /// Resend what `schedule_resend` listed, as far as the transmit buffer allows.
+    pub(crate) fn pump_resend(&mut self, version: ProtocolVersion) {
+        while let Some(&id) = self.resend.front() {
+            let Some(flow) = self.inflight.get(&id) else {
+                self.resend.pop_front();
+                continue;
+            };
+            match flow.flow {
+                Flow::AwaitPubAck | Flow::AwaitPubRec => {
+                    if !self.tx_has_room(flow.bytes.len()) {
+                        return;
+                    }
+                    let bytes = flow.bytes.clone();
+                    self.append(&bytes);
+                    // DUP = 1 on a re-delivery [MQTT-3.3.1-1].
+                    let first = self.tx.len() - bytes.len();
+                    self.tx[first] |= 0x08;
+                }
+                Flow::AwaitPubComp => {
+                    if let Some(pid) = PacketId::new(id) {
+                        self.push_packet(&Packet::PubRel(Ack::new(pid)), version);
+                    }
+                }
+            }
+            self.resend.pop_front();
+        }
+    }
+
+    /// Resend pending SUBSCRIBE / UNSUBSCRIBE requests after a reconnect.
+    pub(crate) fn resend_requests(&mut self) {
+        let mut reqs: Vec<(u64, u16)> = self.requests.iter().map(|(&id, r)| (r.seq, id)).collect();
+        reqs.sort_unstable();
+        for (_, id) in reqs {
+            if let Some(bytes) = self.requests.get(&id).map(|r| r.bytes.clone()) {
+                self.append(&bytes);
+            }
+        }
+    }
+
+    /// Record a QoS 0 publish written into `tx` (it completes once taken).
+    pub(crate) fn track_qos0(&mut self, token: Token) {
+        self.qos0_pending.push_back((self.tx_appended, token));
+    }
+}

@@ -1,0 +1,448 @@
+//! [`Session`]: the public face of the state machine. Inputs (`handle_*`), commands, and
+//! outputs (`poll_*`); the work is done in `incoming`, `commands` and `outbound`.
+
+use crate::backoff::Schedule;
+use crate::config::Config;
+use crate::error::{DisconnectReason, Violation};
+use crate::event::{Event, Message, ServerCapabilities};
+use crate::inbound::Inbound;
+use crate::outbound::Outbound;
+use crate::time::{Duration, Instant};
+use alloc::collections::VecDeque;
+use alloc::string::String;
+use alloc::vec::Vec;
+use sansmqtt_proto::{Disconnect, Packet, ProtocolVersion, QoS, ReasonCode, Status, SubscriptionOptions};
+
+/// Transport work for the driver.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Action {
+    /// Open a transport to the broker; then call [`Session::handle_connected`], or
+    /// [`Session::handle_closed`] if it fails.
+    Connect,
+    /// Close the transport (everything to send has been handed out by `poll_transmit`);
+    /// then call [`Session::handle_closed`].
+    Close,
+}
+
+/// Where the session's link to the broker stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum State {
+    /// No connection and none being made (before `connect`, after `disconnect`, or after a
+    /// loss without automatic reconnect).
+    Disconnected,
+    /// Waiting for the transport or the CONNACK.
+    Connecting,
+    /// CONNACK accepted.
+    Connected,
+    /// Closing the connection.
+    Disconnecting,
+    /// Waiting out the backoff before reconnecting.
+    WaitingToReconnect,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Link {
+    Idle,
+    Opening,
+    AwaitConnAck { deadline: Instant },
+    Connected,
+    Closing { reason: DisconnectReason, close_emitted: bool },
+    Backoff { until: Instant },
+}
+
+/// A subscription remembered so that a lost session can be restored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Remembered {
+    pub(crate) filter: String,
+    pub(crate) options: SubscriptionOptions,
+}
+
+/// The client side of an MQTT session, as a sans-IO state machine: see the crate docs for the
+/// driving contract.
+///
+/// Methods come in four kinds (after quinn-proto):
+/// - getters (`&self`): [`state`](Self::state), [`protocol_version`](Self::protocol_version),
+///   [`capabilities`](Self::capabilities), [`inflight`](Self::inflight), ...
+/// - inputs from the transport and the clock, named `handle_*`, each carrying `now`;
+/// - commands from the application: [`connect`](Self::connect), [`publish`](Self::publish),
+///   [`subscribe`](Self::subscribe), [`unsubscribe`](Self::unsubscribe), [`ack`](Self::ack),
+///   [`disconnect`](Self::disconnect); local misuse returns an [`Error`](crate::Error) at once;
+/// - outputs, named `poll_*`, drained after every input or command until each returns
+///   nothing: [`poll_event`](Self::poll_event), [`poll_transmit`](Self::poll_transmit),
+///   [`poll_action`](Self::poll_action); then sleep until [`poll_timeout`](Self::poll_timeout)
+///   or new input.
+#[derive(Debug)]
+pub struct Session {
+    pub(crate) config: Config,
+    pub(crate) version: ProtocolVersion,
+    pub(crate) link: Link,
+    pub(crate) caps: ServerCapabilities,
+    pub(crate) client_id: String,
+    pub(crate) out: Outbound,
+    pub(crate) inb: Inbound,
+    pub(crate) events: VecDeque<Event<'static>>,
+    pub(crate) actions: VecDeque<Action>,
+    pub(crate) now: Instant,
+    pub(crate) last_tx: Instant,
+    pub(crate) last_rx: Instant,
+    pub(crate) ping_deadline: Option<Instant>,
+    pub(crate) keep_alive: Duration,
+    pub(crate) backoff: Option<Schedule>,
+    pub(crate) next_token: u64,
+    pub(crate) remembered: Vec<Remembered>,
+    pub(crate) want_ready: bool,
+    /// Whether a CONNACK has ever been accepted (reconnects then resume the session).
+    pub(crate) established_once: bool,
+    pub(crate) sent_clean_start: bool,
+    /// The broker refused 5.0: reconnect at once with 3.1.1.
+    pub(crate) fallback_pending: bool,
+}
+
+impl Session {
+    /// A session that will connect with `config` once [`Session::connect`] is called.
+    pub fn new(config: Config) -> Self {
+        let rx = usize::try_from(config.max_packet_size).unwrap_or(usize::MAX).clamp(16, 256 * 1024 * 1024);
+        Self {
+            version: config.version,
+            link: Link::Idle,
+            caps: ServerCapabilities::default(),
+            client_id: config.client_id.clone(),
+            out: Outbound::new(config.tx_buffer_size),
+            inb: Inbound::new(rx),
+            events: VecDeque::new(),
+            actions: VecDeque::new(),
+            now: Instant::ZERO,
+            last_tx: Instant::ZERO,
+            last_rx: Instant::ZERO,
+            ping_deadline: None,
+            keep_alive: config.keep_alive,
+            backoff: config.reconnect.map(Schedule::new),
+            next_token: 0,
+            remembered: Vec::new(),
+            want_ready: false,
+            established_once: false,
+            sent_clean_start: config.clean_start,
+            fallback_pending: false,
+            config,
+        }
+    }
+
+    // ----- getters -----
+
+    /// Where the link stands.
+    pub fn state(&self) -> State {
+        match self.link {
+            Link::Idle => State::Disconnected,
+            Link::Opening | Link::AwaitConnAck { .. } => State::Connecting,
+            Link::Connected => State::Connected,
+            Link::Closing { .. } => State::Disconnecting,
+            Link::Backoff { .. } => State::WaitingToReconnect,
+        }
+    }
+
+    /// The protocol version in use (changes if falling back from 5.0 to 3.1.1).
+    pub fn protocol_version(&self) -> ProtocolVersion {
+        self.version
+    }
+
+    /// What the server announced in its last CONNACK (defaults before the first one).
+    pub fn capabilities(&self) -> &ServerCapabilities {
+        &self.caps
+    }
+
+    /// Outgoing QoS 1/2 publishes sent and not yet completed.
+    pub fn inflight(&self) -> usize {
+        self.out.inflight.len()
+    }
+
+    /// Publishes waiting to be sent (offline, or behind the flow-control window).
+    pub fn queued(&self) -> usize {
+        self.out.queue.len()
+    }
+
+    /// The client identifier in use (the server-assigned one once assigned).
+    pub fn client_id(&self) -> &str {
+        &self.client_id
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    // ----- inputs -----
+
+    pub(crate) fn tick(&mut self, now: Instant) {
+        // Time never goes backwards for the session.
+        if now > self.now {
+            self.now = now;
+        }
+    }
+
+    /// The transport asked for by [`Action::Connect`] is open: CONNECT is queued.
+    pub fn handle_connected(&mut self, now: Instant) {
+        self.tick(now);
+        if self.link != Link::Opening {
+            return;
+        }
+        self.inb.connection_lost();
+        self.out.connection_lost(&mut self.events);
+        self.ping_deadline = None;
+        self.last_rx = self.now;
+        self.last_tx = self.now;
+        self.send_connect();
+        self.link = Link::AwaitConnAck { deadline: self.now + self.config.connect_timeout };
+    }
+
+    /// Where to read incoming bytes into; then call [`Session::handle_recv`]. Empty while the
+    /// buffer is full of unprocessed data: drain [`Session::poll_event`] first (never read
+    /// into an empty slice: a zero-length read looks like end of file).
+    pub fn recv_buf(&mut self) -> &mut [u8] {
+        self.finish_message();
+        self.inb.rx.writable()
+    }
+
+    /// `n` bytes were read into [`Session::recv_buf`].
+    pub fn handle_recv(&mut self, now: Instant, n: usize) {
+        self.tick(now);
+        if n > 0 {
+            self.last_rx = self.now;
+            self.inb.rx.commit(n);
+        }
+    }
+
+    /// Copy received bytes in (for drivers whose bytes already live elsewhere, e.g. TLS
+    /// plaintext). Returns how many were taken; the rest must be offered again after draining
+    /// [`Session::poll_event`].
+    pub fn handle_data(&mut self, now: Instant, data: &[u8]) -> usize {
+        self.tick(now);
+        let buf = self.recv_buf();
+        let n = buf.len().min(data.len());
+        buf[..n].copy_from_slice(&data[..n]);
+        self.handle_recv(self.now, n);
+        n
+    }
+
+    /// The transport closed, failed, or could not be opened.
+    pub fn handle_closed(&mut self, now: Instant) {
+        self.tick(now);
+        let reason = match core::mem::replace(&mut self.link, Link::Idle) {
+            Link::Idle => return,
+            Link::Backoff { until } => {
+                self.link = Link::Backoff { until };
+                return;
+            }
+            Link::Closing { reason, .. } => reason,
+            Link::Opening | Link::AwaitConnAck { .. } | Link::Connected => DisconnectReason::TransportClosed,
+        };
+        self.connection_ended(reason);
+    }
+
+    /// Time passed: keep-alive, CONNACK and PINGRESP deadlines, reconnect backoff. Calling
+    /// it early is harmless.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        self.tick(now);
+        let now = self.now;
+        match self.link {
+            Link::Backoff { until } if now >= until => {
+                self.link = Link::Opening;
+                self.actions.push_back(Action::Connect);
+            }
+            Link::AwaitConnAck { deadline } if now >= deadline => {
+                self.close(DisconnectReason::ConnectTimeout, None);
+            }
+            Link::Connected => self.keep_alive_tick(),
+            _ => {}
+        }
+    }
+
+    fn keep_alive_tick(&mut self) {
+        let now = self.now;
+        if let Some(deadline) = self.ping_deadline {
+            if now >= deadline {
+                self.close(DisconnectReason::KeepAliveTimeout, None);
+            }
+            return;
+        }
+        if self.keep_alive.is_zero() {
+            return;
+        }
+        // PINGREQ when nothing was sent for the keep-alive [MQTT-3.1.2-23], and also when
+        // nothing was received for as long, so a half-open link is noticed while publishing.
+        if now >= self.last_tx + self.keep_alive || now >= self.last_rx + self.keep_alive {
+            self.out.push_packet(&Packet::PingReq, self.version);
+            self.ping_deadline = Some(now + self.ping_timeout());
+        }
+    }
+
+    pub(crate) fn ping_timeout(&self) -> Duration {
+        self.config.ping_timeout.unwrap_or(self.keep_alive / 2)
+    }
+
+    // ----- outputs -----
+
+    /// The next event, if any. A [`Message`] borrows the receive buffer until the next call.
+    /// Incoming packets are processed here, when the application pulls them; acks for
+    /// messages are queued as they are pulled ([`AckMode::Auto`](crate::AckMode::Auto)).
+    pub fn poll_event(&mut self) -> Option<Event<'_>> {
+        self.finish_message();
+        if let Some(e) = self.events.pop_front() {
+            return Some(e);
+        }
+        match self.process_incoming() {
+            Some(delivery) => self.message_event(delivery),
+            None => self.events.pop_front(),
+        }
+    }
+
+    /// Whether [`Session::poll_event`] has something to return without processing input.
+    pub fn has_event(&self) -> bool {
+        !self.events.is_empty()
+    }
+
+    /// Copy bytes to send into `buf`, many packets coalesced; returns how many (0: nothing to
+    /// send). Call until it returns 0.
+    pub fn poll_transmit(&mut self, now: Instant, buf: &mut [u8]) -> usize {
+        self.tick(now);
+        self.pump();
+        let n = self.out.take(buf, &mut self.events);
+        if n > 0 {
+            self.last_tx = self.now;
+        }
+        n
+    }
+
+    /// Transport work: open or close the connection.
+    pub fn poll_action(&mut self) -> Option<Action> {
+        if let Some(a) = self.actions.pop_front() {
+            return Some(a);
+        }
+        if let Link::Closing { close_emitted: ref mut emitted @ false, .. } = self.link
+            && self.out.tx_pending() == 0
+        {
+            *emitted = true;
+            return Some(Action::Close);
+        }
+        None
+    }
+
+    /// The next instant at which [`Session::handle_timeout`] must be called, if any.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        match self.link {
+            Link::Backoff { until } => Some(until),
+            Link::AwaitConnAck { deadline } => Some(deadline),
+            Link::Connected => {
+                if let Some(d) = self.ping_deadline {
+                    return Some(d);
+                }
+                if self.keep_alive.is_zero() {
+                    return None;
+                }
+                Some((self.last_tx + self.keep_alive).min(self.last_rx + self.keep_alive))
+            }
+            _ => None,
+        }
+    }
+
+    // ----- shared internals -----
+
+    pub(crate) fn next_token(&mut self) -> crate::Token {
+        self.next_token += 1;
+        crate::Token(self.next_token)
+    }
+
+    /// End the connection for `reason`: v5 DISCONNECT with `reason_code` when given, then
+    /// [`Action::Close`] once it is written.
+    pub(crate) fn close(&mut self, reason: DisconnectReason, reason_code: Option<ReasonCode>) {
+        if matches!(self.link, Link::Idle | Link::Backoff { .. } | Link::Closing { .. }) {
+            return;
+        }
+        if let Some(code) = reason_code
+            && self.version.is_v5()
+            && matches!(self.link, Link::Connected | Link::AwaitConnAck { .. })
+        {
+            self.out.push_packet(&Packet::Disconnect(Disconnect::new(code)), self.version);
+        }
+        self.link = Link::Closing { reason, close_emitted: false };
+    }
+
+    /// The peer broke the protocol.
+    pub(crate) fn violation(&mut self, v: Violation) {
+        self.close(DisconnectReason::Protocol(v), Some(v.reason_code()));
+    }
+
+    /// The transport is gone: report, reset per-connection state, maybe schedule a reconnect.
+    fn connection_ended(&mut self, reason: DisconnectReason) {
+        self.inb.connection_lost();
+        self.out.connection_lost(&mut self.events);
+        self.ping_deadline = None;
+        if core::mem::take(&mut self.fallback_pending) {
+            self.link = Link::Opening;
+            self.actions.push_back(Action::Connect);
+            return;
+        }
+        let reconnect = !matches!(reason, DisconnectReason::ByClient);
+        self.events.push_back(Event::Disconnected(reason));
+        self.link = match (&mut self.backoff, reconnect) {
+            (Some(b), true) => Link::Backoff { until: self.now + b.next_delay() },
+            _ => Link::Idle,
+        };
+    }
+
+    /// Move queued traffic into the transmit buffer as the link, the window and the buffer allow.
+    pub(crate) fn pump(&mut self) {
+        if self.link != Link::Connected {
+            return;
+        }
+        self.out.pump_resend(self.version);
+        if !self.out.resend.is_empty() {
+            return;
+        }
+        self.pump_queue();
+    }
+
+    /// The effective outgoing window: ours, capped by the server's Receive Maximum.
+    pub(crate) fn window(&self) -> usize {
+        usize::from(self.config.max_inflight.min(self.caps.receive_maximum).max(1))
+    }
+
+    /// Whether the server accepts `qos`.
+    pub(crate) fn max_qos(&self) -> QoS {
+        self.caps.maximum_qos
+    }
+
+    fn message_event(&mut self, d: crate::incoming::ReadyMessage) -> Option<Event<'_>> {
+        self.inb.pending_consume = d.len;
+        let frame = &self.inb.rx.data()[..d.len];
+        let Ok(Status::Complete(decoded)) = Packet::decode(frame, self.version) else {
+            return None;
+        };
+        let Packet::Publish(p) = decoded.packet else { return None };
+        let topic = match d.alias {
+            Some(i) => self.inb.aliases.get(i).and_then(|t| t.as_deref()).unwrap_or_default(),
+            None => {
+                let Some(t) = frame.get(d.topic.clone()) else { return None };
+                core::str::from_utf8(t).unwrap_or_default()
+            }
+        };
+        Some(Event::Message(Message {
+            topic,
+            payload: &frame[frame.len() - p.payload.len()..],
+            qos: p.qos(),
+            retain: p.retain,
+            dup: p.dup,
+            properties: p.properties,
+            ack_token: d.ack_token,
+        }))
+    }
+
+    /// Drop the frame of the message returned by the previous `poll_event`.
+    pub(crate) fn finish_message(&mut self) {
+        let n = core::mem::take(&mut self.inb.pending_consume);
+        if n > 0 {
+            self.inb.rx.consume(n);
+        }
+    }
+}

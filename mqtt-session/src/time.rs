@@ -1,0 +1,49 @@
+//! Time as the session sees it: a monotonic millisecond counter supplied by the driver.
+
+use core::ops::{Add, Sub};
+pub use core::time::Duration;
+
+/// A point in time, in milliseconds since an arbitrary epoch chosen by the driver.
+///
+/// The session never reads a clock: every input carries `now`. Adapters convert in one line
+/// (`Instant::from_millis(epoch.elapsed().as_millis() as u64)` with std,
+/// `Instant::from_millis(embassy_time::Instant::now().as_millis())` with embassy).
+/// A `now` earlier than one seen before is treated as the later one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Instant(u64);
+
+impl Instant {
+    /// The epoch.
+    pub const ZERO: Self = Self(0);
+
+    /// The instant `ms` milliseconds after the epoch.
+    pub const fn from_millis(ms: u64) -> Self {
+        Self(ms)
+    }
+
+    /// Milliseconds since the epoch.
+    pub const fn as_millis(self) -> u64 {
+        self.0
+    }
+
+    /// Time from `earlier` to `self`, zero if `earlier` is later.
+    pub fn saturating_duration_since(self, earlier: Self) -> Duration {
+        Duration::from_millis(self.0.saturating_sub(earlier.0))
+    }
+}
+
+impl Add<Duration> for Instant {
+    type Output = Self;
+    /// Saturating addition.
+    fn add(self, d: Duration) -> Self {
+        Self(self.0.saturating_add(u64::try_from(d.as_millis()).unwrap_or(u64::MAX)))
+    }
+}
+
+impl Sub<Instant> for Instant {
+    type Output = Duration;
+    /// Saturating difference.
+    fn sub(self, earlier: Instant) -> Duration {
+        self.saturating_duration_since(earlier)
+    }
+}

@@ -1,0 +1,323 @@
+//! Deterministic scenario harness: a [`Session`], a scripted broker built on the codec, a
+//! virtual clock, and a seeded chunker that delivers the broker's bytes in random fragments.
+#![allow(dead_code)]
+
+use sansmqtt_proto::property::ConnAckProperties;
+use sansmqtt_proto::{
+    Ack, ConnAck, Packet, PacketId, ProtocolVersion, Publish, QoS, ReasonCode, Status, SubAck, TopicName,
+    UnsubAck,
+};
+use sansmqtt_session::{
+    Action, Config, DisconnectReason, Event, Instant, PublishFailure, ServerCapabilities, Session, Token,
+};
+
+/// The versions every scenario runs for.
+pub const VERSIONS: [ProtocolVersion; 2] = [ProtocolVersion::V3_1_1, ProtocolVersion::V5];
+
+/// An event detached from the session's buffers.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Ev {
+    Connected {
+        session_present: bool,
+        caps: ServerCapabilities,
+    },
+    Disconnected(DisconnectReason),
+    Message {
+        topic: String,
+        payload: Vec<u8>,
+        qos: QoS,
+        retain: bool,
+        dup: bool,
+        ack: Option<sansmqtt_session::AckToken>,
+    },
+    Published(Token, ReasonCode),
+    PublishFailed(Token, PublishFailure),
+    Subscribed(Token, Vec<ReasonCode>),
+    Unsubscribed(Token, Vec<ReasonCode>),
+    SessionLost(Vec<Token>),
+    ReadyToPublish,
+}
+
+fn detach(e: Event<'_>) -> Ev {
+    match e {
+        Event::Connected { session_present, capabilities } => {
+            Ev::Connected { session_present, caps: capabilities }
+        }
+        Event::Disconnected(r) => Ev::Disconnected(r),
+        Event::Message(m) => Ev::Message {
+            topic: m.topic.to_string(),
+            payload: m.payload.to_vec(),
+            qos: m.qos,
+            retain: m.retain,
+            dup: m.dup,
+            ack: m.ack_token,
+        },
+        Event::Published { token, reason } => Ev::Published(token, reason),
+        Event::PublishFailed { token, reason } => Ev::PublishFailed(token, reason),
+        Event::Subscribed { token, reasons } => Ev::Subscribed(token, reasons),
+        Event::Unsubscribed { token, reasons } => Ev::Unsubscribed(token, reasons),
+        Event::SessionLost { tokens } => Ev::SessionLost(tokens),
+        Event::ReadyToPublish => Ev::ReadyToPublish,
+        other => panic!("unknown event {other:?}"),
+    }
+}
+
+/// Session + scripted broker + virtual clock.
+pub struct Harness {
+    pub session: Session,
+    pub version: ProtocolVersion,
+    pub now: Instant,
+    /// Whether a transport is open.
+    pub open: bool,
+    /// Whether `Action::Connect` opens the transport at once (false: the test decides).
+    pub auto_open: bool,
+    /// Bytes the client sent, not yet decoded.
+    wire: Vec<u8>,
+    /// Packets the client sent, decoded by the broker, not yet taken.
+    pub inbox: Vec<Packet<'static>>,
+    /// Events the session emitted, not yet taken.
+    pub events: Vec<Ev>,
+    /// Actions seen.
+    pub actions: Vec<Action>,
+    rng: u64,
+}
+
+impl Harness {
+    pub fn new(config: Config) -> Self {
+        let version = config.version;
+        Self {
+            session: Session::new(config),
+            version,
+            now: Instant::from_millis(1_000),
+            open: false,
+            auto_open: true,
+            wire: Vec::new(),
+            inbox: Vec::new(),
+            events: Vec::new(),
+            actions: Vec::new(),
+            rng: 0x9E37_79B9_7F4A_7C15 ^ version.level() as u64,
+        }
+    }
+
+    pub fn config(version: ProtocolVersion) -> Config {
+        let mut c = Config::new(version, "client-1");
+        c.keep_alive = std::time::Duration::from_secs(10);
+        c.reconnect = Some(sansmqtt_session::Backoff { jitter: 0.0, ..Default::default() });
+        c
+    }
+
+    fn rand(&mut self, max: usize) -> usize {
+        self.rng ^= self.rng << 13;
+        self.rng ^= self.rng >> 7;
+        self.rng ^= self.rng << 17;
+        (self.rng % max as u64) as usize + 1
+    }
+
+    /// Drain the session's outputs the way a driver does; bounded so a livelock fails.
+    pub fn drive(&mut self) {
+        for _ in 0..1000 {
+            let mut progressed = false;
+            while let Some(e) = self.session.poll_event() {
+                self.events.push(detach(e));
+                progressed = true;
+            }
+            let mut buf = [0u8; 173];
+            loop {
+                let n = self.session.poll_transmit(self.now, &mut buf);
+                if n == 0 {
+                    break;
+                }
+                assert!(self.open, "session transmitted with no transport open");
+                self.wire.extend_from_slice(&buf[..n]);
+                progressed = true;
+            }
+            self.decode_wire();
+            while let Some(a) = self.session.poll_action() {
+                self.actions.push(a);
+                progressed = true;
+                match a {
+                    Action::Connect if self.auto_open => {
+                        self.open = true;
+                        self.session.handle_connected(self.now);
+                    }
+                    Action::Connect => {}
+                    Action::Close => {
+                        self.open = false;
+                        self.session.handle_closed(self.now);
+                    }
+                    _ => {}
+                }
+            }
+            if !progressed {
+                return;
+            }
+        }
+        panic!("session did not settle (livelock?)");
+    }
+
+    fn decode_wire(&mut self) {
+        loop {
+            match Packet::decode(&self.wire, self.version) {
+                Ok(Status::Complete(d)) => {
+                    let len = d.len;
+                    self.inbox.push(d.packet.into_owned());
+                    self.wire.drain(..len);
+                }
+                Ok(Status::Incomplete { .. }) => return,
+                Err(sansmqtt_proto::DecodeError::UnexpectedProtocolVersion(v)) => self.version = v,
+                Err(e) => panic!("client sent an undecodable packet: {e:?} {:?}", self.wire),
+            }
+        }
+    }
+
+    /// Feed raw bytes from the broker in random fragments, draining after each.
+    pub fn feed(&mut self, bytes: &[u8]) {
+        let mut i = 0;
+        while i < bytes.len() {
+            let n = self.rand(17).min(bytes.len() - i);
+            let mut off = 0;
+            while off < n {
+                let taken = self.session.handle_data(self.now, &bytes[i + off..i + n]);
+                off += taken;
+                self.drive();
+                if taken == 0 {
+                    // Buffer full of undelivered data: the driver stops reading.
+                    self.drive();
+                    if self.session.recv_buf().is_empty() {
+                        return;
+                    }
+                }
+            }
+            i += n;
+        }
+        self.drive();
+    }
+
+    /// The broker sends a packet.
+    pub fn send(&mut self, packet: Packet<'_>) {
+        let mut v = Vec::new();
+        packet.encode_to_vec(self.version, &mut v).expect("broker packet encodes");
+        self.feed(&v);
+    }
+
+    pub fn advance(&mut self, ms: u64) {
+        self.now = Instant::from_millis(self.now.as_millis() + ms);
+        self.session.handle_timeout(self.now);
+        self.drive();
+    }
+
+    /// Advance to the session's next deadline.
+    pub fn advance_to_timeout(&mut self) {
+        let t = self.session.poll_timeout().expect("a deadline");
+        if t > self.now {
+            self.now = t;
+        }
+        self.session.handle_timeout(self.now);
+        self.drive();
+    }
+
+    pub fn take_inbox(&mut self) -> Vec<Packet<'static>> {
+        std::mem::take(&mut self.inbox)
+    }
+
+    pub fn take_events(&mut self) -> Vec<Ev> {
+        std::mem::take(&mut self.events)
+    }
+
+    /// The transport drops (EOF).
+    pub fn drop_link(&mut self) {
+        self.open = false;
+        self.wire.clear();
+        self.session.handle_closed(self.now);
+        self.drive();
+    }
+
+    /// connect() → CONNECT seen by the broker → CONNACK.
+    pub fn connect(&mut self, session_present: bool) -> Vec<Ev> {
+        self.connect_with(session_present, ConnAckProperties::default())
+    }
+
+    pub fn connect_with(&mut self, session_present: bool, props: ConnAckProperties<'_>) -> Vec<Ev> {
+        if !self.open {
+            self.session.connect(self.now).expect("connect");
+            self.drive();
+        }
+        self.expect_connect();
+        self.connack(session_present, props);
+        self.take_events()
+    }
+
+    pub fn expect_connect(&mut self) -> sansmqtt_proto::Connect<'static> {
+        let inbox = self.take_inbox();
+        match inbox.as_slice() {
+            [Packet::Connect(c)] => c.clone(),
+            other => panic!("expected CONNECT, got {other:?}"),
+        }
+    }
+
+    pub fn connack(&mut self, session_present: bool, props: ConnAckProperties<'_>) {
+        let mut ack = ConnAck { session_present, reason: ReasonCode::Success, properties: props };
+        if !self.version.is_v5() {
+            ack.properties = Default::default();
+        }
+        self.send(Packet::ConnAck(ack));
+    }
+
+    pub fn publish_to_client(&mut self, topic: &str, payload: &[u8], qos: QoS, id: u16) {
+        let mut p = Publish::new(TopicName::new(topic).unwrap(), payload);
+        p.delivery = match qos {
+            QoS::AtMostOnce => sansmqtt_proto::Delivery::AtMostOnce,
+            QoS::AtLeastOnce => sansmqtt_proto::Delivery::AtLeastOnce(pid(id)),
+            QoS::ExactlyOnce => sansmqtt_proto::Delivery::ExactlyOnce(pid(id)),
+        };
+        self.send(Packet::Publish(p));
+    }
+
+    pub fn puback(&mut self, id: u16) {
+        self.send(Packet::PubAck(Ack::new(pid(id))));
+    }
+    pub fn pubrec(&mut self, id: u16) {
+        self.send(Packet::PubRec(Ack::new(pid(id))));
+    }
+    pub fn pubrel(&mut self, id: u16) {
+        self.send(Packet::PubRel(Ack::new(pid(id))));
+    }
+    pub fn pubcomp(&mut self, id: u16) {
+        self.send(Packet::PubComp(Ack::new(pid(id))));
+    }
+    pub fn suback(&mut self, id: u16, codes: &[ReasonCode]) {
+        self.send(Packet::SubAck(SubAck {
+            packet_id: pid(id),
+            properties: Default::default(),
+            reasons: sansmqtt_proto::ReasonCodes::new(codes),
+        }));
+    }
+    pub fn unsuback(&mut self, id: u16, codes: &[ReasonCode]) {
+        let codes: &[ReasonCode] = if self.version.is_v5() { codes } else { &[] };
+        self.send(Packet::UnsubAck(UnsubAck {
+            packet_id: pid(id),
+            properties: Default::default(),
+            reasons: sansmqtt_proto::ReasonCodes::new(codes),
+        }));
+    }
+}
+
+pub fn pid(id: u16) -> PacketId {
+    PacketId::new(id).expect("non-zero id")
+}
+
+/// The publishes in `packets`, as (id, dup, topic, payload).
+pub fn publishes(packets: &[Packet<'_>]) -> Vec<(Option<u16>, bool, String, Vec<u8>)> {
+    packets
+        .iter()
+        .filter_map(|p| match p {
+            Packet::Publish(p) => Some((
+                p.packet_id().map(|i| i.get()),
+                p.dup,
+                p.topic.as_str().to_string(),
+                p.payload.as_bytes().to_vec(),
+            )),
+            _ => None,
+        })
+        .collect()
+}
