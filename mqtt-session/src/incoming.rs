@@ -66,7 +66,9 @@ impl Session {
             return Step::Stop;
         }
         // Manual acks: stop taking messages while the ack queue is full (backpressure).
+        // (In 5.0 the server must respect our Receive Maximum; exceeding it is a violation.)
         if header.packet_type == PacketType::Publish
+            && !self.version.is_v5()
             && self.inb.acks.len() >= usize::from(self.config.receive_maximum.max(1))
         {
             return Step::Stop;
@@ -233,13 +235,14 @@ impl Session {
             b.reset();
         }
         let resumed = c.session_present;
+        // Requests still waiting for their SUBACK / UNSUBACK go out again first.
+        self.out.resend_requests();
         if resumed {
             self.out.schedule_resend();
         } else {
             self.session_lost();
         }
         self.established_once = true;
-        self.out.resend_requests();
         self.events.push_back(Event::Connected { session_present: resumed, capabilities: self.caps.clone() });
         self.pump();
     }

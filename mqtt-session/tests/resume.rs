@@ -1,0 +1,196 @@
+//! Reconnect with and without a stored session: resend with DUP, PUBREL, session lost,
+//! incoming QoS 2 state across connections, resubscription.
+mod support;
+
+use sansmqtt_proto::{Packet, QoS, ReasonCode, SubscriptionOptions};
+use sansmqtt_session::{DisconnectReason, Outgoing, SessionLostPolicy};
+use support::{Ev, Harness, VERSIONS, publishes};
+
+fn persistent(v: sansmqtt_proto::ProtocolVersion) -> Harness {
+    let mut cfg = Harness::config(v);
+    cfg.clean_start = false;
+    cfg.session_expiry_interval = 3600;
+    Harness::new(cfg)
+}
+
+fn reconnect(h: &mut Harness, session_present: bool) -> Vec<Ev> {
+    h.drop_link();
+    let ev = h.take_events();
+    assert_eq!(ev, vec![Ev::Disconnected(DisconnectReason::TransportClosed)]);
+    h.advance(500);
+    h.expect_connect();
+    h.connack(session_present, Default::default());
+    h.take_events()
+}
+
+#[test]
+fn v311_v5_qos1_unacked_is_resent_with_dup_same_id_in_order() {
+    for v in VERSIONS {
+        let mut h = persistent(v);
+        h.connect(false);
+        let t1 = h.session.publish(h.now, &Outgoing::new("a", b"1", QoS::AtLeastOnce)).unwrap();
+        let t2 = h.session.publish(h.now, &Outgoing::new("a", b"2", QoS::AtLeastOnce)).unwrap();
+        h.drive();
+        let first = publishes(&h.take_inbox());
+        reconnect(&mut h, true);
+        let again = publishes(&h.take_inbox());
+        assert_eq!(again.len(), 2, "{v}");
+        for (a, b) in first.iter().zip(&again) {
+            assert_eq!(a.0, b.0, "same packet id");
+            assert!(!a.1 && b.1, "DUP=0 first, DUP=1 on resend");
+            assert_eq!(a.3, b.3);
+        }
+        h.puback(again[0].0.unwrap());
+        h.puback(again[1].0.unwrap());
+        assert_eq!(
+            h.take_events(),
+            vec![Ev::Published(t1, ReasonCode::Success), Ev::Published(t2, ReasonCode::Success)]
+        );
+    }
+}
+
+#[test]
+fn qos2_before_pubrec_resends_publish_after_pubrec_resends_pubrel_only() {
+    for v in VERSIONS {
+        let mut h = persistent(v);
+        h.connect(false);
+        let ta = h.session.publish(h.now, &Outgoing::new("a", b"A", QoS::ExactlyOnce)).unwrap();
+        let tb = h.session.publish(h.now, &Outgoing::new("b", b"B", QoS::ExactlyOnce)).unwrap();
+        h.drive();
+        let sent = publishes(&h.take_inbox());
+        let (ida, idb) = (sent[0].0.unwrap(), sent[1].0.unwrap());
+        h.pubrec(ida);
+        assert!(matches!(h.take_inbox().as_slice(), [Packet::PubRel(_)]));
+        reconnect(&mut h, true);
+        let inbox = h.take_inbox();
+        // Original order: A (now PUBREL), then B (PUBLISH with DUP).
+        match inbox.as_slice() {
+            [Packet::PubRel(r), Packet::Publish(p)] => {
+                assert_eq!(r.packet_id.get(), ida);
+                assert_eq!(p.packet_id().unwrap().get(), idb);
+                assert!(p.dup);
+            }
+            other => panic!("{v}: {other:?}"),
+        }
+        h.pubcomp(ida);
+        h.pubrec(idb);
+        h.pubcomp(idb);
+        assert_eq!(
+            h.take_events(),
+            vec![Ev::Published(ta, ReasonCode::Success), Ev::Published(tb, ReasonCode::Success)]
+        );
+    }
+}
+
+#[test]
+fn resend_comes_before_new_traffic() {
+    for v in VERSIONS {
+        let mut h = persistent(v);
+        h.connect(false);
+        h.session.publish(h.now, &Outgoing::new("old", b"1", QoS::AtLeastOnce)).unwrap();
+        h.drive();
+        h.take_inbox();
+        h.drop_link();
+        // Published while offline: queued.
+        h.session.publish(h.now, &Outgoing::new("new", b"2", QoS::AtLeastOnce)).unwrap();
+        h.advance(500);
+        h.expect_connect();
+        h.connack(true, Default::default());
+        let order: Vec<String> = publishes(&h.take_inbox()).into_iter().map(|p| p.2).collect();
+        assert_eq!(order, ["old", "new"], "{v}");
+    }
+}
+
+#[test]
+fn session_not_present_hands_back_or_resends_as_new() {
+    for v in VERSIONS {
+        // HandBack: every unacked token is reported, nothing resent.
+        let mut cfg = Harness::config(v);
+        cfg.session_lost_policy = SessionLostPolicy::HandBack;
+        let mut h = Harness::new(cfg);
+        h.connect(false);
+        let t = h.session.publish(h.now, &Outgoing::new("a", b"1", QoS::AtLeastOnce)).unwrap();
+        h.drive();
+        h.take_inbox();
+        let ev = reconnect(&mut h, false);
+        assert!(ev.contains(&Ev::SessionLost(vec![t])), "{v}: {ev:?}");
+        assert!(publishes(&h.take_inbox()).is_empty());
+        assert_eq!(h.session.inflight(), 0);
+
+        // ResendAsNew (default): sent again as a new message, DUP = 0; a PUBREC'd QoS 2 is handed back.
+        let mut h = Harness::new(Harness::config(v));
+        h.connect(false);
+        let t1 = h.session.publish(h.now, &Outgoing::new("a", b"1", QoS::AtLeastOnce)).unwrap();
+        let t2 = h.session.publish(h.now, &Outgoing::new("b", b"2", QoS::ExactlyOnce)).unwrap();
+        h.drive();
+        let sent = publishes(&h.take_inbox());
+        h.pubrec(sent[1].0.unwrap());
+        h.take_inbox();
+        let ev = reconnect(&mut h, false);
+        assert!(ev.contains(&Ev::SessionLost(vec![t2])), "{v}: {ev:?}");
+        let again = publishes(&h.take_inbox());
+        assert_eq!(again.len(), 1);
+        assert!(!again[0].1, "a new message has DUP = 0");
+        h.puback(again[0].0.unwrap());
+        assert_eq!(h.take_events(), vec![Ev::Published(t1, ReasonCode::Success)]);
+    }
+}
+
+#[test]
+fn incoming_qos2_state_survives_a_resumed_session() {
+    for v in VERSIONS {
+        let mut h = persistent(v);
+        h.connect(false);
+        h.publish_to_client("x", b"once", QoS::ExactlyOnce, 11);
+        assert_eq!(h.take_events().len(), 1);
+        h.take_inbox();
+        reconnect(&mut h, true);
+        // The broker resends the PUBLISH (it never saw our PUBREC): not delivered again.
+        h.publish_to_client("x", b"once", QoS::ExactlyOnce, 11);
+        assert!(h.take_events().is_empty(), "{v}: QoS 2 delivered twice across reconnect");
+        assert!(matches!(h.take_inbox().as_slice(), [Packet::PubRec(_)]));
+        h.pubrel(11);
+        assert!(matches!(h.take_inbox().as_slice(), [Packet::PubComp(c)] if c.reason == ReasonCode::Success));
+    }
+}
+
+#[test]
+fn lost_session_is_resubscribed() {
+    for v in VERSIONS {
+        let mut h = Harness::new(Harness::config(v));
+        h.connect(false);
+        h.session.subscribe(h.now, &[("s/#", SubscriptionOptions::new(QoS::AtLeastOnce))]).unwrap();
+        h.drive();
+        let id = match h.take_inbox().as_slice() {
+            [Packet::Subscribe(s)] => s.packet_id.get(),
+            other => panic!("{other:?}"),
+        };
+        h.suback(id, &[ReasonCode::GrantedQoS1]);
+        h.take_events();
+        reconnect(&mut h, false);
+        match h.take_inbox().as_slice() {
+            [Packet::Subscribe(s)] => {
+                assert_eq!(s.subscriptions.iter().next().unwrap().filter.as_str(), "s/#", "{v}");
+            }
+            other => panic!("{v}: expected a re-subscribe, got {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn pending_subscribe_is_resent_after_reconnect() {
+    for v in VERSIONS {
+        let mut h = persistent(v);
+        h.connect(false);
+        let t = h.session.subscribe(h.now, &[("q", SubscriptionOptions::new(QoS::AtMostOnce))]).unwrap();
+        h.drive();
+        h.take_inbox();
+        reconnect(&mut h, true);
+        let id = match h.take_inbox().as_slice() {
+            [Packet::Subscribe(s)] => s.packet_id.get(),
+            other => panic!("{v}: {other:?}"),
+        };
+        h.suback(id, &[ReasonCode::Success]);
+        assert_eq!(h.take_events(), vec![Ev::Subscribed(t, vec![ReasonCode::Success])]);
+    }
+}
