@@ -106,6 +106,9 @@
 #![forbid(unsafe_code)]
 
 extern crate alloc;
+// `arbitrary`'s derive expands to `::std` paths; the feature is for host-side fuzzing only.
+#[cfg(feature = "fuzzing")]
+extern crate std;
 
 mod backoff;
 mod commands;
@@ -117,6 +120,10 @@ mod incoming;
 mod outbound;
 mod session;
 mod time;
+
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 
 pub use commands::{DisconnectOptions, Outgoing};
 pub use config::{AckMode, Backoff, Config, LimitPolicy, QueueFullPolicy, SessionLostPolicy, WillConfig};

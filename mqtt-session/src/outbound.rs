@@ -32,6 +32,7 @@ pub(crate) struct Queued {
 
 /// Where a QoS 1/2 flow stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[allow(clippy::enum_variant_names)]
 pub(crate) enum Flow {
     /// QoS 1 sent, waiting for PUBACK.
     AwaitPubAck,

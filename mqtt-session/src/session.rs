@@ -423,7 +423,7 @@ impl Session {
         let topic = match d.alias {
             Some(i) => self.inb.aliases.get(i).and_then(|t| t.as_deref()).unwrap_or_default(),
             None => {
-                let Some(t) = frame.get(d.topic.clone()) else { return None };
+                let t = frame.get(d.topic.clone())?;
                 core::str::from_utf8(t).unwrap_or_default()
             }
         };

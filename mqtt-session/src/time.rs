@@ -40,10 +40,10 @@ impl Add<Duration> for Instant {
     }
 }
 
-impl Sub<Instant> for Instant {
+impl Sub<Self> for Instant {
     type Output = Duration;
     /// Saturating difference.
-    fn sub(self, earlier: Instant) -> Duration {
+    fn sub(self, earlier: Self) -> Duration {
         self.saturating_duration_since(earlier)
     }
 }

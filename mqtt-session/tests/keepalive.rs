@@ -57,7 +57,7 @@ fn half_open_link_is_detected_while_publishing() {
             h.advance(1000);
             let _ = h.session.publish(h.now, &Outgoing::new("t", b"x", QoS::AtMostOnce));
             h.drive();
-            if h.take_events().iter().any(|e| *e == Ev::Disconnected(DisconnectReason::KeepAliveTimeout)) {
+            if h.take_events().contains(&Ev::Disconnected(DisconnectReason::KeepAliveTimeout)) {
                 detected = Some(h.now.as_millis() - start);
                 break;
             }

@@ -1,6 +1,6 @@
 //! Deterministic scenario harness: a [`Session`], a scripted broker built on the codec, a
 //! virtual clock, and a seeded chunker that delivers the broker's bytes in random fragments.
-#![allow(dead_code)]
+#![allow(dead_code, unreachable_pub, missing_docs)]
 
 use sansmqtt_proto::property::ConnAckProperties;
 use sansmqtt_proto::{

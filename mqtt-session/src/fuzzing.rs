@@ -1,0 +1,334 @@
+//! The `session` fuzz target body: arbitrary sequences of commands, broker packets, raw
+//! bytes and time, checked against invariants. `fuzz/fuzz_targets/session.rs` is a one-line
+//! call into [`session`]; the workspace tests replay the corpus through it on stable.
+
+use crate::{AckMode, AckToken, Action, Config, Event, Instant, Outgoing, Session, SessionLostPolicy};
+use alloc::collections::{BTreeMap, BTreeSet};
+use alloc::vec::Vec;
+use arbitrary::{Arbitrary, Unstructured};
+use sansmqtt_proto::property::ConnAckProperties;
+use sansmqtt_proto::{
+    Ack, ConnAck, Delivery, Disconnect, Packet, PacketId, ProtocolVersion, Publish, QoS, ReasonCode,
+    ReasonCodes, Status, SubAck, SubscriptionOptions, TopicName, UnsubAck,
+};
+
+#[derive(Arbitrary, Debug)]
+enum BrokerPacket {
+    ConnAck { session_present: bool, refuse: bool, receive_maximum: u8 },
+    PubAck(u8),
+    PubRec(u8, bool),
+    PubRel(u8),
+    PubComp(u8),
+    Publish { qos: u8, id: u8, dup: bool, topic: u8, alias: u8 },
+    SubAck(u8, u8),
+    UnsubAck(u8, u8),
+    PingResp,
+    Disconnect,
+    Raw(Vec<u8>),
+}
+
+#[derive(Arbitrary, Debug)]
+enum Op {
+    Connect,
+    TransportUp,
+    TransportDown,
+    Broker(BrokerPacket, u8),
+    Advance(u16),
+    Publish { qos: u8, len: u8 },
+    Subscribe(u8),
+    Unsubscribe(u8),
+    Ack(u8),
+    Disconnect,
+}
+
+const TOPICS: [&str; 4] = ["a", "a/b", "sensors/1", "$SYS/x"];
+
+/// The model of what the client did, seen from the broker's side of the wire.
+#[derive(Default)]
+struct Model {
+    /// Client packet ids in use (PUBLISH QoS>0, SUBSCRIBE, UNSUBSCRIBE) → whether PUBREL was sent.
+    client_ids: BTreeMap<u16, bool>,
+    /// Broker QoS 2 ids delivered to the application and not yet released.
+    delivered_qos2: BTreeSet<u16>,
+    /// The QoS 2 PUBLISH id the broker just sent, to attribute the next QoS 2 message event.
+    pending_qos2: Option<u16>,
+}
+
+/// Run one fuzz case. Panics on any invariant violation.
+pub fn session(data: &[u8]) {
+    let mut u = Unstructured::new(data);
+    let version =
+        if u.arbitrary::<bool>().unwrap_or(false) { ProtocolVersion::V5 } else { ProtocolVersion::V3_1_1 };
+    let mut config = Config::new(version, "fuzz");
+    config.max_packet_size = 512;
+    config.max_inflight = 4;
+    config.receive_maximum = 4;
+    config.max_queued_messages = 8;
+    config.max_queued_bytes = 2048;
+    config.topic_alias_maximum = 4;
+    config.ack_mode = if u.arbitrary().unwrap_or(false) { AckMode::Manual } else { AckMode::Auto };
+    config.session_lost_policy = if u.arbitrary().unwrap_or(false) {
+        SessionLostPolicy::HandBack
+    } else {
+        SessionLostPolicy::ResendAsNew
+    };
+    let mut s = Session::new(config);
+    let mut now = 0u64;
+    let mut open = false;
+    let mut wire = Vec::new();
+    let mut tokens: Vec<AckToken> = Vec::new();
+    let mut model = Model::default();
+    let mut server_window = usize::from(u16::MAX);
+    for _ in 0..256 {
+        let Ok(op) = Op::arbitrary(&mut u) else { break };
+        let t = Instant::from_millis(now);
+        match op {
+            Op::Connect => {
+                let _ = s.connect(t);
+            }
+            Op::TransportUp => {
+                open = true;
+                s.handle_connected(t);
+            }
+            Op::TransportDown => {
+                open = false;
+                wire.clear();
+                s.handle_closed(t);
+            }
+            Op::Broker(p, split) => {
+                let v = s.protocol_version();
+                let mut bytes = Vec::new();
+                if let BrokerPacket::ConnAck { session_present, refuse, receive_maximum } = &p
+                    && !*refuse
+                {
+                    if !*session_present {
+                        model = Model::default();
+                    }
+                    server_window = if v.is_v5() && *receive_maximum > 0 {
+                        usize::from(*receive_maximum)
+                    } else {
+                        usize::from(u16::MAX)
+                    };
+                }
+                model.pending_qos2 = match &p {
+                    BrokerPacket::Publish { qos, id, .. } if qos % 3 == 2 => Some(u16::from(*id % 8 + 1)),
+                    _ => None,
+                };
+                if let BrokerPacket::PubRel(id) = &p {
+                    model.delivered_qos2.remove(&u16::from(*id % 8 + 1));
+                }
+                if let BrokerPacket::PubComp(id) | BrokerPacket::PubAck(id) = &p {
+                    model.client_ids.remove(&u16::from(*id % 8 + 1));
+                }
+                encode_broker(&p, v, &mut bytes);
+                let cut = usize::from(split) % (bytes.len() + 1);
+                for chunk in [&bytes[..cut], &bytes[cut..]] {
+                    let mut off = 0;
+                    while off < chunk.len() {
+                        let n = s.handle_data(t, &chunk[off..]);
+                        off += n;
+                        drain(&mut s, t, &mut open, &mut wire, &mut tokens, &mut model);
+                        if n == 0 && s.recv_buf().is_empty() {
+                            break;
+                        }
+                    }
+                }
+            }
+            Op::Advance(ms) => {
+                now += u64::from(ms) * 16;
+                s.handle_timeout(Instant::from_millis(now));
+            }
+            Op::Publish { qos, len } => {
+                let payload = [0xA5u8; 255];
+                let qos = QoS::from_u8(qos % 3).unwrap_or(QoS::AtMostOnce);
+                let _ = s.publish(
+                    t,
+                    &Outgoing::new(TOPICS[usize::from(len) % 3], &payload[..usize::from(len)], qos),
+                );
+            }
+            Op::Subscribe(i) => {
+                let f = TOPICS[usize::from(i) % TOPICS.len()];
+                let _ = s.subscribe(t, &[(f, SubscriptionOptions::new(QoS::ExactlyOnce))]);
+            }
+            Op::Unsubscribe(i) => {
+                let _ = s.unsubscribe(t, &[TOPICS[usize::from(i) % TOPICS.len()]]);
+            }
+            Op::Ack(i) => {
+                if !tokens.is_empty() {
+                    let tok = tokens.remove(usize::from(i) % tokens.len());
+                    let _ = s.ack(t, tok);
+                }
+            }
+            Op::Disconnect => {
+                let _ = s.disconnect(t, &crate::DisconnectOptions::default());
+            }
+        }
+        drain(&mut s, Instant::from_millis(now), &mut open, &mut wire, &mut tokens, &mut model);
+        // Invariants.
+        assert!(s.inflight() <= 4.min(server_window.max(1)), "more in flight than allowed");
+        assert!(s.queued() <= 8, "queue exceeds its bound");
+        if let Some(deadline) = s.poll_timeout() {
+            s.handle_timeout(Instant::from_millis(now));
+            if let Some(d2) = s.poll_timeout() {
+                assert!(d2 > Instant::from_millis(now) || d2 == deadline || d2 >= Instant::from_millis(now));
+            }
+        }
+    }
+}
+
+fn drain(
+    s: &mut Session,
+    t: Instant,
+    open: &mut bool,
+    wire: &mut Vec<u8>,
+    tokens: &mut Vec<AckToken>,
+    model: &mut Model,
+) {
+    for _ in 0..64 {
+        let mut progressed = false;
+        while let Some(e) = s.poll_event() {
+            progressed = true;
+            if let Event::Message(m) = &e {
+                if let Some(tok) = m.ack_token {
+                    tokens.push(tok);
+                }
+                if m.qos == QoS::ExactlyOnce
+                    && let Some(id) = model.pending_qos2.take()
+                {
+                    assert!(model.delivered_qos2.insert(id), "QoS 2 message {id} delivered twice");
+                }
+            }
+            let _ = e;
+        }
+        let mut buf = [0u8; 97];
+        loop {
+            let n = s.poll_transmit(t, &mut buf);
+            if n == 0 {
+                break;
+            }
+            progressed = true;
+            if *open {
+                wire.extend_from_slice(&buf[..n]);
+            }
+        }
+        check_wire(wire, s.protocol_version(), model);
+        while let Some(a) = s.poll_action() {
+            progressed = true;
+            if a == Action::Close {
+                *open = false;
+                wire.clear();
+                s.handle_closed(t);
+            }
+        }
+        if !progressed {
+            return;
+        }
+    }
+}
+
+/// Decode what the client sent and check the packet-id invariants.
+fn check_wire(wire: &mut Vec<u8>, v: ProtocolVersion, model: &mut Model) {
+    loop {
+        let (len, packet) = match Packet::decode(wire, v) {
+            Ok(Status::Complete(d)) => (d.len, d.packet.into_owned()),
+            Ok(Status::Incomplete { .. }) => return,
+            Err(sansmqtt_proto::DecodeError::UnexpectedProtocolVersion(_)) => {
+                wire.clear();
+                return;
+            }
+            Err(e) => panic!("the client sent an invalid packet: {e:?}"),
+        };
+        wire.drain(..len);
+        match packet {
+            Packet::Publish(p) => {
+                if let Some(id) = p.packet_id() {
+                    match model.client_ids.get(&id.get()) {
+                        Some(true) => panic!("PUBLISH {id} resent after PUBREL"),
+                        Some(false) if !p.dup => panic!("packet id {id} reused while in use"),
+                        _ => {}
+                    }
+                    model.client_ids.insert(id.get(), false);
+                }
+            }
+            Packet::PubRel(a) => {
+                model.client_ids.insert(a.packet_id.get(), true);
+            }
+            Packet::Connect(_) => {}
+            _ => {}
+        }
+    }
+}
+
+fn pid(id: u8) -> PacketId {
+    PacketId::new(u16::from(id % 8 + 1)).unwrap_or(PacketId::new(1).unwrap_or_else(|| unreachable!()))
+}
+
+const GRANTED: [ReasonCode; 4] = [ReasonCode::GrantedQoS1; 4];
+const SUCCESS: [ReasonCode; 4] = [ReasonCode::Success; 4];
+
+fn encode_broker(p: &BrokerPacket, v: ProtocolVersion, out: &mut Vec<u8>) {
+    let packet = match p {
+        BrokerPacket::ConnAck { session_present, refuse, receive_maximum } => {
+            let mut props = ConnAckProperties::default();
+            if v.is_v5() {
+                props.receive_maximum = core::num::NonZeroU16::new(u16::from(*receive_maximum));
+            }
+            Packet::ConnAck(ConnAck {
+                session_present: *session_present && !*refuse,
+                reason: if *refuse { ReasonCode::NotAuthorized } else { ReasonCode::Success },
+                properties: props,
+            })
+        }
+        BrokerPacket::PubAck(id) => Packet::PubAck(Ack::new(pid(*id))),
+        BrokerPacket::PubRec(id, err) => {
+            let mut a = Ack::new(pid(*id));
+            if *err && v.is_v5() {
+                a.reason = ReasonCode::QuotaExceeded;
+            }
+            Packet::PubRec(a)
+        }
+        BrokerPacket::PubRel(id) => Packet::PubRel(Ack::new(pid(*id))),
+        BrokerPacket::PubComp(id) => Packet::PubComp(Ack::new(pid(*id))),
+        BrokerPacket::Publish { qos, id, dup, topic, alias } => {
+            let topic = TOPICS[usize::from(*topic) % TOPICS.len()];
+            let mut p = Publish::new(TopicName::new(topic).unwrap_or(TopicName::EMPTY), b"payload");
+            p.delivery = match qos % 3 {
+                0 => Delivery::AtMostOnce,
+                1 => Delivery::AtLeastOnce(pid(*id)),
+                _ => Delivery::ExactlyOnce(pid(*id)),
+            };
+            p.dup = *dup && p.delivery != Delivery::AtMostOnce;
+            if v.is_v5() && *alias > 0 {
+                p.properties.topic_alias = core::num::NonZeroU16::new(u16::from(*alias % 6));
+                if alias % 2 == 0 {
+                    p.topic = TopicName::EMPTY;
+                }
+            }
+            Packet::Publish(p)
+        }
+        BrokerPacket::SubAck(id, n) => {
+            let codes = &GRANTED;
+            Packet::SubAck(SubAck {
+                packet_id: pid(*id),
+                properties: Default::default(),
+                reasons: ReasonCodes::new(&codes[..usize::from(*n % 3) + 1]),
+            })
+        }
+        BrokerPacket::UnsubAck(id, n) => {
+            let codes = &SUCCESS;
+            let n = if v.is_v5() { usize::from(*n % 3) + 1 } else { 0 };
+            Packet::UnsubAck(UnsubAck {
+                packet_id: pid(*id),
+                properties: Default::default(),
+                reasons: ReasonCodes::new(&codes[..n]),
+            })
+        }
+        BrokerPacket::PingResp => Packet::PingResp,
+        BrokerPacket::Disconnect => Packet::Disconnect(Disconnect::new(ReasonCode::Success)),
+        BrokerPacket::Raw(bytes) => {
+            out.extend_from_slice(bytes);
+            return;
+        }
+    };
+    let _ = packet.encode_to_vec(v, out);
+}
