@@ -1,6 +1,5 @@
-//! A whole MQTT client over `std::net::TcpStream` in one loop: connect, subscribe, publish
-//! "Hello Broker!", receive it, unsubscribe, disconnect. `cargo run -p sansmqtt-session
-//! --example blocking -- 127.0.0.1:1883`. Proof that a driver for a new runtime is short.
+//! A whole MQTT client over `std::net::TcpStream`: connect, subscribe, publish, receive, unsubscribe,
+//! disconnect. `cargo run -p sansmqtt-session --example blocking -- 127.0.0.1:1883`
 use sansmqtt_proto::{ProtocolVersion, QoS, SubscriptionOptions};
 use sansmqtt_session::{Action, Config, DisconnectOptions, Event, Instant, Outgoing, Session};
 use std::io::{ErrorKind, Read, Write};
