@@ -42,7 +42,7 @@ pub enum DecodeError {
     InvalidUtf8,
     /// A UTF-8 string contains U+0000 [MQTT-1.5.4-2].
     NullCharacter,
-    /// A QoS field has the value 3 [MQTT-3.3.1-4].
+    /// A QoS field has the value 3: PUBLISH [MQTT-3.3.1-4] or Will QoS [MQTT-3.1.2-12].
     InvalidQoS,
     /// DUP is set on a QoS 0 PUBLISH [MQTT-3.3.1-2].
     DupWithQoS0,
@@ -99,6 +99,9 @@ pub enum DecodeError {
     InvalidSubscriptionOptions(u8),
     /// Retain Handling has the value 3.
     InvalidRetainHandling,
+    /// The Maximum QoS of a subscription has the value 3 (a Protocol Error in MQTT 5.0
+    /// §3.8.3.1, malformed in 3.1.1 [MQTT-3-8.3-4]).
+    InvalidSubscriptionQoS,
     /// No Local set on a shared subscription [MQTT-3.8.3-4].
     NoLocalOnSharedSubscription,
 }
@@ -121,6 +124,7 @@ impl DecodeError {
             | Self::EmptyTopicWithoutAlias
             | Self::EmptyPayload
             | Self::InvalidRetainHandling
+            | Self::InvalidSubscriptionQoS
             | Self::NoLocalOnSharedSubscription => ReasonCode::ProtocolError,
             Self::MalformedVarInt
             | Self::ReservedPacketType(_)
@@ -187,6 +191,7 @@ impl fmt::Display for DecodeError {
                 write!(f, "reserved bits set in subscription options {b:#04x}")
             }
             Self::InvalidRetainHandling => f.write_str("retain handling 3 is invalid"),
+            Self::InvalidSubscriptionQoS => f.write_str("subscription maximum QoS 3 is invalid"),
             Self::NoLocalOnSharedSubscription => f.write_str("no local set on a shared subscription"),
         }
     }

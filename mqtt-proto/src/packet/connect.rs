@@ -3,7 +3,7 @@
 use crate::codec::{Reader, Sink, bin_len, validate_utf8};
 use crate::error::{DecodeError, EncodeError};
 use crate::frame::{PacketType, varint_len};
-use crate::property::{ConnectProperties, WillProperties, check_v3};
+use crate::property::{ConnectProperties, PropertyId, WillProperties, check_v3};
 use crate::string::{Bin, Utf8};
 use crate::topic::{TopicName, validate_topic_name};
 use crate::types::QoS;
@@ -94,6 +94,10 @@ impl<'a> Connect<'a> {
         } else {
             ConnectProperties::default()
         };
+        // §3.1.2.11.10: Authentication Data without an Authentication Method is a Protocol Error.
+        if properties.authentication_data.is_some() && properties.authentication_method.is_none() {
+            return Err(DecodeError::InvalidPropertyValue(PropertyId::AuthenticationData));
+        }
         let client_id = Utf8::from_validated(r.utf8()?);
         if client_id.is_empty() && !empty_client_id_ok(version, clean_start) {
             return Err(DecodeError::EmptyClientId);
@@ -149,6 +153,9 @@ impl<'a> Connect<'a> {
             return Err(EncodeError::PasswordWithoutUsername);
         }
         check_v3(v, self.properties.is_empty())?;
+        if self.properties.authentication_data.is_some() && self.properties.authentication_method.is_none() {
+            return Err(EncodeError::InvalidPropertyValue(PropertyId::AuthenticationData));
+        }
         let mut n = 2 + v.protocol_name().len() + 1 + 1 + 2;
         if v.is_v5() {
             let c = self.properties.content_len()?;

@@ -63,7 +63,7 @@ impl<'a> Subscribe<'a> {
                 return Err(DecodeError::InvalidSubscriptionOptions(b));
             }
             if b & 0b11 == 3 {
-                return Err(DecodeError::InvalidQoS);
+                return Err(DecodeError::InvalidSubscriptionQoS);
             }
             if (b >> 4) & 0b11 == 3 {
                 return Err(DecodeError::InvalidRetainHandling);
