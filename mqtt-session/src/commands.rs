@@ -91,6 +91,8 @@ impl Session {
                 props.topic_alias_maximum = Some(self.config.topic_alias_maximum);
             }
         }
+        let auth_method = self.auth.as_ref().filter(|_| v.is_v5()).map(|a| String::from(a.method()));
+        let auth_data = self.auth.as_mut().filter(|_| v.is_v5()).and_then(|a| a.start());
         let will_props = self.config.will.as_ref().map(|w| {
             let mut p = WillProperties::default();
             if v.is_v5() {
@@ -107,6 +109,8 @@ impl Session {
             Connect::new(Utf8::new(&client_id).unwrap_or_default(), self.config.keep_alive_secs());
         connect.clean_start = clean_start;
         connect.properties = props;
+        connect.properties.authentication_method = auth_method.as_deref().and_then(|m| Utf8::new(m).ok());
+        connect.properties.authentication_data = auth_data.as_deref().map(Bin::new);
         connect.username = username.as_deref().and_then(|u| Utf8::new(u).ok());
         connect.password = password.as_deref().map(Bin::new);
         connect.will = will_cfg.as_ref().and_then(|w| {
@@ -248,7 +252,10 @@ impl Session {
                 continue;
             }
             if q.qos == QoS::AtMostOnce {
-                self.out.append(&q.bytes);
+                match self.with_alias(&q.bytes) {
+                    Some(aliased) => self.out.append(&aliased),
+                    None => self.out.append(&q.bytes),
+                }
                 self.out.track_qos0(q.token);
                 continue;
             }
@@ -260,7 +267,11 @@ impl Session {
             if let Some(b) = q.bytes.get_mut(q.id_offset..q.id_offset + 2) {
                 b.copy_from_slice(&id.get().to_be_bytes());
             }
-            self.out.append(&q.bytes);
+            // The stored copy keeps the full topic: a resend never relies on an alias.
+            match self.with_alias(&q.bytes) {
+                Some(aliased) => self.out.append(&aliased),
+                None => self.out.append(&q.bytes),
+            }
             let flow = if q.qos == QoS::AtLeastOnce { Flow::AwaitPubAck } else { Flow::AwaitPubRec };
             let seq = self.out.next_seq();
             self.out.inflight.insert(id.get(), Inflight { seq, token: q.token, flow, bytes: q.bytes });

@@ -129,6 +129,9 @@ pub struct Config {
     pub max_packet_size: u32,
     /// Incoming topic aliases accepted (v5 Topic Alias Maximum we announce).
     pub topic_alias_maximum: u16,
+    /// Outgoing topic aliases to use at most (v5; also capped by the server's Topic Alias
+    /// Maximum). 0 (the default) sends every topic in full.
+    pub topic_alias_outgoing: u16,
     /// Most outgoing QoS 1/2 messages unacknowledged at once (also capped by the server's
     /// Receive Maximum).
     pub max_inflight: u16,
@@ -177,6 +180,7 @@ impl Config {
             receive_maximum: 64,
             max_packet_size: 1024 * 1024,
             topic_alias_maximum: 16,
+            topic_alias_outgoing: 0,
             max_inflight: 64,
             max_queued_messages: 1000,
             max_queued_bytes: 1024 * 1024,

@@ -156,6 +156,8 @@ pub enum DisconnectReason {
     TransportClosed,
     /// The application asked to disconnect.
     ByClient,
+    /// The [`Authenticator`](crate::Authenticator) gave up with this reason.
+    AuthenticationFailed(ReasonCode),
 }
 
 impl fmt::Display for DisconnectReason {
@@ -168,6 +170,7 @@ impl fmt::Display for DisconnectReason {
             Self::ConnectTimeout => f.write_str("no CONNACK in time"),
             Self::TransportClosed => f.write_str("transport closed"),
             Self::ByClient => f.write_str("disconnected by client"),
+            Self::AuthenticationFailed(r) => write!(f, "authentication failed: {r}"),
         }
     }
 }

@@ -176,4 +176,6 @@ pub enum Event<'a> {
     },
     /// After `publish` failed with `QueueFull`: there is room again.
     ReadyToPublish,
+    /// A re-authentication ([`Session::reauthenticate`](crate::Session::reauthenticate)) succeeded.
+    Reauthenticated,
 }

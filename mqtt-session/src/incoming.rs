@@ -125,9 +125,16 @@ impl Session {
             OwnedPacket::SubAck(id, reasons) if connected => self.on_suback(id, reasons, true),
             OwnedPacket::UnsubAck(id, reasons) if connected => self.on_suback(id, reasons, false),
             OwnedPacket::PingResp if connected => self.ping_deadline = None,
-            OwnedPacket::Disconnect { reason, reason_string, server_reference } => {
+            OwnedPacket::Disconnect { reason, reason_string, server_reference, session_expiry } => {
+                if !self.version.is_v5() || session_expiry {
+                    // 3.1.1: DISCONNECT is client-to-server only. 5.0: the server must not send
+                    // a Session Expiry Interval [MQTT-3.14.2-2].
+                    self.violation(Violation::UnexpectedPacket(PacketType::Disconnect));
+                    return;
+                }
                 self.close(DisconnectReason::ByServer { reason, reason_string, server_reference }, None);
             }
+            OwnedPacket::Auth(a) => self.on_auth(a),
             other => self.violation(Violation::UnexpectedPacket(other.packet_type())),
         }
     }
@@ -219,6 +226,9 @@ impl Session {
         // [MQTT-3.2.2-2] (5.0) / [MQTT-3.2.2-1] (3.1.1): clean start means no session present.
         if c.session_present && self.sent_clean_start {
             self.violation(Violation::UnexpectedPacket(PacketType::ConnAck));
+            return;
+        }
+        if self.version.is_v5() && !self.auth_connack(c.auth_method.as_deref(), c.auth_data.as_deref()) {
             return;
         }
         if let Some(id) = &c.caps.assigned_client_identifier {
@@ -408,6 +418,8 @@ struct ConnAckInfo {
     session_present: bool,
     reason: ReasonCode,
     caps: ServerCapabilities,
+    auth_method: Option<String>,
+    auth_data: Option<Vec<u8>>,
 }
 
 /// A non-PUBLISH packet with everything the session keeps, detached from the receive buffer.
@@ -420,7 +432,13 @@ enum OwnedPacket {
     SubAck(PacketId, Vec<ReasonCode>),
     UnsubAck(PacketId, Vec<ReasonCode>),
     PingResp,
-    Disconnect { reason: ReasonCode, reason_string: Option<String>, server_reference: Option<String> },
+    Disconnect {
+        reason: ReasonCode,
+        reason_string: Option<String>,
+        server_reference: Option<String>,
+        session_expiry: bool,
+    },
+    Auth(crate::auth::AuthInfo),
     Other(PacketType),
 }
 
@@ -436,6 +454,7 @@ impl OwnedPacket {
             Self::UnsubAck(..) => PacketType::UnsubAck,
             Self::PingResp => PacketType::PingResp,
             Self::Disconnect { .. } => PacketType::Disconnect,
+            Self::Auth(_) => PacketType::Auth,
             Self::Other(t) => *t,
         }
     }
@@ -456,7 +475,13 @@ impl From<&Packet<'_>> for OwnedPacket {
                 reason: *reason,
                 reason_string: properties.reason_string.as_ref().map(|s| s.as_str().to_string()),
                 server_reference: properties.server_reference.as_ref().map(|s| s.as_str().to_string()),
+                session_expiry: properties.session_expiry_interval.is_some(),
             },
+            Packet::Auth(a) => Self::Auth(crate::auth::AuthInfo {
+                reason: a.reason,
+                method: a.properties.authentication_method.as_ref().map(|s| s.as_str().to_string()),
+                data: a.properties.authentication_data.as_ref().map(|d| d.as_bytes().to_vec()),
+            }),
             other => Self::Other(other.packet_type()),
         }
     }
@@ -469,6 +494,8 @@ fn connack_info(c: &ConnAck<'_>) -> ConnAckInfo {
     ConnAckInfo {
         session_present: c.session_present,
         reason: c.reason,
+        auth_method: s(&p.authentication_method),
+        auth_data: p.authentication_data.as_ref().map(|d| d.as_bytes().to_vec()),
         caps: ServerCapabilities {
             receive_maximum: p.receive_maximum.map_or(d.receive_maximum, |v| v.get()),
             maximum_qos: p.maximum_qos.unwrap_or(d.maximum_qos),

@@ -110,6 +110,8 @@ extern crate alloc;
 #[cfg(feature = "fuzzing")]
 extern crate std;
 
+mod alias;
+mod auth;
 mod backoff;
 mod commands;
 mod config;
@@ -118,6 +120,7 @@ mod event;
 mod inbound;
 mod incoming;
 mod outbound;
+mod router;
 mod session;
 mod time;
 
@@ -125,10 +128,12 @@ mod time;
 #[doc(hidden)]
 pub mod fuzzing;
 
+pub use auth::Authenticator;
 pub use commands::{DisconnectOptions, Outgoing};
 pub use config::{AckMode, Backoff, Config, LimitPolicy, QueueFullPolicy, SessionLostPolicy, WillConfig};
 pub use error::{DisconnectReason, Error, Violation};
 pub use event::{AckToken, Event, Message, PublishFailure, ServerCapabilities, Token};
+pub use router::Router;
 pub use sansmqtt_proto;
 pub use session::{Action, Session, State};
 pub use time::{Duration, Instant};

@@ -98,6 +98,10 @@ pub struct Session {
     pub(crate) sent_clean_start: bool,
     /// The broker refused 5.0: reconnect at once with 3.1.1.
     pub(crate) fallback_pending: bool,
+    /// Enhanced authentication (v5).
+    pub(crate) auth: Option<alloc::boxed::Box<dyn crate::Authenticator>>,
+    /// Outgoing topic aliases of this connection.
+    pub(crate) out_aliases: crate::alias::OutAliases,
 }
 
 impl Session {
@@ -125,6 +129,8 @@ impl Session {
             established_once: false,
             sent_clean_start: config.clean_start,
             fallback_pending: false,
+            auth: None,
+            out_aliases: crate::alias::OutAliases::default(),
             config,
         }
     }
@@ -189,6 +195,7 @@ impl Session {
         }
         self.inb.connection_lost();
         self.out.connection_lost(&mut self.events);
+        self.out_aliases.clear();
         self.ping_deadline = None;
         self.last_rx = self.now;
         self.last_tx = self.now;
@@ -375,6 +382,7 @@ impl Session {
 
     /// The transport is gone: report, reset per-connection state, maybe schedule a reconnect.
     fn connection_ended(&mut self, reason: DisconnectReason) {
+        self.out_aliases.clear();
         self.inb.connection_lost();
         self.out.connection_lost(&mut self.events);
         self.ping_deadline = None;

@@ -36,6 +36,7 @@ pub enum Ev {
     Unsubscribed(Token, Vec<ReasonCode>),
     SessionLost(Vec<Token>),
     ReadyToPublish,
+    Reauthenticated,
 }
 
 fn detach(e: Event<'_>) -> Ev {
@@ -58,6 +59,7 @@ fn detach(e: Event<'_>) -> Ev {
         Event::Unsubscribed { token, reasons } => Ev::Unsubscribed(token, reasons),
         Event::SessionLost { tokens } => Ev::SessionLost(tokens),
         Event::ReadyToPublish => Ev::ReadyToPublish,
+        Event::Reauthenticated => Ev::Reauthenticated,
         other => panic!("unknown event {other:?}"),
     }
 }

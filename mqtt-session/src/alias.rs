@@ -1,0 +1,58 @@
+//! Outgoing topic aliases (MQTT 5.0 §3.3.2.3.4), applied when a PUBLISH is written to the
+//! transmit buffer. Stored copies (for resending) never carry an alias, and the table is
+//! reset with every connection [MQTT-3.3.2-7].
+
+use crate::session::Session;
+use alloc::string::String;
+use alloc::vec::Vec;
+use sansmqtt_proto::{Packet, Status, TopicName};
+
+/// The aliases this connection has announced to the server (index = alias - 1).
+#[derive(Debug, Default)]
+pub(crate) struct OutAliases {
+    topics: Vec<String>,
+    next_victim: usize,
+}
+
+impl OutAliases {
+    pub(crate) fn clear(&mut self) {
+        self.topics.clear();
+        self.next_victim = 0;
+    }
+}
+
+impl Session {
+    /// The PUBLISH in `bytes` rewritten to use a topic alias, if aliases are on and the
+    /// server accepts them; `None` to send it unchanged.
+    pub(crate) fn with_alias(&mut self, bytes: &[u8]) -> Option<Vec<u8>> {
+        let max = usize::from(self.caps.topic_alias_maximum.min(self.config.topic_alias_outgoing));
+        if !self.version.is_v5() || max == 0 {
+            return None;
+        }
+        let Ok(Status::Complete(d)) = Packet::decode(bytes, self.version) else { return None };
+        let Packet::Publish(mut p) = d.packet else { return None };
+        let topic = p.topic.as_str();
+        let table = &mut self.out_aliases;
+        let (alias, known) = match table.topics.iter().position(|t| t == topic) {
+            Some(i) => (i + 1, true),
+            None if table.topics.len() < max => {
+                table.topics.push(String::from(topic));
+                (table.topics.len(), false)
+            }
+            None => {
+                // Replace aliases round-robin once the server's maximum is reached.
+                let i = table.next_victim % max;
+                table.next_victim = i + 1;
+                table.topics[i] = String::from(topic);
+                (i + 1, false)
+            }
+        };
+        p.properties.topic_alias = core::num::NonZeroU16::new(u16::try_from(alias).ok()?);
+        if known {
+            p.topic = TopicName::EMPTY;
+        }
+        let mut out = Vec::new();
+        Packet::Publish(p).encode_to_vec(self.version, &mut out).ok()?;
+        Some(out)
+    }
+}

@@ -1,0 +1,104 @@
+//! MQTT 5.0 enhanced authentication (§4.12): a pluggable [`Authenticator`] drives the AUTH
+//! exchange during CONNECT and on re-authentication.
+
+use crate::error::{DisconnectReason, Error, Violation};
+use crate::event::Event;
+use crate::session::{Link, Session};
+use crate::time::Instant;
+use alloc::boxed::Box;
+use alloc::string::String;
+use alloc::vec::Vec;
+use sansmqtt_proto::property::AuthProperties;
+use sansmqtt_proto::{Auth, Bin, Packet, PacketType, ReasonCode, Utf8};
+
+/// One side of an enhanced-authentication method (SCRAM, Kerberos, a token scheme...).
+pub trait Authenticator: core::fmt::Debug + Send {
+    /// The Authentication Method, sent in CONNECT and every AUTH.
+    fn method(&self) -> &str;
+    /// Authentication Data to start an exchange (CONNECT, or AUTH "Re-authenticate").
+    fn start(&mut self) -> Option<Vec<u8>>;
+    /// The server sent AUTH "Continue authentication" with `data`: the data for our answer,
+    /// or the reason to give up with.
+    fn challenge(&mut self, data: Option<&[u8]>) -> Result<Option<Vec<u8>>, ReasonCode>;
+    /// The exchange succeeded (CONNACK or AUTH "Success"), with the server's final data.
+    fn finish(&mut self, data: Option<&[u8]>) -> Result<(), ReasonCode> {
+        let _ = data;
+        Ok(())
+    }
+}
+
+/// An AUTH packet (or CONNACK auth properties) detached from the receive buffer.
+#[derive(Debug)]
+pub(crate) struct AuthInfo {
+    pub(crate) reason: ReasonCode,
+    pub(crate) method: Option<String>,
+    pub(crate) data: Option<Vec<u8>>,
+}
+
+impl Session {
+    /// Use `auth` for enhanced authentication (MQTT 5.0) from the next CONNECT on.
+    pub fn set_authenticator(&mut self, auth: Box<dyn Authenticator>) {
+        self.auth = Some(auth);
+    }
+
+    /// Start a re-authentication (AUTH "Re-authenticate", v5, connected, with an authenticator).
+    pub fn reauthenticate(&mut self, now: Instant) -> Result<(), Error> {
+        self.tick(now);
+        if self.link != Link::Connected {
+            return Err(Error::NotConnected);
+        }
+        let Some(auth) = self.auth.as_mut().filter(|_| self.version.is_v5()) else {
+            return Err(Error::InvalidState);
+        };
+        let data = auth.start();
+        self.send_auth(ReasonCode::ReAuthenticate, data);
+        Ok(())
+    }
+
+    pub(crate) fn send_auth(&mut self, reason: ReasonCode, data: Option<Vec<u8>>) {
+        let Some(auth) = self.auth.as_ref() else { return };
+        let method = String::from(auth.method());
+        let mut props = AuthProperties::default();
+        props.authentication_method = Utf8::new(&method).ok();
+        props.authentication_data = data.as_deref().map(Bin::new);
+        self.out.push_packet(&Packet::Auth(Auth { reason, properties: props }), self.version);
+    }
+
+    /// AUTH from the server.
+    pub(crate) fn on_auth(&mut self, a: AuthInfo) {
+        let Some(auth) = self.auth.as_mut() else {
+            self.violation(Violation::UnexpectedPacket(PacketType::Auth));
+            return;
+        };
+        if a.method.as_deref() != Some(auth.method()) {
+            // [MQTT-4.12.0-5]: every AUTH carries the method of the CONNECT.
+            self.violation(Violation::UnexpectedPacket(PacketType::Auth));
+            return;
+        }
+        match a.reason {
+            ReasonCode::ContinueAuthentication => match auth.challenge(a.data.as_deref()) {
+                Ok(data) => self.send_auth(ReasonCode::ContinueAuthentication, data),
+                Err(code) => self.close(DisconnectReason::AuthenticationFailed(code), Some(code)),
+            },
+            ReasonCode::Success if self.link == Link::Connected => match auth.finish(a.data.as_deref()) {
+                Ok(()) => self.events.push_back(Event::Reauthenticated),
+                Err(code) => self.close(DisconnectReason::AuthenticationFailed(code), Some(code)),
+            },
+            _ => self.violation(Violation::UnexpectedPacket(PacketType::Auth)),
+        }
+    }
+
+    /// CONNACK accepted: let the authenticator check the server's final data.
+    pub(crate) fn auth_connack(&mut self, method: Option<&str>, data: Option<&[u8]>) -> bool {
+        let Some(auth) = self.auth.as_mut() else { return true };
+        if method != Some(auth.method()) {
+            self.violation(Violation::UnexpectedPacket(PacketType::ConnAck));
+            return false;
+        }
+        if let Err(code) = auth.finish(data) {
+            self.close(DisconnectReason::AuthenticationFailed(code), Some(code));
+            return false;
+        }
+        true
+    }
+}
