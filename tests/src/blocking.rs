@@ -9,9 +9,21 @@ use std::time::Duration;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Seen {
     /// `Event::Connected`.
-    Connected { session_present: bool },
+    Connected {
+        /// Session Present.
+        session_present: bool,
+    },
     /// `Event::Message`.
-    Message { topic: String, payload: Vec<u8>, qos: sansmqtt_proto::QoS, retain: bool },
+    Message {
+        /// Topic.
+        topic: String,
+        /// Payload.
+        payload: Vec<u8>,
+        /// QoS.
+        qos: sansmqtt_proto::QoS,
+        /// RETAIN.
+        retain: bool,
+    },
     /// Any other event, as `Debug` text.
     Other(String),
 }
@@ -90,7 +102,7 @@ impl BlockingClient {
                 self.session.handle_closed(now);
             }
         }
-        while let Some(a) = self.session.poll_action() {
+        if let Some(a) = self.session.poll_action() {
             let now = self.now();
             match a {
                 Action::Connect => match TcpStream::connect_timeout(&self.addr, Duration::from_secs(2)) {
