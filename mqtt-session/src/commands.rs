@@ -60,8 +60,12 @@ pub struct DisconnectOptions {
 
 impl Session {
     /// Start connecting: the session asks the driver for a transport ([`Action::Connect`]).
+    ///
+    /// Fails at once if the configuration cannot produce a valid CONNECT (an empty client id
+    /// in 3.1.1 without clean session, an invalid will topic, a user name with U+0000, ...).
     pub fn connect(&mut self, now: Instant) -> Result<(), Error> {
         self.tick(now);
+        self.check_connect_config()?;
         match self.link {
             Link::Idle | Link::Backoff { .. } => {
                 self.link = Link::Opening;
@@ -70,6 +74,35 @@ impl Session {
             }
             _ => Err(Error::InvalidState),
         }
+    }
+
+    fn check_connect_config(&self) -> Result<(), Error> {
+        let c = &self.config;
+        // An empty client id needs 5.0, or 3.1.1 with clean session [MQTT-3.1.3-7].
+        let empty_ok = match c.version {
+            sansmqtt_proto::ProtocolVersion::V5 => true,
+            sansmqtt_proto::ProtocolVersion::V3_1_1 => c.clean_start,
+            _ => false,
+        };
+        if c.client_id.is_empty() && !empty_ok {
+            return Err(Error::Encode(sansmqtt_proto::EncodeError::EmptyClientId));
+        }
+        Utf8::new(&c.client_id)?;
+        if let Some(u) = &c.username {
+            Utf8::new(u)?;
+        }
+        if let Some(w) = &c.will {
+            TopicName::new(&w.topic)?;
+            if w.payload.len() > usize::from(u16::MAX) {
+                return Err(Error::Encode(sansmqtt_proto::EncodeError::TooLong { len: w.payload.len() }));
+            }
+        }
+        if c.password.as_ref().is_some_and(|p| p.len() > usize::from(u16::MAX)) {
+            return Err(Error::Encode(sansmqtt_proto::EncodeError::TooLong {
+                len: usize::from(u16::MAX) + 1,
+            }));
+        }
+        Ok(())
     }
 
     pub(crate) fn send_connect(&mut self) {

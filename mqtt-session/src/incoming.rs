@@ -38,6 +38,11 @@ impl Session {
             if !matches!(self.link, Link::AwaitConnAck { .. } | Link::Connected) || !self.events.is_empty() {
                 return None;
             }
+            // Answers (acks, PUBCOMP...) pile up in the transmit buffer while the driver cannot
+            // write: stop reading until it drains, so a peer cannot grow it without bound.
+            if self.out.tx_pending() > self.out.tx_soft_limit {
+                return None;
+            }
             match self.next_frame() {
                 Step::Deliver(d) => return Some(d),
                 Step::Consumed => {}

@@ -192,3 +192,47 @@ fn transport_loss_reconnects_with_backoff_and_resumes_session_flag() {
         assert!(!c.clean_start, "{v}: a reconnect resumes the session");
     }
 }
+
+#[test]
+fn invalid_connect_configuration_is_refused_locally() {
+    let mut cfg = Harness::config(ProtocolVersion::V3_1_1);
+    cfg.client_id = String::new();
+    cfg.clean_start = false;
+    let mut h = Harness::new(cfg);
+    assert!(matches!(h.session.connect(h.now), Err(Error::Encode(_))));
+    for v in VERSIONS {
+        let mut cfg = Harness::config(v);
+        cfg.will = Some(sansmqtt_session::WillConfig {
+            topic: "bad/+".into(),
+            payload: vec![],
+            qos: QoS::AtMostOnce,
+            retain: false,
+            delay_interval: None,
+            message_expiry_interval: None,
+        });
+        let mut h = Harness::new(cfg);
+        assert!(matches!(h.session.connect(h.now), Err(Error::InvalidTopic(_))), "{v}");
+        h.drive();
+        assert!(h.actions.is_empty());
+    }
+}
+
+#[test]
+fn v5_empty_client_id_is_allowed_and_the_assigned_one_is_used_on_reconnect() {
+    let mut cfg = Harness::config(ProtocolVersion::V5);
+    cfg.client_id = String::new();
+    cfg.session_expiry_interval = 60;
+    let mut h = Harness::new(cfg);
+    h.session.connect(h.now).unwrap();
+    h.drive();
+    assert_eq!(h.expect_connect().client_id.as_str(), "");
+    let mut p = ConnAckProperties::default();
+    p.assigned_client_identifier = Some(sansmqtt_proto::Utf8::new("srv-42").unwrap());
+    h.connack(false, p);
+    h.take_events();
+    h.drop_link();
+    h.advance(500);
+    let c = h.expect_connect();
+    assert_eq!(c.client_id.as_str(), "srv-42");
+    assert!(!c.clean_start);
+}

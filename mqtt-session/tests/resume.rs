@@ -194,3 +194,94 @@ fn pending_subscribe_is_resent_after_reconnect() {
         assert_eq!(h.take_events(), vec![Ev::Subscribed(t, vec![ReasonCode::Success])]);
     }
 }
+
+/// Outgoing QoS 2, connection cut after each step: the message completes exactly once, the
+/// PUBLISH is never sent after PUBREL, and the resumed flow continues where it stopped.
+#[test]
+fn outgoing_qos2_resumes_from_every_step() {
+    for v in VERSIONS {
+        for cut in 0..3 {
+            let mut h = persistent(v);
+            h.connect(false);
+            let t = h.session.publish(h.now, &Outgoing::new("q2", b"x", QoS::ExactlyOnce)).unwrap();
+            h.drive();
+            let id = publishes(&h.take_inbox())[0].0.unwrap();
+            if cut >= 1 {
+                h.pubrec(id);
+                assert!(matches!(h.take_inbox().as_slice(), [Packet::PubRel(_)]));
+            }
+            if cut >= 2 {
+                h.pubcomp(id);
+                assert_eq!(h.take_events(), vec![Ev::Published(t, ReasonCode::Success)]);
+            }
+            reconnect(&mut h, true);
+            let inbox = h.take_inbox();
+            match cut {
+                0 => assert!(
+                    matches!(inbox.as_slice(), [Packet::Publish(p)] if p.dup && p.packet_id().unwrap().get() == id)
+                ),
+                1 => assert!(
+                    matches!(inbox.as_slice(), [Packet::PubRel(r)] if r.packet_id.get() == id),
+                    "{v}: {inbox:?}"
+                ),
+                _ => assert!(inbox.is_empty(), "{v}: nothing to resend after PUBCOMP: {inbox:?}"),
+            }
+            if cut == 0 {
+                h.pubrec(id);
+                h.take_inbox();
+            }
+            if cut < 2 {
+                h.pubcomp(id);
+                assert_eq!(h.take_events(), vec![Ev::Published(t, ReasonCode::Success)], "{v} cut {cut}");
+            }
+            assert_eq!(h.session.inflight(), 0);
+        }
+    }
+}
+
+/// Incoming QoS 2, connection cut after each step: delivered exactly once in total.
+#[test]
+fn incoming_qos2_is_delivered_once_whatever_step_the_connection_is_cut_at() {
+    for v in VERSIONS {
+        for cut in 0..2 {
+            let mut h = persistent(v);
+            h.connect(false);
+            h.publish_to_client("in", b"x", QoS::ExactlyOnce, 3);
+            assert_eq!(h.take_events().len(), 1);
+            h.take_inbox();
+            if cut == 1 {
+                h.pubrel(3);
+                assert!(matches!(h.take_inbox().as_slice(), [Packet::PubComp(_)]));
+            }
+            reconnect(&mut h, true);
+            if cut == 0 {
+                // The broker did not see our PUBREC: it resends the PUBLISH, then PUBREL.
+                h.publish_to_client("in", b"x", QoS::ExactlyOnce, 3);
+                assert!(h.take_events().is_empty(), "{v}: delivered twice");
+                assert!(matches!(h.take_inbox().as_slice(), [Packet::PubRec(_)]));
+                h.pubrel(3);
+            } else {
+                // The broker did not see our PUBCOMP: it resends PUBREL.
+                h.pubrel(3);
+            }
+            assert!(matches!(h.take_inbox().as_slice(), [Packet::PubComp(_)]), "{v} cut {cut}");
+            assert!(h.take_events().is_empty());
+        }
+    }
+}
+
+/// Outgoing QoS 1 published while offline, then connected: sent once, DUP = 0.
+#[test]
+fn qos1_published_offline_is_sent_on_connect() {
+    for v in VERSIONS {
+        let mut h = persistent(v);
+        let t = h.session.publish(h.now, &Outgoing::new("off", b"1", QoS::AtLeastOnce)).unwrap();
+        assert_eq!(h.session.queued(), 1);
+        h.connect(false);
+        let sent = publishes(&h.take_inbox());
+        assert_eq!(sent.len(), 1);
+        assert!(!sent[0].1);
+        h.puback(sent[0].0.unwrap());
+        assert_eq!(h.take_events(), vec![Ev::Published(t, ReasonCode::Success)], "{v}");
+    }
+}
