@@ -48,9 +48,9 @@ impl RxBuf {
         }
     }
 
-    pub(crate) fn clear(&mut self) {
-        self.start = 0;
-        self.end = 0;
+    /// Keep only the first `n` unprocessed bytes.
+    pub(crate) fn truncate(&mut self, n: usize) {
+        self.end = self.start + n.min(self.end - self.start);
     }
 }
 
@@ -110,8 +110,8 @@ impl Inbound {
 
     /// A new network connection: aliases and unprocessed bytes belong to the old one
     /// [MQTT-3.3.2-7]. Acks not sent are owed no more: the server resends the messages.
-    pub(crate) fn connection_lost(&mut self) {
-        self.rx.clear();
+    pub(crate) fn connection_lost(&mut self, keep: usize) {
+        self.rx.truncate(keep);
         self.pending_consume = 0;
         self.aliases.clear();
         self.acks.clear();

@@ -15,6 +15,7 @@ use sansmqtt_proto::{
 };
 
 /// A message frame at the front of the receive buffer, ready to hand out.
+#[derive(Debug)]
 pub(crate) struct ReadyMessage {
     pub(crate) len: usize,
     /// Index into the alias table when the topic came from a topic alias.
@@ -22,6 +23,8 @@ pub(crate) struct ReadyMessage {
     /// Range of the topic inside the frame.
     pub(crate) topic: Range<usize>,
     pub(crate) ack_token: Option<AckToken>,
+    /// The topic came from an alias of a connection since lost: it is in `Session::held_topic`.
+    pub(crate) held: bool,
 }
 
 enum Step {
@@ -197,7 +200,13 @@ impl Session {
             }
         }
         let _ = info.dup;
-        Step::Deliver(ReadyMessage { len: info.len, alias: alias_index, topic: info.topic, ack_token })
+        Step::Deliver(ReadyMessage {
+            len: info.len,
+            alias: alias_index,
+            topic: info.topic,
+            ack_token,
+            held: false,
+        })
     }
 
     /// Queue an ack in arrival order; send every completed one at the front [MQTT-4.6.0-2].

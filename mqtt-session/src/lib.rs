@@ -15,6 +15,8 @@
 //!      connection changes). Incoming packets are processed here, lazily: a [`Message`]
 //!      borrows the receive buffer until the next `poll_event` call, and its ack is queued
 //!      when it is pulled (or when [`Session::ack`] is called in [`AckMode::Manual`]).
+//!      [`Session::prepare_event`] does the processing without borrowing and says whether
+//!      `poll_event` will return `Some`, for drivers that return the borrowed event from a loop.
 //!    - [`Session::poll_transmit`] → bytes to write, many packets coalesced per call.
 //!    - [`Session::poll_action`] → [`Action::Connect`] / [`Action::Close`]. `Close` comes
 //!      only after everything to send has been handed out; close the transport, then call

@@ -102,6 +102,10 @@ pub struct Session {
     pub(crate) auth: Option<alloc::boxed::Box<dyn crate::Authenticator>>,
     /// Outgoing topic aliases of this connection.
     pub(crate) out_aliases: crate::alias::OutAliases,
+    /// A message made ready by [`Session::prepare_event`], handed out by the next `poll_event`.
+    pub(crate) ready: Option<crate::incoming::ReadyMessage>,
+    /// The aliased topic of `ready` after its connection (and alias table) was lost.
+    pub(crate) held_topic: Option<String>,
 }
 
 impl Session {
@@ -131,6 +135,8 @@ impl Session {
             fallback_pending: false,
             auth: None,
             out_aliases: crate::alias::OutAliases::default(),
+            ready: None,
+            held_topic: None,
             config,
         }
     }
@@ -193,7 +199,7 @@ impl Session {
         if self.link != Link::Opening {
             return;
         }
-        self.inb.connection_lost();
+        self.reset_inbound();
         self.out.connection_lost(&mut self.events);
         self.out_aliases.clear();
         self.ping_deadline = None;
@@ -295,6 +301,9 @@ impl Session {
     /// messages are queued as they are pulled ([`AckMode::Auto`](crate::AckMode::Auto)).
     pub fn poll_event(&mut self) -> Option<Event<'_>> {
         self.finish_message();
+        if let Some(d) = self.ready.take() {
+            return self.message_event(d);
+        }
         if let Some(e) = self.events.pop_front() {
             return Some(e);
         }
@@ -306,7 +315,23 @@ impl Session {
 
     /// Whether [`Session::poll_event`] has something to return without processing input.
     pub fn has_event(&self) -> bool {
-        !self.events.is_empty()
+        self.ready.is_some() || !self.events.is_empty()
+    }
+
+    /// Process buffered input until an event is ready; `true` means the next
+    /// [`Session::poll_event`] returns `Some`.
+    ///
+    /// For drivers that return the borrowed event from a loop (`if s.prepare_event() { return
+    /// s.poll_event() }`), which today's borrow checker refuses to write with `poll_event`
+    /// alone. A message made ready here stays ready, even across a connection loss, until
+    /// `poll_event` hands it out; events are handed out in the order they would have been.
+    pub fn prepare_event(&mut self) -> bool {
+        self.finish_message();
+        if self.ready.is_some() || !self.events.is_empty() {
+            return true;
+        }
+        self.ready = self.process_incoming();
+        self.ready.is_some() || !self.events.is_empty()
     }
 
     /// Copy bytes to send into `buf`, many packets coalesced; returns how many (0: nothing to
@@ -383,7 +408,7 @@ impl Session {
     /// The transport is gone: report, reset per-connection state, maybe schedule a reconnect.
     fn connection_ended(&mut self, reason: DisconnectReason) {
         self.out_aliases.clear();
-        self.inb.connection_lost();
+        self.reset_inbound();
         self.out.connection_lost(&mut self.events);
         self.ping_deadline = None;
         if core::mem::take(&mut self.fallback_pending) {
@@ -421,8 +446,25 @@ impl Session {
         self.caps.maximum_qos
     }
 
+    /// Per-connection incoming state goes; a message made ready by `prepare_event` stays (its
+    /// frame at the front of the receive buffer, its aliased topic in `held_topic`).
+    fn reset_inbound(&mut self) {
+        let mut keep = 0;
+        if let Some(d) = &mut self.ready {
+            keep = d.len;
+            if let Some(i) = d.alias.take() {
+                self.held_topic = self.inb.aliases.get(i).cloned().flatten();
+                d.held = true;
+            }
+        }
+        self.inb.connection_lost(keep);
+    }
+
     fn message_event(&mut self, d: crate::incoming::ReadyMessage) -> Option<Event<'_>> {
         self.inb.pending_consume = d.len;
+        if !d.held {
+            self.held_topic = None;
+        }
         let frame = &self.inb.rx.data()[..d.len];
         let Ok(Status::Complete(decoded)) = Packet::decode(frame, self.version) else {
             return None;
@@ -430,6 +472,7 @@ impl Session {
         let Packet::Publish(p) = decoded.packet else { return None };
         let topic = match d.alias {
             Some(i) => self.inb.aliases.get(i).and_then(|t| t.as_deref()).unwrap_or_default(),
+            None if d.held => self.held_topic.as_deref().unwrap_or_default(),
             None => {
                 let t = frame.get(d.topic.clone())?;
                 core::str::from_utf8(t).unwrap_or_default()
