@@ -10,7 +10,6 @@ use crate::version::ProtocolVersion;
 
 /// A PUBACK, PUBREC, PUBREL or PUBCOMP (the [`Packet`](crate::Packet) variant says which).
 #[derive(Clone, Debug, PartialEq, Eq)]
-#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct Ack<'a> {
     /// The packet identifier of the flow.
     pub packet_id: PacketId,

@@ -9,7 +9,6 @@ use crate::version::ProtocolVersion;
 
 /// An authentication exchange packet (enhanced authentication, re-authentication).
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
-#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct Auth<'a> {
     /// Success (0x00), Continue authentication (0x18) or Re-authenticate (0x19).
     pub reason: ReasonCode,

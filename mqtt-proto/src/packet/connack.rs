@@ -12,7 +12,6 @@ use crate::version::ProtocolVersion;
 /// MQTT 3.x return codes are mapped onto [`ReasonCode`] (1 → 0x84, 2 → 0x85, 3 → 0x88,
 /// 4 → 0x86, 5 → 0x87).
 #[derive(Clone, Debug, PartialEq, Eq)]
-#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct ConnAck<'a> {
     /// Session Present (3.1.1 and 5.0; always false in 3.1).
     pub session_present: bool,

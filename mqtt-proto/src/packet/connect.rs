@@ -27,7 +27,6 @@ pub struct Will<'a> {
 
 /// A connection request.
 #[derive(Clone, Debug, PartialEq, Eq)]
-#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct Connect<'a> {
     /// Clean Session (3.x) / Clean Start (5.0).
     pub clean_start: bool,

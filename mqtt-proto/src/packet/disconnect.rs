@@ -9,7 +9,6 @@ use crate::version::ProtocolVersion;
 
 /// A disconnect notification (v5: from either side, with a reason).
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
-#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct Disconnect<'a> {
     /// v5 reason code; always Normal disconnection (0x00) before 5.0.
     pub reason: ReasonCode,

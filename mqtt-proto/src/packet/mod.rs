@@ -1,6 +1,8 @@
 //! The fifteen control packets, in one set of types for every protocol version.
 
 mod ack;
+#[cfg(feature = "arbitrary")]
+mod arb;
 mod auth;
 mod connack;
 mod connect;

@@ -12,7 +12,6 @@ use crate::version::ProtocolVersion;
 
 /// An application message.
 #[derive(Clone, Debug, PartialEq, Eq)]
-#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct Publish<'a> {
     /// DUP: this may be a re-delivery (only with QoS > 0 [MQTT-3.3.1-2]).
     pub dup: bool,

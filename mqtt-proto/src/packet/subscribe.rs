@@ -22,7 +22,6 @@ pub struct Subscription<'a> {
 
 /// A subscribe request.
 #[derive(Clone, Debug, PartialEq, Eq)]
-#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct Subscribe<'a> {
     /// Packet identifier.
     pub packet_id: PacketId,
@@ -133,7 +132,6 @@ pub(crate) fn write_subscriptions(list: &Subscriptions<'_>, out: &mut alloc::vec
 /// 3.x return codes: granted QoS 0 to 2 map to 0x00 to 0x02, 3.1.1's Failure (0x80) to
 /// [`ReasonCode::UnspecifiedError`].
 #[derive(Clone, Debug, PartialEq, Eq)]
-#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct SubAck<'a> {
     /// Packet identifier of the SUBSCRIBE.
     pub packet_id: PacketId,

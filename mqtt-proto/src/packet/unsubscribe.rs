@@ -12,7 +12,6 @@ use crate::version::ProtocolVersion;
 
 /// An unsubscribe request.
 #[derive(Clone, Debug, PartialEq, Eq)]
-#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct Unsubscribe<'a> {
     /// Packet identifier.
     pub packet_id: PacketId,
@@ -95,7 +94,6 @@ pub(crate) fn write_filters(list: &TopicFilters<'_>, out: &mut alloc::vec::Vec<u
 /// The answer to an UNSUBSCRIBE. Before 5.0 it carries only the packet identifier; in 5.0
 /// one reason code per filter.
 #[derive(Clone, Debug, PartialEq, Eq)]
-#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct UnsubAck<'a> {
     /// Packet identifier of the UNSUBSCRIBE.
     pub packet_id: PacketId,

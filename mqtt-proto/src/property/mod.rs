@@ -31,7 +31,6 @@ macro_rules! property_set {
     ) => {
         $(#[$m])*
         #[derive(Clone, Debug, Default, PartialEq, Eq)]
-        #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
         #[non_exhaustive]
         pub struct $name<'a> {
             $( $(#[$fm])* pub $field: Option<$fty>, )*
@@ -41,6 +40,22 @@ macro_rules! property_set {
                 /// Subscription Identifier (0x0B): one per matching subscription.
                 pub $sub: $crate::property::SubscriptionIds<'a>,
             )?
+        }
+
+        /// Empty a quarter of the time (so the short forms of v5 packets occur), otherwise
+        /// every property arbitrary.
+        #[cfg(feature = "arbitrary")]
+        impl<'a> arbitrary::Arbitrary<'a> for $name<'a> {
+            fn arbitrary(u: &mut arbitrary::Unstructured<'a>) -> arbitrary::Result<Self> {
+                if u.ratio(1, 4)? {
+                    return Ok(Self::default());
+                }
+                Ok(Self {
+                    $( $field: u.arbitrary()?, )*
+                    user_properties: u.arbitrary()?,
+                    $( $sub: u.arbitrary()?, )?
+                })
+            }
         }
 
         impl<'a> $name<'a> {
