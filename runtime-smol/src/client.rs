@@ -1,0 +1,327 @@
+//! [`Client`]: the application's handle. Cloneable; every method is cancel-safe: a command
+//! takes effect atomically when its future returns `Ok` (dropping it earlier changes nothing),
+//! and dropping a token or a completion future never loses the request it tracks.
+
+use crate::driver::Driver;
+use crate::error::Error;
+use crate::event::Message;
+use crate::handlers::RouteChange;
+use crate::options::Options;
+use crate::shared::{Outcome, Shared};
+use crate::stream::Events;
+use sansmqtt_proto::{ProtocolVersion, QoS, ReasonCode, SubscriptionOptions};
+use sansmqtt_session::{DisconnectOptions, Outgoing, ServerCapabilities, Session, State, Token};
+use std::sync::Arc;
+
+/// The owner of the shared state: when the last [`Client`] clone is dropped, the driver
+/// disconnects gracefully and stops.
+pub(crate) struct Handle {
+    pub(crate) shared: Arc<Shared>,
+}
+
+impl Drop for Handle {
+    fn drop(&mut self) {
+        self.shared.lock().shutdown = true;
+        self.shared.driver.notify();
+    }
+}
+
+/// An MQTT client. One task (spawned on smol's global executor by [`Client::new`]) owns the
+/// connection and drives the sans-IO session; this handle issues commands to it.
+///
+/// ```no_run
+/// # smol::block_on(async {
+/// use sansmqtt_smol::{Client, Options, QoS};
+/// let client = Client::new(Options::new("mqtt://127.0.0.1:1883")?.on_message(|_, m| {
+///     println!("{}: {}", m.topic, m.payload_str());
+/// }));
+/// client.connect().await?;
+/// client.subscribe("hello/#", QoS::AtLeastOnce)?.wait().await?;
+/// client.publish("hello/world", "Hello Broker!", QoS::AtLeastOnce, false).await?.wait().await?;
+/// client.disconnect().await?;
+/// # Ok::<(), sansmqtt_smol::Error>(()) });
+/// ```
+#[derive(Clone)]
+pub struct Client {
+    pub(crate) handle: Arc<Handle>,
+}
+
+impl core::fmt::Debug for Client {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Client").field("state", &self.state()).finish_non_exhaustive()
+    }
+}
+
+/// Tracks a publish, subscribe or unsubscribe request until it completes. Dropping it only
+/// stops the tracking: the request goes on.
+#[derive(Debug)]
+#[must_use = "a token does nothing unless waited on; use `token()` to keep only the number"]
+pub struct RequestToken {
+    shared: Arc<Shared>,
+    token: Token,
+}
+
+impl RequestToken {
+    /// The session token (also found in [`Event`](crate::Event)s and handler arguments).
+    pub fn token(&self) -> Token {
+        self.token
+    }
+
+    async fn outcome(&self) -> Outcome {
+        let id = self.token.get();
+        self.shared
+            .wait_for(|inner| match inner.waiting.get(&id) {
+                Some(Some(o)) => Some(o.clone()),
+                Some(None) if inner.done => Some(Outcome::Closed),
+                Some(None) => None,
+                None => Some(Outcome::Closed),
+            })
+            .await
+    }
+
+    /// Wait for the completion: for a publish, the v5 reason code (QoS 0 written, QoS 1
+    /// PUBACK, QoS 2 PUBCOMP); for a subscribe / unsubscribe, one reason code per filter
+    /// (granted QoS or error). Cancel-safe: may be called again after being dropped.
+    pub async fn wait(&self) -> Result<Vec<ReasonCode>, Error> {
+        match self.outcome().await {
+            Outcome::Published(r) => Ok(vec![r]),
+            Outcome::Acked(r) => Ok(r),
+            Outcome::Failed(f) => Err(Error::Publish(f)),
+            Outcome::Lost => Err(Error::SessionLost),
+            Outcome::Closed => Err(Error::Closed),
+        }
+    }
+}
+
+impl Drop for RequestToken {
+    fn drop(&mut self) {
+        self.shared.lock().waiting.remove(&self.token.get());
+    }
+}
+
+impl Client {
+    /// A client with `options`; spawns its driver task on smol's global executor. It stays
+    /// disconnected until [`Client::connect`] or [`Client::start`].
+    pub fn new(options: Options) -> Self {
+        let (client, driver) = Self::with_driver(options);
+        smol::spawn(driver.run()).detach();
+        client
+    }
+
+    /// A client and its driver, for running the driver on an executor of your choice
+    /// (`executor.spawn(driver.run())`); any executor works, the I/O uses async-io's reactor.
+    pub fn with_driver(options: Options) -> (Self, Driver) {
+        let shared = Arc::new(Shared::new(Session::new(options.config.clone()), options.event_capacity));
+        let handle = Arc::new(Handle { shared: shared.clone() });
+        let driver = Driver::new(shared, Arc::downgrade(&handle), options);
+        (Self { handle }, driver)
+    }
+
+    pub(crate) fn shared(&self) -> &Arc<Shared> {
+        &self.handle.shared
+    }
+
+    /// The event stream. Open it before connecting to see every event: events are queued
+    /// only while a stream is open. Opening a new one ends the previous one.
+    pub fn events(&self) -> Events {
+        Events::open(self.shared().clone())
+    }
+
+    /// Connect and wait for CONNACK. Returns whether the broker resumed a stored session.
+    /// If this first attempt fails, automatic reconnecting is cancelled and the reason is
+    /// returned as [`Error::Connect`]; afterwards, losses are retried per the backoff.
+    pub async fn connect(&self) -> Result<bool, Error> {
+        let shared = self.shared();
+        let (c0, d0) = {
+            let mut g = shared.lock();
+            let now = shared.now();
+            g.session.connect(now)?;
+            (g.connects, g.disconnects)
+        };
+        shared.driver.notify();
+        let res = shared
+            .wait_for(|g| {
+                if g.connects > c0 {
+                    Some(Ok(g.session_present))
+                } else if g.disconnects > d0 || g.done {
+                    Some(Err(g.last_disconnect.clone()))
+                } else {
+                    None
+                }
+            })
+            .await;
+        match res {
+            Ok(present) => Ok(present),
+            Err(reason) => {
+                let mut g = shared.lock();
+                if g.session.state() == State::WaitingToReconnect {
+                    let now = shared.now();
+                    let _ = g.session.disconnect(now, &DisconnectOptions::default());
+                }
+                Err(reason.map_or(Error::Closed, Error::Connect))
+            }
+        }
+    }
+
+    /// Start connecting without waiting; failures are retried per the backoff. Publishes
+    /// made meanwhile are queued.
+    pub fn start(&self) -> Result<(), Error> {
+        let shared = self.shared();
+        shared.lock().session.connect(shared.now())?;
+        shared.driver.notify();
+        Ok(())
+    }
+
+    fn track(&self, token: Token) -> RequestToken {
+        RequestToken { shared: self.shared().clone(), token }
+    }
+
+    /// Queue a publish without waiting; fails with `Error::Session(QueueFull)` when the
+    /// outgoing queue is full. Usable from handlers.
+    pub fn try_publish(&self, msg: &Outgoing<'_>) -> Result<RequestToken, Error> {
+        let shared = self.shared();
+        let token = {
+            let mut g = shared.lock();
+            let token = g.session.publish(shared.now(), msg)?;
+            g.waiting.insert(token.get(), None);
+            token
+        };
+        shared.driver.notify();
+        Ok(self.track(token))
+    }
+
+    /// Queue a publish, waiting while the outgoing queue is full. The returned token
+    /// resolves when the publish completes. While disconnected, messages are queued (see
+    /// `Config::queue_while_disconnected`).
+    pub async fn publish_message(&self, msg: &Outgoing<'_>) -> Result<RequestToken, Error> {
+        loop {
+            match self.try_publish(msg) {
+                Err(Error::Session(sansmqtt_session::Error::QueueFull)) => {}
+                other => return other,
+            }
+            // Listen, then retry, so that room made in between is not missed.
+            let listener = self.shared().changed.listen();
+            match self.try_publish(msg) {
+                Err(Error::Session(sansmqtt_session::Error::QueueFull)) => {}
+                other => return other,
+            }
+            if self.shared().lock().done {
+                return Err(Error::Closed);
+            }
+            listener.await;
+        }
+    }
+
+    /// Publish `payload` on `topic`: [`Client::publish_message`] for the common case.
+    pub async fn publish(
+        &self,
+        topic: &str,
+        payload: impl AsRef<[u8]>,
+        qos: QoS,
+        retain: bool,
+    ) -> Result<RequestToken, Error> {
+        self.publish_message(&Outgoing::new(topic, payload.as_ref(), qos).retain(retain)).await
+    }
+
+    /// Subscribe to one filter; the token resolves with the SUBACK reason code. Usable from
+    /// handlers. While disconnected, the request is sent after the next CONNACK.
+    pub fn subscribe(&self, filter: &str, qos: QoS) -> Result<RequestToken, Error> {
+        self.subscribe_many(&[(filter, SubscriptionOptions::new(qos))])
+    }
+
+    /// Subscribe to several filters with full options (no local, retain handling, ...).
+    pub fn subscribe_many(&self, filters: &[(&str, SubscriptionOptions)]) -> Result<RequestToken, Error> {
+        let shared = self.shared();
+        let token = {
+            let mut g = shared.lock();
+            let token = g.session.subscribe(shared.now(), filters)?;
+            g.waiting.insert(token.get(), None);
+            token
+        };
+        shared.driver.notify();
+        Ok(self.track(token))
+    }
+
+    /// Unsubscribe from filters; the token resolves with the UNSUBACK. Usable from handlers.
+    pub fn unsubscribe(&self, filters: &[&str]) -> Result<RequestToken, Error> {
+        let shared = self.shared();
+        let token = {
+            let mut g = shared.lock();
+            let token = g.session.unsubscribe(shared.now(), filters)?;
+            g.waiting.insert(token.get(), None);
+            token
+        };
+        shared.driver.notify();
+        Ok(self.track(token))
+    }
+
+    /// Start a graceful disconnect (DISCONNECT, then close) without waiting; no reconnect
+    /// follows. Usable from handlers.
+    pub fn try_disconnect(&self, options: &DisconnectOptions) -> Result<(), Error> {
+        let shared = self.shared();
+        shared.lock().session.disconnect(shared.now(), options)?;
+        shared.driver.notify();
+        Ok(())
+    }
+
+    /// Disconnect gracefully and wait until the connection is closed.
+    pub async fn disconnect(&self) -> Result<(), Error> {
+        self.disconnect_with(&DisconnectOptions::default()).await
+    }
+
+    /// [`Client::disconnect`] with a v5 reason code, session expiry and reason string.
+    pub async fn disconnect_with(&self, options: &DisconnectOptions) -> Result<(), Error> {
+        self.try_disconnect(options)?;
+        self.shared().wait_for(|g| (g.session.state() == State::Disconnected || g.done).then_some(())).await;
+        Ok(())
+    }
+
+    /// Add (or replace) a handler for messages matching `filter`. Usable from handlers.
+    pub fn add_topic_handler(
+        &self,
+        filter: &str,
+        f: impl FnMut(&Self, &Message) + Send + 'static,
+    ) -> Result<(), Error> {
+        sansmqtt_proto::topic::validate_topic_filter(filter)
+            .map_err(|e| Error::Session(sansmqtt_session::Error::InvalidTopic(e)))?;
+        self.shared().lock().route_changes.push(RouteChange::Add(filter.into(), Box::new(f)));
+        self.shared().driver.notify();
+        Ok(())
+    }
+
+    /// Remove the handler of `filter`.
+    pub fn remove_topic_handler(&self, filter: &str) {
+        self.shared().lock().route_changes.push(RouteChange::Remove(filter.into()));
+        self.shared().driver.notify();
+    }
+
+    /// Where the connection stands.
+    pub fn state(&self) -> State {
+        self.shared().lock().session.state()
+    }
+
+    /// Whether CONNACK accepted the current connection.
+    pub fn is_connected(&self) -> bool {
+        self.state() == State::Connected
+    }
+
+    /// The protocol version in use.
+    pub fn protocol_version(&self) -> ProtocolVersion {
+        self.shared().lock().session.protocol_version()
+    }
+
+    /// What the broker announced in its last CONNACK.
+    pub fn capabilities(&self) -> ServerCapabilities {
+        self.shared().lock().session.capabilities().clone()
+    }
+
+    /// Outgoing QoS 1/2 publishes sent and not yet acknowledged.
+    pub fn inflight(&self) -> usize {
+        self.shared().lock().session.inflight()
+    }
+
+    /// Publishes waiting to be sent.
+    pub fn queued(&self) -> usize {
+        self.shared().lock().session.queued()
+    }
+}

@@ -1,0 +1,113 @@
+//! Owned events and messages, as delivered by [`Events`](crate::Events) and to handlers.
+
+use sansmqtt_proto::property::PublishProperties;
+use sansmqtt_proto::{QoS, ReasonCode};
+use sansmqtt_session::{DisconnectReason, PublishFailure, Token};
+
+/// A received application message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Message {
+    /// Topic (v5 topic aliases already resolved).
+    pub topic: String,
+    /// Payload.
+    pub payload: Vec<u8>,
+    /// QoS it was delivered with.
+    pub qos: QoS,
+    /// RETAIN flag.
+    pub retain: bool,
+    /// DUP flag.
+    pub dup: bool,
+    /// v5 properties (empty for 3.1.1).
+    pub properties: PublishProperties<'static>,
+}
+
+impl Default for Message {
+    fn default() -> Self {
+        Self {
+            topic: String::new(),
+            payload: Vec::new(),
+            qos: QoS::AtMostOnce,
+            retain: false,
+            dup: false,
+            properties: PublishProperties::default(),
+        }
+    }
+}
+
+impl Message {
+    /// The payload as UTF-8 text, lossily.
+    pub fn payload_str(&self) -> std::borrow::Cow<'_, str> {
+        String::from_utf8_lossy(&self.payload)
+    }
+
+    /// Overwrite `self` with `m`, reusing its buffers (no allocation in steady state unless
+    /// the message carries v5 properties).
+    pub(crate) fn copy_from(&mut self, m: &sansmqtt_session::Message<'_>) {
+        self.topic.clear();
+        self.topic.push_str(m.topic);
+        self.payload.clear();
+        self.payload.extend_from_slice(m.payload);
+        self.qos = m.qos;
+        self.retain = m.retain;
+        self.dup = m.dup;
+        self.properties = if m.properties.is_empty() {
+            PublishProperties::default()
+        } else {
+            m.properties.clone().into_owned()
+        };
+    }
+}
+
+/// Something the application should know; the owned counterpart of
+/// [`sansmqtt_session::Event`]. Each maps to a handler: `Connected` → `on_connect`,
+/// `Disconnected` → `on_disconnect`, `Message` → `on_message` / topic handlers, `Published` and
+/// `PublishFailed` → `on_publish`, `Subscribed` → `on_subscribe`, `Unsubscribed` → `on_unsubscribe`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+// Messages are the common case: boxing them would cost an allocation each.
+#[allow(clippy::large_enum_variant)]
+pub enum Event {
+    /// CONNACK accepted a connection (the first one or a reconnect).
+    Connected {
+        /// Whether the broker resumed a stored session.
+        session_present: bool,
+    },
+    /// The connection ended; with reconnect configured, a new attempt follows after the backoff.
+    Disconnected(DisconnectReason),
+    /// A message arrived.
+    Message(Message),
+    /// A publish completed (QoS 0 written, QoS 1 PUBACK, QoS 2 PUBCOMP).
+    Published {
+        /// The request.
+        token: Token,
+        /// v5 reason code (Success or No matching subscribers).
+        reason: ReasonCode,
+    },
+    /// A publish will not complete.
+    PublishFailed {
+        /// The request.
+        token: Token,
+        /// Why.
+        reason: PublishFailure,
+    },
+    /// SUBACK: a reason code (granted QoS or error) per filter.
+    Subscribed {
+        /// The request.
+        token: Token,
+        /// One per filter.
+        reasons: Vec<ReasonCode>,
+    },
+    /// UNSUBACK (v5 reason codes; empty for 3.1.1).
+    Unsubscribed {
+        /// The request.
+        token: Token,
+        /// One per filter (v5).
+        reasons: Vec<ReasonCode>,
+    },
+    /// The broker did not resume the session: these publishes' outcome is unknown.
+    SessionLost {
+        /// The publishes handed back.
+        tokens: Vec<Token>,
+    },
+}

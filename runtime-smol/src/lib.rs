@@ -1,0 +1,61 @@
+//! An MQTT 3.1.1 / 5.0 client over [smol](https://docs.rs/smol) / async-io, driven by the
+//! sans-IO [`sansmqtt_session`] state machine.
+//!
+//! One task (the [`Driver`]) owns the socket and the session; [`Client`] handles issue
+//! commands to it and are cheap to clone. All protocol logic (keep-alive, QoS flows,
+//! resending, backoff, limits) is the session's: this crate only opens transports, moves
+//! bytes, reads the clock and hands out events.
+//!
+//! - **Connect** with [`Options`] (broker URL `mqtt://user:pass@host:port`, `mqtts://`,
+//!   `ws://`, `wss://`; client id, version, keep-alive, will, credentials, reconnect backoff)
+//!   and [`Client::connect`].
+//! - **Publish** with [`Client::publish`]: returns a [`RequestToken`] whose
+//!   [`wait`](RequestToken::wait) resolves on completion (QoS 0 written, PUBACK, PUBCOMP).
+//! - **Subscribe / unsubscribe** with [`Client::subscribe`] / [`Client::unsubscribe`].
+//! - **Events** as an async stream ([`Client::events`]), or **handlers** in the paho / MiniMQTT
+//!   style ([`Options::on_connect`], [`Options::on_message`], [`Options::on_topic`], ...).
+//! - **Reconnect** automatically after the session's backoff; unacknowledged QoS 1/2
+//!   messages are resent, subscriptions restored.
+//!
+//! Cancel safety: every future of the API can be dropped at any `.await` without losing or
+//! corrupting anything; a command either took effect (its future returned `Ok`) or did not.
+//!
+//! Performance: everything `poll_transmit` hands out is written with one `write` call, and
+//! every complete packet of a read is decoded before the next read; TCP_NODELAY is set.
+//!
+//! Features: `tls` (rustls through futures-rustls: `mqtts://`, `wss://`), `ws`
+//! (async-tungstenite WebSocket, subprotocol `mqtt`: `ws://`, `wss://`).
+
+#![forbid(unsafe_code)]
+
+mod client;
+mod driver;
+mod error;
+mod event;
+mod handlers;
+mod notify;
+mod options;
+mod shared;
+mod stream;
+#[cfg(feature = "tls")]
+mod tls;
+mod transport;
+mod url;
+#[cfg(feature = "ws")]
+mod ws;
+
+pub use client::{Client, RequestToken};
+pub use driver::Driver;
+pub use error::Error;
+pub use event::{Event, Message};
+pub use handlers::{AckHandler, ConnectHandler, DisconnectHandler, MessageHandler, PublishHandler};
+pub use options::Options;
+pub use sansmqtt_proto::{ProtocolVersion, QoS, ReasonCode, SubscriptionOptions};
+pub use sansmqtt_session::{
+    self, Backoff, Config, DisconnectOptions, DisconnectReason, Outgoing, PublishFailure, State, Token,
+    WillConfig,
+};
+pub use stream::Events;
+#[cfg(feature = "tls")]
+pub use tls::TlsOptions;
+pub use url::{BrokerUrl, Scheme, UrlError};

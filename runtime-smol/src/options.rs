@@ -1,0 +1,197 @@
+//! [`Options`]: where to connect, the session [`Config`], transport settings and handlers.
+
+use crate::client::Client;
+use crate::error::Error;
+use crate::event::Message;
+use crate::handlers::Handlers;
+use crate::url::BrokerUrl;
+use sansmqtt_proto::{ProtocolVersion, ReasonCode};
+use sansmqtt_session::{Backoff, Config, DisconnectReason, PublishFailure, Token, WillConfig};
+use std::hash::{BuildHasher, Hasher};
+use std::time::Duration;
+
+/// Everything a [`Client`] needs: build with [`Options::new`] and the chained setters; anything
+/// not covered is a field of the session [`Config`] ([`Options::config_mut`]).
+///
+/// Defaults: MQTT 5.0, a random client id, keep-alive 60 s, clean start, automatic reconnect
+/// with exponential backoff (0.5 s to 60 s, jittered), connect timeout 10 s.
+#[derive(Debug)]
+pub struct Options {
+    pub(crate) url: BrokerUrl,
+    pub(crate) config: Config,
+    pub(crate) connect_timeout: Duration,
+    pub(crate) event_capacity: usize,
+    pub(crate) handlers: Handlers,
+    #[cfg(feature = "tls")]
+    pub(crate) tls: crate::tls::TlsOptions,
+}
+
+/// A random number from the OS (through std's hasher keys), for client ids and jitter seeds.
+pub(crate) fn random_u64() -> u64 {
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u32(std::process::id());
+    h.finish()
+}
+
+impl Options {
+    /// Options for the broker at `url` (`mqtt://user:pass@host:port`, `mqtts://`, `ws://`, `wss://`).
+    pub fn new(url: &str) -> Result<Self, Error> {
+        Ok(Self::from_url(url.parse()?))
+    }
+
+    /// Options for an already parsed URL.
+    pub fn from_url(url: BrokerUrl) -> Self {
+        let mut config = Config::new(ProtocolVersion::V5, format!("sansmqtt-{:012x}", random_u64() >> 16));
+        config.username.clone_from(&url.username);
+        config.password = url.password.as_ref().map(|p| p.as_bytes().to_vec());
+        config.reconnect = Some(Backoff { seed: random_u64(), ..Backoff::default() });
+        Self {
+            url,
+            config,
+            connect_timeout: Duration::from_secs(10),
+            event_capacity: 1024,
+            handlers: Handlers::default(),
+            #[cfg(feature = "tls")]
+            tls: crate::tls::TlsOptions::default(),
+        }
+    }
+
+    /// The broker address.
+    pub fn url(&self) -> &BrokerUrl {
+        &self.url
+    }
+
+    /// The session configuration.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// The session configuration, to change anything the setters do not cover.
+    pub fn config_mut(&mut self) -> &mut Config {
+        &mut self.config
+    }
+
+    /// Client identifier (empty: let a 5.0 broker assign one).
+    pub fn client_id(mut self, id: impl Into<String>) -> Self {
+        self.config.client_id = id.into();
+        self
+    }
+
+    /// Protocol version (3.1.1 or 5.0).
+    pub fn version(mut self, version: ProtocolVersion) -> Self {
+        self.config.version = version;
+        self
+    }
+
+    /// Keep-alive interval (whole seconds; zero disables). A dead link is noticed within 1.5 × this.
+    pub fn keep_alive(mut self, keep_alive: Duration) -> Self {
+        self.config.keep_alive = keep_alive;
+        self
+    }
+
+    /// Clean session (3.1.1) / clean start (5.0) on the first connection.
+    pub fn clean_start(mut self, clean: bool) -> Self {
+        self.config.clean_start = clean;
+        self
+    }
+
+    /// v5 Session Expiry Interval in seconds (a persistent session for 5.0 when > 0).
+    pub fn session_expiry(mut self, secs: u32) -> Self {
+        self.config.session_expiry_interval = secs;
+        self
+    }
+
+    /// User name and password (overrides the URL's).
+    pub fn credentials(mut self, username: impl Into<String>, password: impl Into<Vec<u8>>) -> Self {
+        self.config.username = Some(username.into());
+        self.config.password = Some(password.into());
+        self
+    }
+
+    /// Will message, published by the broker if the connection ends without DISCONNECT.
+    pub fn will(mut self, will: WillConfig) -> Self {
+        self.config.will = Some(will);
+        self
+    }
+
+    /// Automatic reconnect schedule (`None`: stay disconnected after a loss).
+    pub fn reconnect(mut self, backoff: Option<Backoff>) -> Self {
+        self.config.reconnect = backoff;
+        self
+    }
+
+    /// How long opening the transport (TCP connect, TLS and WebSocket handshakes) may take;
+    /// the wait for CONNACK is the session's `Config::connect_timeout`.
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// Events buffered for an [`Events`](crate::Events) stream that is not keeping up; when
+    /// full, the client stops reading from the socket until the stream is polled (memory stays
+    /// bounded and the broker sees TCP backpressure).
+    pub fn event_capacity(mut self, capacity: usize) -> Self {
+        self.event_capacity = capacity.max(1);
+        self
+    }
+
+    /// TLS settings for `mqtts://` and `wss://`.
+    #[cfg(feature = "tls")]
+    pub fn tls(mut self, tls: crate::tls::TlsOptions) -> Self {
+        self.tls = tls;
+        self
+    }
+
+    /// `on_connect(client, session_present)`: each accepted connection.
+    pub fn on_connect(mut self, f: impl FnMut(&Client, bool) + Send + 'static) -> Self {
+        self.handlers.on_connect = Some(Box::new(f));
+        self
+    }
+
+    /// `on_disconnect(client, reason)`: each lost or closed connection.
+    pub fn on_disconnect(mut self, f: impl FnMut(&Client, &DisconnectReason) + Send + 'static) -> Self {
+        self.handlers.on_disconnect = Some(Box::new(f));
+        self
+    }
+
+    /// `on_subscribe(client, token, reasons)`: each SUBACK.
+    pub fn on_subscribe(mut self, f: impl FnMut(&Client, Token, &[ReasonCode]) + Send + 'static) -> Self {
+        self.handlers.on_subscribe = Some(Box::new(f));
+        self
+    }
+
+    /// `on_unsubscribe(client, token, reasons)`: each UNSUBACK.
+    pub fn on_unsubscribe(mut self, f: impl FnMut(&Client, Token, &[ReasonCode]) + Send + 'static) -> Self {
+        self.handlers.on_unsubscribe = Some(Box::new(f));
+        self
+    }
+
+    /// `on_publish(client, token, outcome)`: each publish completed or failed.
+    pub fn on_publish(
+        mut self,
+        f: impl FnMut(&Client, Token, Result<ReasonCode, PublishFailure>) + Send + 'static,
+    ) -> Self {
+        self.handlers.on_publish = Some(Box::new(f));
+        self
+    }
+
+    /// `on_message(client, message)`: each message no topic handler matched.
+    pub fn on_message(mut self, f: impl FnMut(&Client, &Message) + Send + 'static) -> Self {
+        self.handlers.on_message = Some(Box::new(f));
+        self
+    }
+
+    /// A handler for messages whose topic matches `filter` (paho's `message_callback_add`,
+    /// MiniMQTT's `add_topic_callback`).
+    pub fn on_topic(
+        mut self,
+        filter: &str,
+        f: impl FnMut(&Client, &Message) + Send + 'static,
+    ) -> Result<Self, Error> {
+        self.handlers
+            .routes
+            .add(filter, Box::new(f))
+            .map_err(|e| Error::Session(sansmqtt_session::Error::InvalidTopic(e)))?;
+        Ok(self)
+    }
+}

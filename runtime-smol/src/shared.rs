@@ -1,0 +1,135 @@
+//! The state shared by the [`Client`](crate::Client) handles and the driver task: the session
+//! behind a mutex (never held across an `.await`), completion slots, the event queue of the
+//! stream, and the wake-ups between them.
+
+use crate::event::Event;
+use crate::handlers::RouteChange;
+use crate::notify::Notify;
+use sansmqtt_proto::ReasonCode;
+use sansmqtt_session::{DisconnectReason, Instant, PublishFailure, Session};
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Mutex, MutexGuard};
+
+/// The outcome of a tracked request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Outcome {
+    Published(ReasonCode),
+    Failed(PublishFailure),
+    Acked(Vec<ReasonCode>),
+    Lost,
+    Closed,
+}
+
+pub(crate) struct Inner {
+    pub(crate) session: Session,
+    /// Events for the stream; only filled while a stream is open (`events_gen != 0`).
+    pub(crate) events: VecDeque<Event>,
+    pub(crate) events_gen: u64,
+    pub(crate) event_capacity: usize,
+    /// Completion slots of live request tokens, by session token number.
+    pub(crate) waiting: HashMap<u64, Option<Outcome>>,
+    pub(crate) connects: u64,
+    pub(crate) disconnects: u64,
+    pub(crate) session_present: bool,
+    pub(crate) last_disconnect: Option<DisconnectReason>,
+    /// Every client handle is gone: disconnect and stop.
+    pub(crate) shutdown: bool,
+    /// The driver has stopped.
+    pub(crate) done: bool,
+    pub(crate) route_changes: Vec<RouteChange>,
+}
+
+impl Inner {
+    /// Whether the stream is open and full (the driver then stops pulling events).
+    pub(crate) fn stream_full(&self) -> bool {
+        self.events_gen != 0 && self.events.len() >= self.event_capacity
+    }
+
+    /// Record a completion for a tracked token; whether anyone was waiting for it.
+    pub(crate) fn complete(&mut self, token: u64, outcome: Outcome) -> bool {
+        match self.waiting.get_mut(&token) {
+            Some(slot) => {
+                *slot = Some(outcome);
+                true
+            }
+            None => false,
+        }
+    }
+}
+
+pub(crate) struct Shared {
+    inner: Mutex<Inner>,
+    /// Wakes the driver: a command changed the session, a stream made room, shutdown.
+    pub(crate) driver: Notify,
+    /// Wakes the event stream.
+    pub(crate) stream: Notify,
+    /// Wakes waiters on completions, connection changes and queue room.
+    pub(crate) changed: event_listener::Event,
+    epoch: std::time::Instant,
+}
+
+/// The adapter's one clock read.
+#[allow(clippy::disallowed_methods)]
+pub(crate) fn clock() -> std::time::Instant {
+    std::time::Instant::now()
+}
+
+impl core::fmt::Debug for Shared {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Shared").finish_non_exhaustive()
+    }
+}
+
+impl Shared {
+    pub(crate) fn new(session: Session, event_capacity: usize) -> Self {
+        Self {
+            inner: Mutex::new(Inner {
+                session,
+                events: VecDeque::new(),
+                events_gen: 0,
+                event_capacity,
+                waiting: HashMap::new(),
+                connects: 0,
+                disconnects: 0,
+                session_present: false,
+                last_disconnect: None,
+                shutdown: false,
+                done: false,
+                route_changes: Vec::new(),
+            }),
+            driver: Notify::default(),
+            stream: Notify::default(),
+            changed: event_listener::Event::new(),
+            epoch: clock(),
+        }
+    }
+
+    /// Lock the state (a panic elsewhere never poisons the client for good).
+    pub(crate) fn lock(&self) -> MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Now, for the session.
+    pub(crate) fn now(&self) -> Instant {
+        Instant::from_millis(u64::try_from(self.epoch.elapsed().as_millis()).unwrap_or(u64::MAX))
+    }
+
+    /// The std instant of a session instant (for timers).
+    pub(crate) fn to_std(&self, t: Instant) -> std::time::Instant {
+        self.epoch + std::time::Duration::from_millis(t.as_millis())
+    }
+
+    /// Wait until `check` returns something; `check` runs under the lock after every change.
+    pub(crate) async fn wait_for<T>(&self, mut check: impl FnMut(&mut Inner) -> Option<T>) -> T {
+        loop {
+            if let Some(v) = check(&mut self.lock()) {
+                return v;
+            }
+            let listener = self.changed.listen();
+            if let Some(v) = check(&mut self.lock()) {
+                return v;
+            }
+            listener.await;
+        }
+    }
+}
