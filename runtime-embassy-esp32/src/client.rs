@@ -1,0 +1,277 @@
+//! [`Client`]: one task owns the session, the transport and the transmit buffer; `poll`
+//! drives all three and is cancel-safe.
+
+use crate::fmt::{log_debug, log_warn};
+use crate::{Error, Transport, now};
+use embassy_time::{Timer, with_deadline, with_timeout};
+use sansmqtt_session::{Action, Event, Instant, Session};
+
+/// Where the transport stands, kept in the client so that a cancelled `poll` resumes the
+/// transport work it was doing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Link {
+    /// No connection open.
+    Down,
+    /// The session asked for a connection: opening it.
+    Connecting,
+    /// Open.
+    Up,
+    /// Closing it (asked by the session, or after an error); then `handle_closed`.
+    Closing,
+}
+
+/// How a flush ended.
+enum Flushed {
+    /// Everything the session had to send is written.
+    Done,
+    /// The session's deadline came while a write was blocked.
+    Deadline,
+    /// The transport failed or closed.
+    Failed,
+}
+
+/// Drives a [`Session`] over a [`Transport`] with embassy-time for deadlines.
+///
+/// Commands go straight to the session ([`Client::session`]), or through the waiting helpers
+/// ([`Client::connect`], [`Client::publish`], ...); [`Client::next_event`] (or
+/// [`Client::poll`]) writes, reads, keeps the connection alive and reconnects. Both are
+/// **cancel-safe**: race them with the application's own futures
+/// (`embassy_futures::select`); dropping them part-way loses no byte and no event.
+///
+/// The adapter allocates nothing per message: bytes to send go through the caller's
+/// transmit buffer, received bytes are read straight into the session's receive buffer.
+#[derive(Debug)]
+pub struct Client<'b, T: Transport> {
+    session: Session,
+    transport: T,
+    tx: &'b mut [u8],
+    tx_start: usize,
+    tx_end: usize,
+    link: Link,
+    last_error: Option<T::Error>,
+}
+
+impl<'b, T: Transport> Client<'b, T> {
+    /// A client for `session` over `transport`, writing through `tx` (any size from 1 byte;
+    /// larger buffers mean fewer writes, 512 bytes or more is typical).
+    pub fn new(session: Session, transport: T, tx: &'b mut [u8]) -> Self {
+        Self { session, transport, tx, tx_start: 0, tx_end: 0, link: Link::Down, last_error: None }
+    }
+
+    /// The session: commands (`publish`, `subscribe`, `ack`...) and getters. Commands are
+    /// written by the next `poll`.
+    pub fn session(&mut self) -> &mut Session {
+        &mut self.session
+    }
+
+    /// The transport.
+    pub fn transport(&mut self) -> &mut T {
+        &mut self.transport
+    }
+
+    /// The last transport error (connect, read or write), cleared by this call. The session
+    /// reports the loss itself as `Event::Disconnected(TransportClosed)`.
+    pub fn take_transport_error(&mut self) -> Option<T::Error> {
+        self.last_error.take()
+    }
+
+    /// Whether a transport connection is open.
+    pub fn is_open(&self) -> bool {
+        self.link == Link::Up
+    }
+
+    /// Take the session and transport back. An open connection is closed first.
+    pub async fn into_parts(mut self) -> (Session, T) {
+        if self.link != Link::Down {
+            self.transport.close().await;
+            self.session.handle_closed(now());
+        }
+        (self.session, self.transport)
+    }
+
+    /// The next event: drives I/O until the session has one. Cancel-safe.
+    ///
+    /// Returns [`Error::Disconnected`] when nothing can happen any more (the session is
+    /// disconnected and not reconnecting) and [`Error::EmptyBuffer`] for an empty `tx`.
+    pub async fn next_event(&mut self) -> Result<Event<'_>, Error> {
+        self.poll().await?;
+        // `poll` returned because `prepare_event` said an event is ready.
+        self.session.poll_event().ok_or(Error::Disconnected)
+    }
+
+    /// Drive I/O until [`Session::poll_event`] has an event to return. Cancel-safe.
+    pub async fn poll(&mut self) -> Result<(), Error> {
+        if self.tx.is_empty() {
+            return Err(Error::EmptyBuffer);
+        }
+        loop {
+            // Transport work first: it may have been interrupted by a cancelled `poll`.
+            match self.link {
+                Link::Connecting => {
+                    self.open().await;
+                    continue;
+                }
+                Link::Closing => self.shut().await,
+                Link::Down | Link::Up => {}
+            }
+            if self.session.prepare_event() {
+                return Ok(());
+            }
+            if self.link == Link::Up {
+                match self.flush().await {
+                    Flushed::Done => {}
+                    Flushed::Failed => {
+                        self.link = Link::Closing;
+                        continue;
+                    }
+                    Flushed::Deadline => self.session.handle_timeout(now()),
+                }
+            }
+            if let Some(action) = self.session.poll_action() {
+                match action {
+                    Action::Connect => {
+                        log_debug!("mqtt: connecting");
+                        self.link = Link::Connecting;
+                    }
+                    Action::Close => self.link = Link::Closing,
+                    // Future actions: nothing this adapter knows to do.
+                    _ => {}
+                }
+                continue;
+            }
+            if self.link == Link::Up && self.tx_start < self.tx_end {
+                // A write blocked past the deadline and nothing to do about it: write on.
+                continue;
+            }
+            self.wait().await?;
+        }
+    }
+
+    /// Open the transport within the session's connect timeout.
+    async fn open(&mut self) {
+        let timeout = embassy_duration(self.session.config().connect_timeout);
+        match with_timeout(timeout, self.transport.connect()).await {
+            Ok(Ok(())) => {
+                log_debug!("mqtt: transport open");
+                self.link = Link::Up;
+                self.tx_start = 0;
+                self.tx_end = 0;
+                self.session.handle_connected(now());
+            }
+            Ok(Err(e)) => {
+                log_warn!("mqtt: transport connect failed");
+                self.last_error = Some(e);
+                self.link = Link::Closing;
+            }
+            Err(_) => {
+                log_warn!("mqtt: transport connect timed out");
+                self.link = Link::Closing;
+            }
+        }
+    }
+
+    /// Close the transport gracefully, then tell the session.
+    async fn shut(&mut self) {
+        self.tx_start = 0;
+        self.tx_end = 0;
+        self.transport.close().await;
+        log_debug!("mqtt: transport closed");
+        self.link = Link::Down;
+        self.session.handle_closed(now());
+    }
+
+    /// Write what the session has to send, keeping partial writes in `tx` across cancellation.
+    async fn flush(&mut self) -> Flushed {
+        loop {
+            if self.tx_start == self.tx_end {
+                let n = self.session.poll_transmit(now(), self.tx);
+                if n == 0 {
+                    return Flushed::Done;
+                }
+                self.tx_start = 0;
+                self.tx_end = n;
+            }
+            let pending = &self.tx[self.tx_start..self.tx_end];
+            let written = match self.session.poll_timeout() {
+                Some(d) => match with_deadline(embassy_instant(d), self.transport.write(pending)).await {
+                    Ok(r) => r,
+                    Err(_) => return Flushed::Deadline,
+                },
+                None => self.transport.write(pending).await,
+            };
+            match written {
+                Ok(n) if n > 0 => self.tx_start = (self.tx_start + n).min(self.tx_end),
+                Ok(_) => {
+                    log_warn!("mqtt: transport write returned 0");
+                    return Flushed::Failed;
+                }
+                Err(e) => {
+                    log_warn!("mqtt: transport write failed");
+                    self.last_error = Some(e);
+                    return Flushed::Failed;
+                }
+            }
+        }
+    }
+
+    /// Wait for bytes or the session's deadline.
+    async fn wait(&mut self) -> Result<(), Error> {
+        let deadline = self.session.poll_timeout();
+        if deadline.is_some_and(|d| d <= now()) {
+            // Already due (embassy timers always yield once: do not wait for a wake-up).
+            self.session.handle_timeout(now());
+            return Ok(());
+        }
+        if matches!(self.link, Link::Connecting | Link::Closing) {
+            return Ok(());
+        }
+        if self.link != Link::Up {
+            let Some(d) = deadline else {
+                // No transport, no deadline, no action: the session is idle for good.
+                return Err(Error::Disconnected);
+            };
+            Timer::at(embassy_instant(d)).await;
+            self.session.handle_timeout(now());
+            return Ok(());
+        }
+        let buf = self.session.recv_buf();
+        if buf.is_empty() {
+            // Backpressure (e.g. manual acks outstanding): never read into an empty slice,
+            // where `Ok(0)` would look like end of file. Only the deadline can move things.
+            match deadline {
+                Some(d) => Timer::at(embassy_instant(d)).await,
+                None => core::future::pending::<()>().await,
+            }
+            self.session.handle_timeout(now());
+            return Ok(());
+        }
+        let read = match deadline {
+            Some(d) => with_deadline(embassy_instant(d), self.transport.read(buf)).await.ok(),
+            None => Some(self.transport.read(buf).await),
+        };
+        match read {
+            None => self.session.handle_timeout(now()),
+            Some(Ok(0)) => {
+                log_debug!("mqtt: end of stream");
+                self.link = Link::Closing;
+            }
+            Some(Ok(n)) => self.session.handle_recv(now(), n),
+            Some(Err(e)) => {
+                log_warn!("mqtt: transport read failed");
+                self.last_error = Some(e);
+                self.link = Link::Closing;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The session's instant as an embassy-time instant (both count from the same epoch).
+pub(crate) fn embassy_instant(i: Instant) -> embassy_time::Instant {
+    embassy_time::Instant::from_millis(i.as_millis())
+}
+
+/// A core duration as an embassy-time duration (saturating).
+pub(crate) fn embassy_duration(d: core::time::Duration) -> embassy_time::Duration {
+    embassy_time::Duration::from_millis(u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}

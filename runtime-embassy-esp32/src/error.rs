@@ -1,0 +1,56 @@
+//! [`Error`]: what the client's async methods return instead of an event.
+
+use core::fmt;
+use sansmqtt_session::{DisconnectReason, PublishFailure};
+
+/// Why a client method returned without its result. Transport failures are not errors here:
+/// they reach the application as [`Event::Disconnected`](sansmqtt_session::Event::Disconnected)
+/// and the session reconnects if configured to (the last transport error is kept, see
+/// [`Client::take_transport_error`](crate::Client::take_transport_error)).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Error {
+    /// The session refused the command at once; nothing was queued.
+    Session(sansmqtt_session::Error),
+    /// The session is disconnected and will not reconnect by itself (no reconnect configured,
+    /// or after `disconnect`): call [`Client::connect`](crate::Client::connect) to start again.
+    Disconnected,
+    /// [`Client::connect`](crate::Client::connect): the attempt ended before a CONNACK
+    /// accepted it (if reconnecting is configured, the session keeps trying when polled).
+    ConnectFailed(DisconnectReason),
+    /// The publish will not complete.
+    PublishFailed(PublishFailure),
+    /// The broker did not resume the session and the request was handed back
+    /// ([`SessionLostPolicy::HandBack`](sansmqtt_session::SessionLostPolicy::HandBack)).
+    SessionLost,
+    /// The transmit buffer given to [`Client::new`](crate::Client::new) is empty.
+    EmptyBuffer,
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Session(e) => write!(f, "refused: {e}"),
+            Self::Disconnected => f.write_str("disconnected, not reconnecting"),
+            Self::ConnectFailed(r) => write!(f, "connect failed: {r}"),
+            Self::PublishFailed(r) => write!(f, "publish failed: {r:?}"),
+            Self::SessionLost => f.write_str("the broker lost the session"),
+            Self::EmptyBuffer => f.write_str("empty transmit buffer"),
+        }
+    }
+}
+
+impl core::error::Error for Error {
+    fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
+        match self {
+            Self::Session(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+impl From<sansmqtt_session::Error> for Error {
+    fn from(e: sansmqtt_session::Error) -> Self {
+        Self::Session(e)
+    }
+}

@@ -1,0 +1,54 @@
+//! The client over a std `TcpStream` (async-io + embedded-io-adapters) against a real
+//! Mosquitto on loopback: the whole flow at QoS 0, 1 and 2, for MQTT 3.1.1 and 5.0.
+mod common;
+
+use std::net::{SocketAddr, TcpStream};
+use std::time::Duration;
+
+use async_io::Async;
+use common::flow::{check_messages, flow};
+use common::{Ev, block_on, run_limited};
+use embedded_io_adapters::futures_03::FromFutures;
+use sansmqtt_embassy::sansmqtt_session::{Config, DisconnectReason, Session};
+use sansmqtt_embassy::{Client, Connector, Dial};
+use sansmqtt_proto::ProtocolVersion;
+use sansmqtt_tests::mosquitto::Mosquitto;
+
+const LIMIT: Duration = Duration::from_secs(60);
+
+/// One fresh loopback TCP stream per connection.
+struct Loopback(SocketAddr);
+
+impl Connector for Loopback {
+    type Io = FromFutures<Async<TcpStream>>;
+
+    async fn connect(&mut self) -> Result<Self::Io, std::io::Error> {
+        let s = Async::<TcpStream>::connect(self.0).await?;
+        s.get_ref().set_nodelay(true)?;
+        Ok(FromFutures::new(s))
+    }
+}
+
+fn full_flow(version: ProtocolVersion, name: &'static str) {
+    run_limited(name, LIMIT, move || {
+        let Some(broker) = Mosquitto::start(name, "") else { return };
+        let mut config = Config::new(version, name);
+        config.max_packet_size = 4096;
+        let mut tx = [0u8; 512];
+        let mut client = Client::new(Session::new(config), Dial::new(Loopback(broker.addr)), &mut tx);
+        let seen = block_on(flow(&mut client, name));
+        check_messages(&seen, name);
+        assert!(!seen.iter().any(|e| matches!(e, Ev::Disconnected(r) if *r != DisconnectReason::ByClient)));
+        assert!(client.transport().io().is_none(), "closed after DISCONNECT");
+    });
+}
+
+#[test]
+fn v311_full_flow_qos_0_1_2_against_mosquitto() {
+    full_flow(ProtocolVersion::V3_1_1, "embassy-tcp-v311");
+}
+
+#[test]
+fn v5_full_flow_qos_0_1_2_against_mosquitto() {
+    full_flow(ProtocolVersion::V5, "embassy-tcp-v5");
+}
