@@ -1,24 +1,10 @@
-//! Private field primitives: a nom-based reader over one complete frame, and the byte sink
-//! that encoders write into. No nom type leaves this module.
+//! Private field primitives: a reader over one complete frame, and the byte sink that
+//! encoders write into.
+//!
+//! The reader works on plain slices (`split_first_chunk`, `split_at_checked`): every field
+//! read is one length check, which the decode hot path relies on.
 
 use crate::error::DecodeError;
-use nom::error::{ErrorKind, ParseError};
-
-/// nom's error type for this crate: every nom failure in complete mode means the field runs
-/// past the end of the frame.
-#[derive(Debug)]
-struct Short;
-
-impl<I> ParseError<I> for Short {
-    fn from_error_kind(_: I, _: ErrorKind) -> Self {
-        Self
-    }
-    fn append(_: I, _: ErrorKind, other: Self) -> Self {
-        other
-    }
-}
-
-type Res<'a, T> = nom::IResult<&'a [u8], T, Short>;
 
 /// Reads fields from one complete frame.
 #[derive(Clone)]
@@ -30,17 +16,6 @@ impl<'a> Reader<'a> {
     #[inline]
     pub(crate) const fn new(buf: &'a [u8]) -> Self {
         Self { rest: buf }
-    }
-
-    #[inline]
-    fn run<T>(&mut self, r: Res<'a, T>) -> Result<T, DecodeError> {
-        match r {
-            Ok((rest, v)) => {
-                self.rest = rest;
-                Ok(v)
-            }
-            Err(_) => Err(DecodeError::UnexpectedEnd),
-        }
     }
 
     /// Bytes not read yet.
@@ -62,27 +37,34 @@ impl<'a> Reader<'a> {
     }
 
     #[inline]
+    fn array<const N: usize>(&mut self) -> Result<[u8; N], DecodeError> {
+        let (a, rest) = self.rest.split_first_chunk::<N>().ok_or(DecodeError::UnexpectedEnd)?;
+        self.rest = rest;
+        Ok(*a)
+    }
+
+    #[inline]
     pub(crate) fn u8(&mut self) -> Result<u8, DecodeError> {
-        let r = nom::number::complete::u8(self.rest);
-        self.run(r)
+        let (&b, rest) = self.rest.split_first().ok_or(DecodeError::UnexpectedEnd)?;
+        self.rest = rest;
+        Ok(b)
     }
 
     #[inline]
     pub(crate) fn u16(&mut self) -> Result<u16, DecodeError> {
-        let r = nom::number::complete::be_u16(self.rest);
-        self.run(r)
+        self.array().map(u16::from_be_bytes)
     }
 
     #[inline]
     pub(crate) fn u32(&mut self) -> Result<u32, DecodeError> {
-        let r = nom::number::complete::be_u32(self.rest);
-        self.run(r)
+        self.array().map(u32::from_be_bytes)
     }
 
     #[inline]
     pub(crate) fn take(&mut self, n: usize) -> Result<&'a [u8], DecodeError> {
-        let r = nom::bytes::complete::take(n)(self.rest);
-        self.run(r)
+        let (b, rest) = self.rest.split_at_checked(n).ok_or(DecodeError::UnexpectedEnd)?;
+        self.rest = rest;
+        Ok(b)
     }
 
     /// Binary Data: a two-byte length, then that many bytes (§1.5.6).
@@ -99,12 +81,31 @@ impl<'a> Reader<'a> {
         validate_utf8(b)
     }
 
+    /// A v5 property block: its Variable Byte Integer length, then that many bytes.
+    #[inline(always)]
+    pub(crate) fn property_block(&mut self) -> Result<&'a [u8], DecodeError> {
+        // Most packets carry no properties: a single zero length byte.
+        if let Some((&0, rest)) = self.rest.split_first() {
+            self.rest = rest;
+            return Ok(&[]);
+        }
+        let len = self.varint()?;
+        self.take(len as usize)
+    }
+
     /// Variable Byte Integer (§1.5.5) inside a frame.
     #[inline]
     pub(crate) fn varint(&mut self) -> Result<u32, DecodeError> {
+        // One byte (values below 128) is by far the most common: property lengths.
+        if let Some((&b, rest)) = self.rest.split_first()
+            && b < 0x80
+        {
+            self.rest = rest;
+            return Ok(u32::from(b));
+        }
         match crate::frame::decode_varint(self.rest)? {
             crate::frame::Status::Complete((v, n)) => {
-                self.rest = &self.rest[usize::from(n)..];
+                self.rest = self.rest.get(usize::from(n)..).unwrap_or_default();
                 Ok(v)
             }
             crate::frame::Status::Incomplete { .. } => Err(DecodeError::UnexpectedEnd),
@@ -115,48 +116,70 @@ impl<'a> Reader<'a> {
 const LO: u64 = 0x0101_0101_0101_0101;
 const HI: u64 = 0x8080_8080_8080_8080;
 
-/// Bytes of `w` that are zero have their high bit set in the result (other high bits may
-/// be set only when some byte is zero).
+/// Scan `b` 16 bytes at a time: `true` if `flags` sets a high bit for any 8-byte word.
+/// Every byte is looked at: the last 16 (or 8) bytes are scanned again, overlapping, when
+/// the length is not a multiple of the step, and a string shorter than 8 bytes is padded
+/// with `a`, which no caller treats as special.
 #[inline(always)]
-const fn zero_bytes(w: u64) -> u64 {
-    w.wrapping_sub(LO) & !w
-}
-
-/// Scan `b` 8 bytes at a time: `true` if any byte is non-ASCII, NUL, or one of `extra`.
-#[inline(always)]
-fn any_special<const N: usize>(b: &[u8], extra: [u8; N]) -> bool {
-    let mut acc = 0u64;
-    let mut chunks = b.chunks_exact(8);
-    for c in &mut chunks {
-        let mut a = [0u8; 8];
-        a.copy_from_slice(c);
-        acc |= word_flags(u64::from_le_bytes(a), extra);
-    }
-    let tail = chunks.remainder();
-    if !tail.is_empty() {
+fn any_special(b: &[u8], flags: impl Fn(u64) -> u64) -> bool {
+    let word = |w: &[u8]| flags(u64::from_le_bytes(w.try_into().unwrap_or([0; 8])));
+    let pair = |p: &[u8; 16]| {
+        let (x, y) = p.split_at(8);
+        word(x) | word(y)
+    };
+    let acc = if let Some(last) = b.last_chunk::<16>() {
+        let mut acc = 0u64;
+        let mut rest = b;
+        while let Some((p, r)) = rest.split_first_chunk::<16>() {
+            acc |= pair(p);
+            rest = r;
+        }
+        if !rest.is_empty() {
+            acc |= pair(last);
+        }
+        acc
+    } else if let (Some(first), Some(last)) = (b.first_chunk::<8>(), b.last_chunk::<8>()) {
+        word(first) | word(last)
+    } else {
         let mut a = [b'a'; 8];
-        a[..tail.len()].copy_from_slice(tail);
-        acc |= word_flags(u64::from_le_bytes(a), extra);
-    }
+        for (d, s) in a.iter_mut().zip(b) {
+            *d = *s;
+        }
+        word(&a)
+    };
     acc & HI != 0
 }
 
+/// `w - 0x01..01`: for a byte below 0x80 the high bit comes out set exactly when it is 0,
+/// since a borrow can only start at a zero byte (which is already reported). Callers
+/// report bytes of 0x80 and above themselves.
 #[inline(always)]
-fn word_flags<const N: usize>(w: u64, extra: [u8; N]) -> u64 {
-    let mut f = w | zero_bytes(w);
-    let mut i = 0;
-    while i < N {
-        f |= zero_bytes(w ^ (LO * extra[i] as u64));
-        i += 1;
-    }
-    f
+const fn dec(w: u64) -> u64 {
+    w.wrapping_sub(LO)
+}
+
+/// High bits for non-ASCII and NUL bytes.
+#[inline(always)]
+const fn text_flags(w: u64) -> u64 {
+    w | dec(w)
+}
+
+/// High bits for non-ASCII, NUL, `+` (0x2B) and `#` (0x23) bytes.
+///
+/// The wildcards differ only in bit 3: clearing it and XORing with 0x23 turns both into 0
+/// and keeps every other ASCII byte a non-zero ASCII byte, so `dec` of that flags exactly
+/// the wildcards among ASCII bytes. `dec(w)` flags NUL and every byte from 0x81; 0x80
+/// becomes 0xA3 in the first form, which `dec` flags too. So no `w |` is needed.
+#[inline(always)]
+const fn topic_flags(w: u64) -> u64 {
+    dec(w) | dec((w & !(LO * 0x08)) ^ (LO * 0x23))
 }
 
 /// Validate a UTF-8 Encoded String's character data: well-formed UTF-8 (which excludes
 /// surrogates) [MQTT-1.5.4-1] and no U+0000 [MQTT-1.5.4-2].
 #[inline]
 pub(crate) fn validate_utf8(b: &[u8]) -> Result<&str, DecodeError> {
-    if any_special(b, []) {
+    if any_special(b, text_flags) {
         validate_utf8_slow(b)
     } else {
         core::str::from_utf8(b).map_err(|_| DecodeError::InvalidUtf8)
@@ -173,9 +196,10 @@ fn validate_utf8_slow(b: &[u8]) -> Result<&str, DecodeError> {
 }
 
 /// Whether `b` is plain ASCII without NUL, `+` and `#`: the fast path of topic-name checks.
+/// Such bytes are a valid topic name's UTF-8 as they are (when not empty).
 #[inline]
 pub(crate) fn is_plain_topic(b: &[u8]) -> bool {
-    !any_special(b, [b'+', b'#'])
+    !any_special(b, topic_flags)
 }
 
 /// Where encoders write. Callers size the output from `encoded_len` first, so a sink never
@@ -199,22 +223,13 @@ pub(crate) trait Sink {
     }
 
     #[inline]
-    fn put_varint(&mut self, mut v: u32) {
-        let mut out = [0u8; 4];
-        let mut n = 0;
-        loop {
-            let mut b = (v & 0x7F) as u8;
-            v >>= 7;
-            if v > 0 {
-                b |= 0x80;
-            }
-            out[n] = b;
-            n += 1;
-            if v == 0 || n == 4 {
-                break;
-            }
+    fn put_varint(&mut self, v: u32) {
+        if v < 0x80 {
+            self.put_u8(v as u8);
+        } else {
+            let (b, n) = long_varint(v);
+            self.put_slice(&b[..n]);
         }
-        self.put_slice(&out[..n]);
     }
 
     /// A two-byte length prefix and the bytes (length checked by the caller's `*_len`).
@@ -225,36 +240,93 @@ pub(crate) trait Sink {
     }
 }
 
+/// A variable byte integer of two to four bytes, and its length.
+fn long_varint(mut v: u32) -> ([u8; 4], usize) {
+    let mut out = [0u8; 4];
+    let mut n = 0;
+    loop {
+        let mut b = (v & 0x7F) as u8;
+        v >>= 7;
+        if v > 0 {
+            b |= 0x80;
+        }
+        out[n] = b;
+        n += 1;
+        if v == 0 || n == 4 {
+            break;
+        }
+    }
+    (out, n)
+}
+
 /// A cursor over a caller's slice that has already been checked to be large enough.
+///
+/// It keeps the unwritten rest of the slice, so each write is one split (one length check)
+/// and a copy whose length the compiler knows for fixed-size fields.
 pub(crate) struct SliceSink<'b> {
-    buf: &'b mut [u8],
-    pos: usize,
+    rest: &'b mut [u8],
+    len: usize,
 }
 
 impl<'b> SliceSink<'b> {
     #[inline]
     pub(crate) fn new(buf: &'b mut [u8]) -> Self {
-        Self { buf, pos: 0 }
+        Self { len: buf.len(), rest: buf }
     }
 
     #[inline]
     pub(crate) const fn written(&self) -> usize {
-        self.pos
+        self.len - self.rest.len()
+    }
+
+    /// The next `n` bytes, to be written by someone else (so that this sink itself is never
+    /// passed by reference and stays in registers).
+    #[inline]
+    pub(crate) fn reserve(&mut self, n: usize) -> &'b mut [u8] {
+        let (head, tail) = core::mem::take(&mut self.rest).split_at_mut(n);
+        self.rest = tail;
+        head
     }
 }
 
 impl Sink for SliceSink<'_> {
     #[inline]
     fn put_slice(&mut self, s: &[u8]) {
-        let end = self.pos + s.len();
-        self.buf[self.pos..end].copy_from_slice(s);
-        self.pos = end;
+        let (head, tail) = core::mem::take(&mut self.rest).split_at_mut(s.len());
+        copy(head, s);
+        self.rest = tail;
     }
 
     #[inline]
     fn put_u8(&mut self, v: u8) {
-        self.buf[self.pos] = v;
-        self.pos += 1;
+        let (head, tail) = core::mem::take(&mut self.rest).split_at_mut(1);
+        head[0] = v;
+        self.rest = tail;
+    }
+}
+
+/// `dst.copy_from_slice(src)` (the lengths are equal), with copies of 16 to 64 bytes (topic
+/// names, small payloads) done inline as two overlapping fixed-size moves rather than a
+/// call to `memcpy`.
+#[inline(always)]
+fn copy(dst: &mut [u8], src: &[u8]) {
+    let n = src.len();
+    match (dst.first_chunk_mut::<16>(), src.first_chunk::<16>(), src.last_chunk::<16>()) {
+        (Some(d), Some(s), Some(last)) if n <= 32 => {
+            *d = *s;
+            if let Some(d) = dst.last_chunk_mut::<16>() {
+                *d = *last;
+            }
+        }
+        _ => match (dst.first_chunk_mut::<32>(), src.first_chunk::<32>(), src.last_chunk::<32>()) {
+            (Some(d), Some(s), Some(last)) if n <= 64 => {
+                *d = *s;
+                if let Some(d) = dst.last_chunk_mut::<32>() {
+                    *d = *last;
+                }
+            }
+            _ => dst.copy_from_slice(src),
+        },
     }
 }
 
@@ -274,4 +346,89 @@ impl<B: bytes::BufMut> Sink for BufMutSink<'_, B> {
 #[inline]
 pub(crate) fn bin_len(len: usize) -> Result<usize, crate::error::EncodeError> {
     if len > usize::from(u16::MAX) { Err(crate::error::EncodeError::TooLong { len }) } else { Ok(2 + len) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plain_topic_reference(b: &[u8]) -> bool {
+        b.iter().all(|&c| c != 0 && c != b'+' && c != b'#' && c.is_ascii())
+    }
+
+    fn plain_text_reference(b: &[u8]) -> bool {
+        b.iter().all(|&c| c != 0 && c.is_ascii())
+    }
+
+    /// Every byte value at every position of strings of every length up to 48, on an
+    /// ASCII background and next to bytes that borrow (0x00, 0x01) or are non-ASCII.
+    #[test]
+    fn scanners_match_a_bytewise_reference() {
+        for background in [b'a', b'/', 0x01, 0x7F] {
+            for len in 0..=48usize {
+                for pos in 0..len {
+                    for v in 0..=255u8 {
+                        let mut b = [background; 48];
+                        b[pos] = v;
+                        let b = &b[..len];
+                        assert_eq!(is_plain_topic(b), plain_topic_reference(b), "{b:?}");
+                        assert_eq!(any_special(b, text_flags), !plain_text_reference(b), "{b:?}");
+                    }
+                }
+            }
+        }
+        // Two special bytes, so that a borrow out of one runs into the other.
+        for len in 2..=24usize {
+            for pos in 0..len - 1 {
+                for (x, y) in [(0u8, 1u8), (0, 0x80), (b'#', 0x24), (b'+', 0x2C), (0x80, 0x80), (0, b'#')] {
+                    let mut b = [b'a'; 24];
+                    b[pos] = x;
+                    b[pos + 1] = y;
+                    let b = &b[..len];
+                    assert_eq!(is_plain_topic(b), plain_topic_reference(b), "{b:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn validate_utf8_accepts_exactly_nul_free_utf8() {
+        for s in ["", "a", "sensors/device-0001/temperature", "ünï/cödé", "日本語のトピック名です"]
+        {
+            assert_eq!(validate_utf8(s.as_bytes()), Ok(s));
+        }
+        assert_eq!(validate_utf8(b"abc\0def"), Err(DecodeError::NullCharacter));
+        assert_eq!(validate_utf8(b"abcdefghijklmnop\xC3"), Err(DecodeError::InvalidUtf8));
+        assert_eq!(validate_utf8(b"\xED\xA0\x80"), Err(DecodeError::InvalidUtf8));
+    }
+
+    #[test]
+    fn slice_sink_writes_in_order() {
+        let mut buf = [0u8; 16];
+        let mut s = SliceSink::new(&mut buf);
+        s.put_u8(0x30);
+        s.put_varint(200);
+        s.put_bin(b"ab");
+        s.put_u16(0x0102);
+        s.put_varint(5);
+        s.put_slice(b"xyz");
+        assert_eq!(s.written(), 13);
+        assert_eq!(&buf[..13], &[0x30, 0xC8, 0x01, 0, 2, b'a', b'b', 1, 2, 5, b'x', b'y', b'z']);
+    }
+
+    #[test]
+    fn reader_fields() {
+        let mut r = Reader::new(&[0x05, 0x80, 0x01, 0x00, 0x02, b'h', b'i', 1, 2, 3, 4]);
+        assert_eq!(r.varint(), Ok(5));
+        assert_eq!(r.varint(), Ok(128));
+        assert_eq!(r.utf8(), Ok("hi"));
+        assert_eq!(r.u32(), Ok(0x0102_0304));
+        assert_eq!(r.u8(), Err(DecodeError::UnexpectedEnd));
+        assert_eq!(r.u16(), Err(DecodeError::UnexpectedEnd));
+        assert_eq!(r.take(1), Err(DecodeError::UnexpectedEnd));
+        assert_eq!(r.varint(), Err(DecodeError::UnexpectedEnd));
+        assert!(r.finish().is_ok());
+        let mut r = Reader::new(&[0x80, 0x00]);
+        assert_eq!(r.varint(), Err(DecodeError::MalformedVarInt));
+    }
 }

@@ -73,6 +73,13 @@ impl<'a> Utf8<'a> {
         Self(Repr::Borrowed(s.as_bytes()))
     }
 
+    /// Wrap bytes that were already validated as a UTF-8 Encoded String (well-formed
+    /// UTF-8 without U+0000), e.g. a plain ASCII topic name.
+    #[inline]
+    pub(crate) const fn from_validated_bytes(b: &'a [u8]) -> Self {
+        Self(Repr::Borrowed(b))
+    }
+
     /// The string.
     ///
     /// Shared (`'static`) strings were validated when decoded and are re-checked here in

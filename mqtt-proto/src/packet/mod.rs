@@ -21,6 +21,7 @@ pub use lists::{
     ReasonCodes, ReasonCodesIter, Subscriptions, SubscriptionsIter, TopicFilters, TopicFiltersIter,
 };
 pub use publish::Publish;
+use publish::RawPublish;
 pub use subscribe::{SubAck, Subscribe, Subscription};
 pub use unsubscribe::{UnsubAck, Unsubscribe};
 
@@ -107,15 +108,35 @@ impl<'a> Packet<'a> {
     /// name and level must match `version`; otherwise the error
     /// [`DecodeError::UnexpectedProtocolVersion`] names the version it declares, so a
     /// server can decode again with that one.
-    #[inline]
+    #[inline(always)]
     pub fn decode(buf: &'a [u8], version: ProtocolVersion) -> Result<Status<Decoded<'a>>, DecodeError> {
         Self::decode_with_limit(buf, version, u32::MAX)
     }
 
     /// [`Packet::decode`] that rejects a packet larger than `max_packet_size` bytes as soon
     /// as its fixed header is complete, before its body is buffered.
-    #[inline]
+    // Always inlined: the PUBLISH fast path is then built directly in the caller's result.
+    #[inline(always)]
     pub fn decode_with_limit(
+        buf: &'a [u8],
+        version: ProtocolVersion,
+        max_packet_size: u32,
+    ) -> Result<Status<Decoded<'a>>, DecodeError> {
+        // The hot path, small enough to inline into the caller: a complete, valid PUBLISH
+        // without properties is built in place in the caller's result from a few scalars
+        // (a `Packet` is large: no copies of it). Anything else, including every error,
+        // goes through the general path from the start.
+        match plain_publish(buf, version, max_packet_size) {
+            Some((raw, len)) => {
+                Ok(Status::Complete(Decoded { packet: Self::Publish(raw.into_plain()), len }))
+            }
+            None => Self::decode_general(buf, version, max_packet_size),
+        }
+    }
+
+    /// [`Packet::decode_with_limit`] for every packet, out of line.
+    #[inline(never)]
+    fn decode_general(
         buf: &'a [u8],
         version: ProtocolVersion,
         max_packet_size: u32,
@@ -130,45 +151,89 @@ impl<'a> Packet<'a> {
             return Ok(Status::incomplete(len - buf.len()));
         };
         let body = &frame[usize::from(header.header_len)..];
-        let packet = Self::decode_body(header, body, version)?;
-        Ok(Status::Complete(Decoded { packet, len }))
+        Self::decode_any(header, body, version, |packet| Status::Complete(Decoded { packet, len }))
     }
 
     /// Decode a packet body once the fixed header has been parsed and the whole frame is present.
+    #[inline]
     pub fn decode_body(
         header: FixedHeader,
         body: &'a [u8],
         version: ProtocolVersion,
     ) -> Result<Self, DecodeError> {
+        if header.packet_type == PacketType::Publish {
+            // The hot path, inlined into the caller: a PUBLISH without properties is built
+            // in place from a few scalars (a `Packet` is large, so no copies of it).
+            let raw = RawPublish::read(body, header.flags, version)?;
+            if raw.is_plain() {
+                return Ok(Self::Publish(raw.into_plain()));
+            }
+            return raw.finish(version).map(Self::Publish);
+        }
+        Self::decode_other(header, body, version)
+    }
+
+    /// [`Packet::decode_body`] for every packet type, out of line.
+    #[inline(never)]
+    fn decode_other(
+        header: FixedHeader,
+        body: &'a [u8],
+        version: ProtocolVersion,
+    ) -> Result<Self, DecodeError> {
+        Self::decode_any(header, body, version, |packet| packet)
+    }
+
+    /// Decode any packet body and return `wrap(packet)`. Each packet is built where
+    /// `wrap` puts it, right at the return, so that no whole `Packet` (which is large)
+    /// is copied on the way out.
+    #[inline(always)]
+    fn decode_any<T>(
+        header: FixedHeader,
+        body: &'a [u8],
+        version: ProtocolVersion,
+        wrap: impl FnOnce(Self) -> T,
+    ) -> Result<T, DecodeError> {
         let t = header.packet_type;
         if t != PacketType::Publish && !flags_ok(t, header.flags, version) {
             return Err(DecodeError::InvalidFlags { packet: t, flags: header.flags });
         }
         let mut r = Reader::new(body);
-        let packet = match t {
-            PacketType::Publish => Self::Publish(Publish::decode(&mut r, header.flags, version)?),
-            PacketType::Connect => Self::Connect(Connect::decode(&mut r, version)?),
-            PacketType::ConnAck => Self::ConnAck(ConnAck::decode(&mut r, version)?),
-            PacketType::PubAck => Self::PubAck(Ack::decode(&mut r, t, version)?),
-            PacketType::PubRec => Self::PubRec(Ack::decode(&mut r, t, version)?),
-            PacketType::PubRel => Self::PubRel(Ack::decode(&mut r, t, version)?),
-            PacketType::PubComp => Self::PubComp(Ack::decode(&mut r, t, version)?),
-            PacketType::Subscribe => Self::Subscribe(Subscribe::decode(&mut r, version)?),
-            PacketType::SubAck => Self::SubAck(SubAck::decode(&mut r, version)?),
-            PacketType::Unsubscribe => Self::Unsubscribe(Unsubscribe::decode(&mut r, version)?),
-            PacketType::UnsubAck => Self::UnsubAck(UnsubAck::decode(&mut r, version)?),
-            PacketType::PingReq => Self::PingReq,
-            PacketType::PingResp => Self::PingResp,
-            PacketType::Disconnect => Self::Disconnect(Disconnect::decode(&mut r, version)?),
+        // Decode the part, check that it took the whole body, then build the packet.
+        macro_rules! packet {
+            ($variant:ident, $part:expr) => {{
+                let part = $part;
+                r.finish()?;
+                Ok(wrap(Self::$variant(part)))
+            }};
+        }
+        match t {
+            PacketType::Publish => packet!(Publish, Publish::decode(&mut r, header.flags, version)?),
+            PacketType::Connect => packet!(Connect, Connect::decode(&mut r, version)?),
+            PacketType::ConnAck => packet!(ConnAck, ConnAck::decode(&mut r, version)?),
+            PacketType::PubAck => packet!(PubAck, Ack::decode(&mut r, t, version)?),
+            PacketType::PubRec => packet!(PubRec, Ack::decode(&mut r, t, version)?),
+            PacketType::PubRel => packet!(PubRel, Ack::decode(&mut r, t, version)?),
+            PacketType::PubComp => packet!(PubComp, Ack::decode(&mut r, t, version)?),
+            PacketType::Subscribe => packet!(Subscribe, Subscribe::decode(&mut r, version)?),
+            PacketType::SubAck => packet!(SubAck, SubAck::decode(&mut r, version)?),
+            PacketType::Unsubscribe => packet!(Unsubscribe, Unsubscribe::decode(&mut r, version)?),
+            PacketType::UnsubAck => packet!(UnsubAck, UnsubAck::decode(&mut r, version)?),
+            PacketType::PingReq => {
+                r.finish()?;
+                Ok(wrap(Self::PingReq))
+            }
+            PacketType::PingResp => {
+                r.finish()?;
+                Ok(wrap(Self::PingResp))
+            }
+            PacketType::Disconnect => packet!(Disconnect, Disconnect::decode(&mut r, version)?),
             PacketType::Auth => {
                 if !version.is_v5() {
                     return Err(DecodeError::ReservedPacketType(15));
                 }
-                Self::Auth(Auth::decode(&mut r)?)
+                packet!(Auth, Auth::decode(&mut r)?)
             }
-        };
-        r.finish()?;
-        Ok(packet)
+        }
     }
 
     /// Decode from a shared buffer into a `'static` packet whose strings and payload are
@@ -267,7 +332,18 @@ impl<'a> Packet<'a> {
 
     /// Encode into `buf`: all or nothing. Returns the number of bytes written; on
     /// [`EncodeError::BufferTooSmall`] (or any other error) `buf` is untouched.
+    #[inline]
     pub fn encode(&self, version: ProtocolVersion, buf: &mut [u8]) -> Result<usize, EncodeError> {
+        // The hot path, inlined into the caller; every other packet goes out of line.
+        if let Self::Publish(p) = self {
+            return p.encode(version, buf);
+        }
+        self.encode_general(version, buf)
+    }
+
+    /// [`Packet::encode`] for every packet, out of line.
+    #[inline(never)]
+    fn encode_general(&self, version: ProtocolVersion, buf: &mut [u8]) -> Result<usize, EncodeError> {
         let body = self.body_len(version)?;
         let total = total_len(body)?;
         let Some(out) = buf.get_mut(..total) else {
@@ -317,6 +393,29 @@ impl<'a> Packet<'a> {
         }
         n
     }
+}
+
+/// The parts of the complete PUBLISH at the front of `buf` and its length, when it is
+/// valid, within `max_packet_size` and has no properties (see [`RawPublish::is_plain`]).
+#[inline(always)]
+fn plain_publish(
+    buf: &[u8],
+    version: ProtocolVersion,
+    max_packet_size: u32,
+) -> Option<(RawPublish<'_>, usize)> {
+    let (&first, rest) = buf.split_first()?;
+    if first >> 4 != PacketType::Publish as u8 {
+        return None;
+    }
+    let Ok(Status::Complete((remaining, n))) = crate::frame::decode_varint(rest) else { return None };
+    let header_len = 1 + usize::from(n);
+    let len = header_len + remaining as usize;
+    if len > max_packet_size as usize {
+        return None;
+    }
+    let body = buf.get(header_len..len)?;
+    let raw = RawPublish::read(body, first & 0x0F, version).ok()?;
+    raw.is_plain().then_some((raw, len))
 }
 
 /// Fixed header flags for every type but PUBLISH. MQTT 3.1 also allows the DUP bit on

@@ -61,6 +61,8 @@ macro_rules! property_set {
         impl<'a> $name<'a> {
             /// Read a property length and the property block that follows.
             /// `packet` is the packet being decoded, for error reports.
+            // PUBLISH slices its block out itself and calls `decode_block` (`RawPublish`).
+            #[allow(dead_code)]
             pub(crate) fn decode(
                 r: &mut $crate::codec::Reader<'a>,
                 packet: $crate::frame::PacketType,
@@ -73,8 +75,9 @@ macro_rules! property_set {
                 Self::decode_block(block, packet)
             }
 
+            /// Decode a property block (without its length).
             #[allow(unused_mut, unused_variables)]
-            fn decode_block(
+            pub(crate) fn decode_block(
                 block: &'a [u8],
                 packet: $crate::frame::PacketType,
             ) -> Result<Self, $crate::error::DecodeError> {
