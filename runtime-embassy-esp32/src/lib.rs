@@ -1,7 +1,7 @@
 //! An async MQTT 3.1.1 / 5.0 client for embedded targets: a thin driver of the sans-IO
 //! [`sansmqtt_session::Session`] over any [`embedded_io_async`] stream, with
 //! [`embassy_time`] for deadlines. `no_std`, no `unsafe`, no allocation per message, no
-//! executor or chip dependency; the optional `embassy-net` feature adds [`TcpTransport`] over
+//! executor or chip dependency; the optional `embassy-net` feature adds `TcpTransport` over
 //! an `embassy_net::Stack`.
 //!
 //! # Shape

@@ -3,6 +3,7 @@
 #![allow(dead_code, unreachable_pub, missing_docs)]
 
 pub mod flow;
+pub mod link;
 pub mod mock;
 
 use std::future::Future;
