@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Build the example and the WiFi+TCP baseline for one chip in release, then print what MQTT
+# adds: flash (.text + .rodata + .rwtext + .data) and static RAM (.data + .bss, minus the
+# example's MQTT buffers). Usage: size.sh esp32c3|esp32c6 [--enforce]
+set -euo pipefail
+cd "$(dirname "$0")"
+chip=$1
+case $chip in
+    esp32c3) target=riscv32imc-unknown-none-elf ;;
+    esp32c6) target=riscv32imac-unknown-none-elf ;;
+    *) echo "unknown chip $chip" >&2; exit 2 ;;
+esac
+export SSID=${SSID:-ci-ssid} PASSWORD=${PASSWORD:-ci-password} BROKER=${BROKER:-192.0.2.1:1883}
+cargo build --release --no-default-features --features "$chip" --target "$target"
+dir=target/$target/release
+sum() { size -A "$1" | awk -v re="$2" '$1 ~ re { s += $2 } END { print s + 0 }'; }
+flash_re='^\.(text|rodata|rodata\.wifi|rwtext|rwtext\.wifi|data|data\.wifi|trap)$'
+ram_re='^\.(data|data\.wifi|bss)$'
+base_flash=$(sum "$dir/baseline" "$flash_re"); mqtt_flash=$(sum "$dir/sansmqtt-esp32-example" "$flash_re")
+base_ram=$(sum "$dir/baseline" "$ram_re"); mqtt_ram=$(sum "$dir/sansmqtt-esp32-example" "$ram_re")
+buffers=512 # MQTT_TX in src/main.rs (socket buffers exist in both builds)
+flash=$((mqtt_flash - base_flash)); ram=$((mqtt_ram - base_ram - buffers))
+echo "$chip: baseline flash $base_flash B, with MQTT $mqtt_flash B: +$flash B flash (budget 20480)"
+echo "$chip: static RAM +$((mqtt_ram - base_ram)) B, +$ram B beyond the $buffers B of MQTT buffers (budget 1536)"
+if [ "${2:-}" = "--enforce" ] && { [ "$flash" -gt 20480 ] || [ "$ram" -gt 1536 ]; }; then
+    echo "$chip: over the size budget" >&2
+    exit 1
+fi

@@ -1,0 +1,111 @@
+//! ESP32-C3 / C6 example: WiFi station, DHCP, then MQTT with sansmqtt-embassy — the MiniMQTT
+//! guide's flow (connect, subscribe, publish, receive, unsubscribe, disconnect), then a loop
+//! publishing a reading every 5 s and printing what arrives, reconnecting on WiFi or broker
+//! loss. Build-time environment: `SSID`, `PASSWORD`, `BROKER` (`a.b.c.d:port`).
+#![no_std]
+#![no_main]
+
+extern crate alloc;
+
+#[path = "wifi.rs"]
+mod wifi;
+
+use core::fmt::Write as _;
+use core::net::SocketAddrV4;
+
+use embassy_executor::Spawner;
+use embassy_futures::select::{Either, select};
+use embassy_time::{Duration, Ticker};
+use esp_println::println;
+use sansmqtt_embassy::sansmqtt_session::sansmqtt_proto::{ProtocolVersion, QoS, SubscriptionOptions};
+use sansmqtt_embassy::sansmqtt_session::{Config, Event, Outgoing, Session};
+use sansmqtt_embassy::{Client, TcpTransport, now};
+use static_cell::ConstStaticCell;
+
+esp_bootloader_esp_idf::esp_app_desc!();
+
+const BROKER: &str = env!("BROKER");
+const TOPIC: &str = "sansmqtt/esp32";
+
+static SOCKET_RX: ConstStaticCell<[u8; 1024]> = ConstStaticCell::new([0; 1024]);
+static SOCKET_TX: ConstStaticCell<[u8; 1024]> = ConstStaticCell::new([0; 1024]);
+static MQTT_TX: ConstStaticCell<[u8; 512]> = ConstStaticCell::new([0; 512]);
+
+fn print(e: &Event<'_>) {
+    match e {
+        Event::Message(m) => println!("received {:?} on {}", core::str::from_utf8(m.payload), m.topic),
+        Event::Connected { session_present, .. } => println!("connected (session present: {session_present})"),
+        Event::Disconnected(r) => println!("disconnected: {r}"),
+        _ => {}
+    }
+}
+
+#[esp_rtos::main]
+async fn main(spawner: Spawner) -> ! {
+    let stack = wifi::start(&spawner).await;
+    let broker: SocketAddrV4 = BROKER.parse().expect("BROKER is a.b.c.d:port");
+    let transport = TcpTransport::new(stack, SOCKET_RX.take(), SOCKET_TX.take(), broker);
+    let mut config = Config::new(ProtocolVersion::V5, "sansmqtt-esp32");
+    config.fallback_to_v3_1_1 = true;
+    config.max_packet_size = 1024;
+    config.keep_alive = core::time::Duration::from_secs(30);
+    config.max_queued_messages = 8;
+    config.max_queued_bytes = 2048;
+    config.tx_buffer_size = 1024;
+    config.max_inflight = 4;
+    config.receive_maximum = 4;
+    config.topic_alias_maximum = 0;
+    let mut client = Client::new(Session::new(config), transport, MQTT_TX.take());
+
+    // The MiniMQTT guide's flow.
+    let filter = "sansmqtt/esp32/#";
+    let flow = async {
+        client.connect(|e| print(&e)).await?;
+        client.subscribe(&[(filter, SubscriptionOptions::new(QoS::AtLeastOnce))], |e| print(&e)).await?;
+        client.publish(&Outgoing::new(TOPIC, b"Hello Broker!", QoS::AtLeastOnce), |e| print(&e)).await?;
+        loop {
+            let e = client.next_event().await?;
+            let got = matches!(e, Event::Message(_));
+            print(&e);
+            if got {
+                break;
+            }
+        }
+        client.unsubscribe(&[filter], |e| print(&e)).await?;
+        client.disconnect(|e| print(&e)).await
+    };
+    if let Err(e) = flow.await {
+        println!("MiniMQTT flow failed: {e}");
+    }
+
+    // Then publish a reading every 5 s, print what arrives, reconnect on any loss (the
+    // session's backoff; the WiFi task reconnects the station).
+    let _ = client.session().subscribe(now(), &[(filter, SubscriptionOptions::new(QoS::AtLeastOnce))]);
+    let _ = client.session().connect(now());
+    let mut ticker = Ticker::every(Duration::from_secs(5));
+    let mut n: u32 = 0;
+    let mut payload = heapless_string();
+    loop {
+        match select(client.next_event(), ticker.next()).await {
+            Either::First(Ok(e)) => print(&e),
+            Either::First(Err(e)) => {
+                println!("mqtt: {e}; connecting again");
+                let _ = client.session().connect(now());
+                ticker.next().await;
+            }
+            Either::Second(()) => {
+                n = n.wrapping_add(1);
+                payload.clear();
+                let _ = write!(payload, "{{\"n\":{n},\"uptime_ms\":{}}}", now().as_millis());
+                let msg = Outgoing::new("sansmqtt/esp32/reading", payload.as_bytes(), QoS::AtLeastOnce);
+                if let Err(e) = client.session().publish(now(), &msg) {
+                    println!("publish refused: {e}");
+                }
+            }
+        }
+    }
+}
+
+fn heapless_string() -> alloc::string::String {
+    alloc::string::String::with_capacity(64)
+}
