@@ -1,10 +1,28 @@
 //! Private field primitives: a reader over one complete frame, and the byte sink that
-//! encoders write into.
+//! encoders write into. No nom type leaves this module.
 //!
-//! The reader works on plain slices (`split_first_chunk`, `split_at_checked`): every field
-//! read is one length check, which the decode hot path relies on.
+//! Fields are parsed with nom in complete mode (the frame is whole, so a short field is
+//! [`DecodeError::UnexpectedEnd`]), except on the PUBLISH decode hot path, which uses
+//! hand-written, always-inlined slice readers (`*_fast`): one length check per field.
 
 use crate::error::DecodeError;
+use nom::error::{ErrorKind, ParseError};
+
+/// nom's error type for this crate: in complete mode every failure means a field runs past
+/// the end of the frame.
+#[derive(Debug)]
+struct Short;
+
+impl<I> ParseError<I> for Short {
+    fn from_error_kind(_: I, _: ErrorKind) -> Self {
+        Self
+    }
+    fn append(_: I, _: ErrorKind, other: Self) -> Self {
+        other
+    }
+}
+
+type NomResult<'a, T> = nom::IResult<&'a [u8], T, Short>;
 
 /// Reads fields from one complete frame.
 #[derive(Clone)]
@@ -36,6 +54,49 @@ impl<'a> Reader<'a> {
         if self.rest.is_empty() { Ok(()) } else { Err(DecodeError::TrailingBytes) }
     }
 
+    fn run<T>(&mut self, r: NomResult<'a, T>) -> Result<T, DecodeError> {
+        let (rest, v) = r.map_err(|_| DecodeError::UnexpectedEnd)?;
+        self.rest = rest;
+        Ok(v)
+    }
+
+    // General field readers, with nom (every packet but the PUBLISH fast path).
+
+    pub(crate) fn u8(&mut self) -> Result<u8, DecodeError> {
+        let r = nom::number::complete::u8(self.rest);
+        self.run(r)
+    }
+
+    pub(crate) fn u16(&mut self) -> Result<u16, DecodeError> {
+        let r = nom::number::complete::be_u16(self.rest);
+        self.run(r)
+    }
+
+    pub(crate) fn u32(&mut self) -> Result<u32, DecodeError> {
+        let r = nom::number::complete::be_u32(self.rest);
+        self.run(r)
+    }
+
+    pub(crate) fn take(&mut self, n: usize) -> Result<&'a [u8], DecodeError> {
+        let r = nom::bytes::complete::take(n)(self.rest);
+        self.run(r)
+    }
+
+    /// Binary Data: a two-byte length, then that many bytes (§1.5.6).
+    pub(crate) fn bin(&mut self) -> Result<&'a [u8], DecodeError> {
+        let r = nom::Parser::parse(&mut nom::multi::length_data(nom::number::complete::be_u16), self.rest);
+        self.run(r)
+    }
+
+    /// UTF-8 Encoded String (§1.5.4): well-formed, no U+0000.
+    pub(crate) fn utf8(&mut self) -> Result<&'a str, DecodeError> {
+        let b = self.bin()?;
+        validate_utf8(b)
+    }
+
+    // Hand-written readers for the PUBLISH decode hot path: one length check per field and
+    // always inlined (nom's generic parsers are not inlined there; see benches/).
+
     #[inline]
     fn array<const N: usize>(&mut self) -> Result<[u8; N], DecodeError> {
         let (a, rest) = self.rest.split_first_chunk::<N>().ok_or(DecodeError::UnexpectedEnd)?;
@@ -43,42 +104,24 @@ impl<'a> Reader<'a> {
         Ok(*a)
     }
 
+    /// [`Reader::u16`] for the hot path.
     #[inline]
-    pub(crate) fn u8(&mut self) -> Result<u8, DecodeError> {
-        let (&b, rest) = self.rest.split_first().ok_or(DecodeError::UnexpectedEnd)?;
-        self.rest = rest;
-        Ok(b)
-    }
-
-    #[inline]
-    pub(crate) fn u16(&mut self) -> Result<u16, DecodeError> {
+    pub(crate) fn u16_fast(&mut self) -> Result<u16, DecodeError> {
         self.array().map(u16::from_be_bytes)
     }
 
     #[inline]
-    pub(crate) fn u32(&mut self) -> Result<u32, DecodeError> {
-        self.array().map(u32::from_be_bytes)
-    }
-
-    #[inline]
-    pub(crate) fn take(&mut self, n: usize) -> Result<&'a [u8], DecodeError> {
+    fn take_fast(&mut self, n: usize) -> Result<&'a [u8], DecodeError> {
         let (b, rest) = self.rest.split_at_checked(n).ok_or(DecodeError::UnexpectedEnd)?;
         self.rest = rest;
         Ok(b)
     }
 
-    /// Binary Data: a two-byte length, then that many bytes (§1.5.6).
+    /// [`Reader::bin`] for the hot path.
     #[inline]
-    pub(crate) fn bin(&mut self) -> Result<&'a [u8], DecodeError> {
-        let n = self.u16()?;
-        self.take(usize::from(n))
-    }
-
-    /// UTF-8 Encoded String (§1.5.4): well-formed, no U+0000.
-    #[inline]
-    pub(crate) fn utf8(&mut self) -> Result<&'a str, DecodeError> {
-        let b = self.bin()?;
-        validate_utf8(b)
+    pub(crate) fn bin_fast(&mut self) -> Result<&'a [u8], DecodeError> {
+        let n = self.u16_fast()?;
+        self.take_fast(usize::from(n))
     }
 
     /// A v5 property block: its Variable Byte Integer length, then that many bytes.
@@ -90,7 +133,7 @@ impl<'a> Reader<'a> {
             return Ok(&[]);
         }
         let len = self.varint()?;
-        self.take(len as usize)
+        self.take_fast(len as usize)
     }
 
     /// Variable Byte Integer (§1.5.5) inside a frame.

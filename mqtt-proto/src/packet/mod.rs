@@ -440,3 +440,9 @@ pub(crate) fn total_len(body: usize) -> Result<usize, EncodeError> {
 pub(crate) fn read_packet_id(r: &mut Reader<'_>) -> Result<crate::PacketId, DecodeError> {
     crate::PacketId::new(r.u16()?).ok_or(DecodeError::ZeroPacketId)
 }
+
+/// [`read_packet_id`] for the PUBLISH hot path.
+#[inline]
+pub(crate) fn read_packet_id_fast(r: &mut Reader<'_>) -> Result<crate::PacketId, DecodeError> {
+    crate::PacketId::new(r.u16_fast()?).ok_or(DecodeError::ZeroPacketId)
+}

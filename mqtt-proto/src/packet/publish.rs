@@ -238,7 +238,7 @@ impl<'a> RawPublish<'a> {
         let retain = flags & 0b0001 != 0;
         let qos = QoS::from_u8((flags >> 1) & 0b11).ok_or(DecodeError::InvalidQoS)?;
         let mut r = Reader::new(body);
-        let topic = r.bin()?;
+        let topic = r.bin_fast()?;
         // Plain ASCII without NUL or wildcards is a valid topic name as it is: one pass.
         if !is_plain_topic(topic) {
             check_topic_name(topic)?;
@@ -246,8 +246,8 @@ impl<'a> RawPublish<'a> {
         let delivery = match qos {
             QoS::AtMostOnce if dup => return Err(DecodeError::DupWithQoS0),
             QoS::AtMostOnce => Delivery::AtMostOnce,
-            QoS::AtLeastOnce => Delivery::AtLeastOnce(super::read_packet_id(&mut r)?),
-            QoS::ExactlyOnce => Delivery::ExactlyOnce(super::read_packet_id(&mut r)?),
+            QoS::AtLeastOnce => Delivery::AtLeastOnce(super::read_packet_id_fast(&mut r)?),
+            QoS::ExactlyOnce => Delivery::ExactlyOnce(super::read_packet_id_fast(&mut r)?),
         };
         let properties = if version.is_v5() { r.property_block()? } else { &[] };
         Ok(Self { dup, retain, delivery, topic, properties, payload: r.take_rest() })
