@@ -79,6 +79,10 @@ pub(crate) struct Inbound {
     /// QoS 2 packet ids received (PUBREC owed or sent), waiting for PUBREL: a PUBLISH with one
     /// of these ids is a duplicate and is not delivered again [MQTT-4.3.3-10 area].
     pub(crate) qos2: BTreeSet<u16>,
+    /// The ids of `qos2` received on an earlier network connection. They do not count toward
+    /// this connection's Receive Maximum: the server's send quota is reset on each new
+    /// connection [MQTT-4.9.0], while their PUBRELs are still to come.
+    pub(crate) qos2_earlier: BTreeSet<u16>,
     /// Acks owed, in arrival order.
     pub(crate) acks: VecDeque<PendingAck>,
     next_seq: u64,
@@ -92,6 +96,7 @@ impl Inbound {
             rx: RxBuf::new(rx_capacity),
             pending_consume: 0,
             qos2: BTreeSet::new(),
+            qos2_earlier: BTreeSet::new(),
             acks: VecDeque::new(),
             next_seq: 0,
             aliases: Vec::new(),
@@ -103,9 +108,23 @@ impl Inbound {
         self.next_seq
     }
 
-    /// QoS 1/2 messages received and not yet completely acknowledged (Receive Maximum count).
+    /// QoS 1/2 messages received on this connection and not yet completely acknowledged
+    /// (Receive Maximum count).
     pub(crate) fn unacked(&self) -> usize {
         self.acks.iter().filter(|a| a.kind == AckKind::PubAck).count() + self.qos2.len()
+            - self.qos2_earlier.len()
+    }
+
+    /// PUBREL for `id`: the QoS 2 flow is complete. Whether the id was known.
+    pub(crate) fn release_qos2(&mut self, id: u16) -> bool {
+        self.qos2_earlier.remove(&id);
+        self.qos2.remove(&id)
+    }
+
+    /// The server lost the session: no QoS 2 flow survives.
+    pub(crate) fn clear_qos2(&mut self) {
+        self.qos2.clear();
+        self.qos2_earlier.clear();
     }
 
     /// A new network connection: aliases and unprocessed bytes belong to the old one
@@ -115,5 +134,6 @@ impl Inbound {
         self.pending_consume = 0;
         self.aliases.clear();
         self.acks.clear();
+        self.qos2_earlier.clone_from(&self.qos2);
     }
 }

@@ -273,7 +273,7 @@ impl Session {
 
     /// CONNACK said the session is new: nothing of the old one survives on the server.
     fn session_lost(&mut self) {
-        self.inb.qos2.clear();
+        self.inb.clear_qos2();
         let mut handed_back = Vec::new();
         let policy = self.config.session_lost_policy;
         let flows = core::mem::take(&mut self.out.inflight);
@@ -367,7 +367,7 @@ impl Session {
     }
 
     fn on_pubrel(&mut self, id: PacketId) {
-        let known = self.inb.qos2.remove(&id.get());
+        let known = self.inb.release_qos2(id.get());
         let mut a = Ack::new(id);
         if !known && self.version.is_v5() {
             a.reason = ReasonCode::PacketIdentifierNotFound;

@@ -155,6 +155,47 @@ fn incoming_qos2_state_survives_a_resumed_session() {
 }
 
 #[test]
+fn v5_qos2_awaiting_pubrel_from_an_earlier_connection_does_not_count_toward_receive_maximum() {
+    // The server's send quota is reset on each new connection [MQTT-4.9.0]: after a resume it
+    // may send Receive Maximum new messages while PUBRELs of the old ones are still to come.
+    let mut cfg = Harness::config(sansmqtt_proto::ProtocolVersion::V5);
+    cfg.clean_start = false;
+    cfg.session_expiry_interval = 3600;
+    cfg.receive_maximum = 2;
+    let mut h = Harness::new(cfg);
+    h.connect(false);
+    h.publish_to_client("x", b"a", QoS::ExactlyOnce, 1);
+    h.publish_to_client("x", b"b", QoS::ExactlyOnce, 2);
+    assert_eq!(h.take_events().len(), 2);
+    h.take_inbox();
+    reconnect(&mut h, true);
+    h.publish_to_client("x", b"c", QoS::ExactlyOnce, 3);
+    h.publish_to_client("x", b"d", QoS::ExactlyOnce, 4);
+    let ev = h.take_events();
+    assert_eq!(ev.len(), 2, "two new messages within the new connection's quota: {ev:?}");
+    assert!(ev.iter().all(|e| matches!(e, Ev::Message { .. })), "{ev:?}");
+    // The old flows still complete, and are still not delivered twice.
+    h.publish_to_client("x", b"a", QoS::ExactlyOnce, 1);
+    assert!(h.take_events().is_empty(), "QoS 2 delivered twice across reconnect");
+    h.pubrel(1);
+    h.pubrel(2);
+    let comps = h
+        .take_inbox()
+        .iter()
+        .filter(|p| matches!(p, Packet::PubComp(c) if c.reason == ReasonCode::Success))
+        .count();
+    assert_eq!(comps, 2);
+    // A third new one while two are unreleased on this connection exceeds the maximum.
+    h.publish_to_client("x", b"e", QoS::ExactlyOnce, 5);
+    assert_eq!(
+        h.take_events(),
+        vec![Ev::Disconnected(DisconnectReason::Protocol(
+            sansmqtt_session::Violation::ReceiveMaximumExceeded
+        ))]
+    );
+}
+
+#[test]
 fn lost_session_is_resubscribed() {
     for v in VERSIONS {
         let mut h = Harness::new(Harness::config(v));
