@@ -48,13 +48,13 @@ async fn demo(url: &str, version: ProtocolVersion) -> Result<(), Box<dyn std::er
         .on_connect(|client, session_present| {
             println!("Connected to MQTT broker! (session present: {session_present})");
             println!("Subscribing to {TOPIC} with QoS level 1");
-            client.subscribe(TOPIC, QoS::AtLeastOnce).map(|t| t.token()).expect("subscribe");
+            client.subscribe(TOPIC, QoS::AtLeastOnce).expect("subscribe");
         })
         .on_subscribe(|client, token, reasons| {
             println!("Subscribed to {TOPIC} (request {}) with QoS level {reasons:?}", token.get());
             println!("Publishing to {TOPIC}");
             let msg = sansmqtt_smol::Outgoing::new(TOPIC, b"Hello Broker!", QoS::AtLeastOnce);
-            client.try_publish(&msg).map(|t| t.token()).expect("publish");
+            client.try_publish(&msg).expect("publish");
         })
         .on_publish(|_, token, outcome| {
             println!("Published to {TOPIC} (request {}): {outcome:?}", token.get());
@@ -62,7 +62,7 @@ async fn demo(url: &str, version: ProtocolVersion) -> Result<(), Box<dyn std::er
         .on_message(|client, message| {
             println!("New message on topic {}: {}", message.topic, message.payload_str());
             println!("Unsubscribing from {TOPIC}");
-            client.unsubscribe(&[TOPIC]).map(|t| t.token()).expect("unsubscribe");
+            client.unsubscribe(&[TOPIC]).expect("unsubscribe");
         })
         .on_unsubscribe(|client, token, _| {
             println!("Unsubscribed from {TOPIC} (request {})", token.get());

@@ -55,7 +55,6 @@ impl core::fmt::Debug for Client {
 /// Tracks a publish, subscribe or unsubscribe request until it completes. Dropping it only
 /// stops the tracking: the request goes on.
 #[derive(Debug)]
-#[must_use = "a token does nothing unless waited on; use `token()` to keep only the number"]
 pub struct RequestToken {
     shared: Arc<Shared>,
     token: Token,

@@ -1,8 +1,14 @@
 //! Helpers for tests against real brokers: a Mosquitto process per test on a free loopback
-//! port with its own configuration, and a small blocking driver for the session.
-#![allow(clippy::disallowed_methods)] // test drivers read the clock, in `BlockingClient::now`.
+//! port with its own configuration, an in-process rumqttd, a TCP proxy that fakes network
+//! failures, a scripted fake broker, a small blocking driver for the session, and helpers for
+//! the smol client.
+#![allow(clippy::disallowed_methods)] // test drivers and helpers read the clock.
 
+pub mod fake;
 pub mod mosquitto;
+pub mod proxy;
+pub mod rumqttd;
+pub mod smol;
 
 mod blocking;
 pub use blocking::{BlockingClient, Seen};

@@ -12,6 +12,7 @@ pub struct Mosquitto {
     /// Where it listens.
     pub addr: SocketAddr,
     dir: PathBuf,
+    bin: PathBuf,
 }
 
 /// The mosquitto binary, if installed.
@@ -44,6 +45,12 @@ impl Mosquitto {
         let port = free_port();
         let dir = std::env::temp_dir().join(format!("sansmqtt-{name}-{}-{port}", std::process::id()));
         std::fs::create_dir_all(&dir).expect("temp dir");
+        // Started as root, mosquitto drops to the `mosquitto` user: let it write its
+        // persistence file there.
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let _ = std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o777));
+        }
         let conf = dir.join("mosquitto.conf");
         let mut f = std::fs::File::create(&conf).expect("config file");
         writeln!(
@@ -52,21 +59,47 @@ impl Mosquitto {
             dir.display()
         )
         .expect("write config");
-        let child = Command::new(bin)
-            .arg("-c")
-            .arg(&conf)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn mosquitto");
         let addr: SocketAddr = ([127, 0, 0, 1], port).into();
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while TcpStream::connect_timeout(&addr, Duration::from_millis(100)).is_err() {
-            assert!(Instant::now() < deadline, "mosquitto did not start listening on {addr}");
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        Some(Self { child, addr, dir })
+        let child = spawn(&bin, &dir, addr);
+        Some(Self { child, addr, dir, bin })
     }
+
+    /// Stop the broker with SIGTERM (by PID), so that a `persistence true` broker saves its
+    /// state, and wait for it to exit.
+    pub fn terminate(&mut self) {
+        let _ = Command::new("kill").arg("-TERM").arg(self.child.id().to_string()).status();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while self.child.try_wait().ok().flatten().is_none() {
+            if Instant::now() > deadline {
+                let _ = self.child.kill();
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        let _ = self.child.wait();
+    }
+
+    /// Start the broker again on the same port with the same configuration and data.
+    pub fn restart(&mut self) {
+        self.terminate();
+        self.child = spawn(&self.bin, &self.dir, self.addr);
+    }
+}
+
+fn spawn(bin: &std::path::Path, dir: &std::path::Path, addr: SocketAddr) -> Child {
+    let child = Command::new(bin)
+        .arg("-c")
+        .arg(dir.join("mosquitto.conf"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn mosquitto");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while TcpStream::connect_timeout(&addr, Duration::from_millis(100)).is_err() {
+        assert!(Instant::now() < deadline, "mosquitto did not start listening on {addr}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child
 }
 
 impl Drop for Mosquitto {

@@ -1,0 +1,211 @@
+//! The smol client against a real Mosquitto: every scenario for MQTT 3.1.1 and 5.0.
+
+use sansmqtt_proto::{ProtocolVersion, QoS, ReasonCode};
+use sansmqtt_smol::{Client, DisconnectReason, Event, State, WillConfig};
+use sansmqtt_tests::mosquitto::Mosquitto;
+use sansmqtt_tests::proxy::Proxy;
+use sansmqtt_tests::smol::{expect, options, run};
+use std::time::Duration;
+
+const VERSIONS: [ProtocolVersion; 2] = [ProtocolVersion::V3_1_1, ProtocolVersion::V5];
+const LIMIT: Duration = Duration::from_secs(60);
+
+fn is_message(e: &Event) -> bool {
+    matches!(e, Event::Message(_))
+}
+
+#[test]
+fn connect_and_disconnect() {
+    let Some(broker) = Mosquitto::start("smol-connect", "") else { return };
+    run(LIMIT, async {
+        for v in VERSIONS {
+            let client = Client::new(options(broker.addr, v, &format!("smol-cd-{}", v.level())));
+            let mut events = client.events();
+            assert!(!client.connect().await.expect("connect"), "{v}: a clean start has no session");
+            assert!(client.is_connected());
+            assert_eq!(client.protocol_version(), v);
+            expect(&mut events, "Connected", |e| matches!(e, Event::Connected { .. })).await;
+            client.disconnect().await.expect("disconnect");
+            assert_eq!(client.state(), State::Disconnected);
+            let e = expect(&mut events, "Disconnected", |e| matches!(e, Event::Disconnected(_))).await;
+            assert_eq!(e, Event::Disconnected(DisconnectReason::ByClient), "{v}");
+        }
+    });
+}
+
+#[test]
+fn connect_failure_is_a_typed_error() {
+    // A port nothing listens on: the first attempt fails and no reconnect loop is left running.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    run(LIMIT, async {
+        let client = Client::new(options(port, ProtocolVersion::V5, "smol-refused"));
+        let err = client.connect().await.expect_err("nothing listens");
+        assert!(matches!(err, sansmqtt_smol::Error::Connect(DisconnectReason::TransportClosed)), "{err:?}");
+        assert_eq!(client.state(), State::Disconnected);
+    });
+}
+
+#[test]
+fn publish_subscribe_roundtrip_qos_0_1_2() {
+    let Some(broker) = Mosquitto::start("smol-roundtrip", "") else { return };
+    run(LIMIT, async {
+        for v in VERSIONS {
+            let client = Client::new(options(broker.addr, v, &format!("smol-rt-{}", v.level())));
+            let mut events = client.events();
+            client.connect().await.expect("connect");
+            let granted = client.subscribe("rt/#", QoS::ExactlyOnce).unwrap().wait().await.unwrap();
+            assert_eq!(granted, vec![ReasonCode::GrantedQoS2], "{v}");
+            let mut tokens = Vec::new();
+            for (i, qos) in [QoS::AtMostOnce, QoS::AtLeastOnce, QoS::ExactlyOnce].into_iter().enumerate() {
+                tokens.push(client.publish(&format!("rt/{i}"), format!("m{i}"), qos, false).await.unwrap());
+            }
+            for t in &tokens {
+                assert_eq!(t.wait().await.unwrap(), vec![ReasonCode::Success], "{v}");
+            }
+            let mut got = Vec::new();
+            for _ in 0..3 {
+                let Event::Message(m) = expect(&mut events, "message", is_message).await else {
+                    unreachable!()
+                };
+                got.push((m.topic.clone(), m.payload_str().into_owned(), m.qos));
+            }
+            got.sort();
+            assert_eq!(
+                got,
+                vec![
+                    ("rt/0".into(), "m0".into(), QoS::AtMostOnce),
+                    ("rt/1".into(), "m1".into(), QoS::AtLeastOnce),
+                    ("rt/2".into(), "m2".into(), QoS::ExactlyOnce),
+                ],
+                "{v}"
+            );
+            let unsub = client.unsubscribe(&["rt/#"]).unwrap().wait().await.unwrap();
+            assert_eq!(unsub.len(), if v.is_v5() { 1 } else { 0 }, "{v}");
+            client.disconnect().await.unwrap();
+        }
+    });
+}
+
+#[test]
+fn retained_message_reaches_a_later_subscriber() {
+    let Some(broker) = Mosquitto::start("smol-retained", "") else { return };
+    run(LIMIT, async {
+        for v in VERSIONS {
+            let topic = format!("retained/{}", v.level());
+            let publisher = Client::new(options(broker.addr, v, "smol-ret-pub"));
+            publisher.connect().await.unwrap();
+            publisher.publish(&topic, "kept", QoS::AtLeastOnce, true).await.unwrap().wait().await.unwrap();
+            publisher.disconnect().await.unwrap();
+            let sub = Client::new(options(broker.addr, v, "smol-ret-sub"));
+            let mut events = sub.events();
+            sub.connect().await.unwrap();
+            let _subscribed = sub.subscribe(&topic, QoS::AtLeastOnce).unwrap();
+            let Event::Message(m) = expect(&mut events, "retained message", is_message).await else {
+                unreachable!()
+            };
+            assert!(m.retain, "{v}");
+            assert_eq!(m.payload, b"kept", "{v}");
+        }
+    });
+}
+
+#[test]
+fn will_is_published_after_an_abnormal_disconnect_only() {
+    let Some(broker) = Mosquitto::start("smol-will", "") else { return };
+    run(LIMIT, async {
+        for v in VERSIONS {
+            let topic = format!("will/{}", v.level());
+            let watcher = Client::new(options(broker.addr, v, "smol-will-watcher"));
+            let mut events = watcher.events();
+            watcher.connect().await.unwrap();
+            watcher.subscribe(&topic, QoS::AtLeastOnce).unwrap().wait().await.unwrap();
+            let with_will = |addr, id: &str| {
+                options(addr, v, id).reconnect(None).will(WillConfig {
+                    topic: topic.clone(),
+                    payload: id.as_bytes().to_vec(),
+                    qos: QoS::AtLeastOnce,
+                    retain: false,
+                    delay_interval: None,
+                    message_expiry_interval: None,
+                })
+            };
+            // A clean disconnect: no will.
+            let clean = Client::new(with_will(broker.addr, "clean"));
+            clean.connect().await.unwrap();
+            clean.disconnect().await.unwrap();
+            // The link cut under the client: the will is published.
+            let proxy = Proxy::start(broker.addr);
+            let dies = Client::new(with_will(proxy.addr, "dies"));
+            dies.connect().await.unwrap();
+            proxy.cut();
+            let Event::Message(m) = expect(&mut events, "will", is_message).await else { unreachable!() };
+            assert_eq!(m.payload, b"dies", "{v}: only the abnormal disconnect publishes its will");
+            // Nothing else is queued for the watcher: a marker published now is next.
+            watcher.publish(&topic, "marker", QoS::AtLeastOnce, false).await.unwrap().wait().await.unwrap();
+            let Event::Message(m) = expect(&mut events, "marker", is_message).await else { unreachable!() };
+            assert_eq!(m.payload, b"marker", "{v}: the clean client's will was published");
+        }
+    });
+}
+
+#[test]
+fn persistent_session_receives_messages_published_while_offline() {
+    let Some(broker) = Mosquitto::start("smol-persistent", "") else { return };
+    run(LIMIT, async {
+        for v in VERSIONS {
+            let topic = format!("offline/{}", v.level());
+            let id = format!("smol-persist-{}", v.level());
+            let persistent = || options(broker.addr, v, &id).clean_start(false).session_expiry(300);
+            let sub = Client::new(persistent());
+            sub.connect().await.unwrap();
+            sub.subscribe(&topic, QoS::ExactlyOnce).unwrap().wait().await.unwrap();
+            sub.disconnect().await.unwrap();
+            drop(sub);
+
+            let publisher = Client::new(options(broker.addr, v, "smol-offline-pub"));
+            publisher.connect().await.unwrap();
+            for (i, qos) in [QoS::AtLeastOnce, QoS::ExactlyOnce].into_iter().enumerate() {
+                publisher.publish(&topic, format!("m{i}"), qos, false).await.unwrap().wait().await.unwrap();
+            }
+            let again = Client::new(persistent());
+            let mut events = again.events();
+            assert!(again.connect().await.unwrap(), "{v}: the session is resumed");
+            let mut got = Vec::new();
+            for _ in 0..2 {
+                let Event::Message(m) = expect(&mut events, "offline message", is_message).await else {
+                    unreachable!()
+                };
+                got.push(m.payload);
+            }
+            assert_eq!(got, vec![b"m0".to_vec(), b"m1".to_vec()], "{v}");
+            again.disconnect().await.unwrap();
+        }
+    });
+}
+
+#[test]
+fn half_open_broker_is_detected_within_one_and_a_half_keep_alives() {
+    let Some(broker) = Mosquitto::start("smol-half-open", "") else { return };
+    run(LIMIT, async {
+        for v in VERSIONS {
+            let proxy = Proxy::start(broker.addr);
+            let keep_alive = Duration::from_secs(2);
+            let client = Client::new(
+                options(proxy.addr, v, &format!("smol-half-{}", v.level()))
+                    .keep_alive(keep_alive)
+                    .reconnect(None),
+            );
+            let mut events = client.events();
+            client.connect().await.unwrap();
+            proxy.freeze();
+            #[allow(clippy::disallowed_methods)]
+            let frozen_at = std::time::Instant::now();
+            let e = expect(&mut events, "Disconnected", |e| matches!(e, Event::Disconnected(_))).await;
+            let took = frozen_at.elapsed();
+            assert_eq!(e, Event::Disconnected(DisconnectReason::KeepAliveTimeout), "{v}");
+            // The bound is 1.5 × keep-alive after the last byte received (at or before the freeze);
+            // 250 ms of slack covers scheduling.
+            assert!(took <= keep_alive * 3 / 2 + Duration::from_millis(250), "{v}: detected after {took:?}");
+        }
+    });
+}
