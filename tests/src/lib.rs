@@ -4,6 +4,7 @@
 //! the smol client.
 #![allow(clippy::disallowed_methods)] // test drivers and helpers read the clock.
 
+pub mod certs;
 pub mod fake;
 pub mod mosquitto;
 pub mod proxy;

@@ -10,6 +10,22 @@ use std::time::{Duration, Instant};
 /// Start a broker speaking `version` (rumqttd serves 3.1.1 and 5.0 on separate listeners);
 /// returns its address once it accepts connections.
 pub fn start(version: ProtocolVersion) -> SocketAddr {
+    start_listener(if version == ProtocolVersion::V5 { Listener::V5 } else { Listener::V4 })
+}
+
+/// Which rumqttd listener to run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Listener {
+    /// MQTT 3.1.1 over TCP.
+    V4,
+    /// MQTT 5.0 over TCP.
+    V5,
+    /// MQTT 3.1.1 over WebSocket (any path, subprotocol `mqtt`).
+    WebSocket,
+}
+
+/// Start a broker with one `listener`; returns its address once it accepts connections.
+pub fn start_listener(listener: Listener) -> SocketAddr {
     let addr = TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("free port");
     let server = ServerSettings {
         name: format!("test-{}", addr.port()),
@@ -31,10 +47,10 @@ pub fn start(version: ProtocolVersion) -> SocketAddr {
     config.router.max_segment_size = 1 << 20;
     config.router.max_segment_count = 10;
     let listeners = Some(HashMap::from([("1".to_string(), server)]));
-    if version == ProtocolVersion::V5 {
-        config.v5 = listeners;
-    } else {
-        config.v4 = listeners;
+    match listener {
+        Listener::V4 => config.v4 = listeners,
+        Listener::V5 => config.v5 = listeners,
+        Listener::WebSocket => config.ws = listeners,
     }
     std::thread::spawn(move || {
         if let Err(e) = Broker::new(config).start() {
