@@ -20,10 +20,33 @@ pub fn decode(data: &[u8]) {
             Ok(Status::Complete(d)) => assert_eq!(d.packet, packet),
             other => panic!("decode_shared disagrees: {other:?}"),
         }
-        // Every strict prefix is incomplete, never an error.
-        for cut in [0, 1, len / 2, len - 1] {
+        assert_eq!(packet.clone().into_owned(), packet);
+        // The size limit: the exact size passes, one byte less is refused from the header.
+        let exact = u32::try_from(len).expect("a frame is at most 256 MiB");
+        match Packet::decode_with_limit(data, version, exact) {
+            Ok(Status::Complete(d)) => assert_eq!((d.len, &d.packet), (len, &packet)),
+            other => panic!("decode_with_limit(exact size) disagrees: {other:?}"),
+        }
+        assert_eq!(
+            Packet::decode_with_limit(data, version, exact - 1),
+            Err(DecodeError::PacketTooLarge { size: len, max: exact - 1 })
+        );
+        // Every strict prefix is incomplete, never an error; once the fixed header is in,
+        // `needed` is exactly the number of missing bytes.
+        let header = match crate::FixedHeader::parse(data) {
+            Ok(Status::Complete(h)) => usize::from(h.header_len),
+            other => panic!("a decoded packet has a fixed header: {other:?}"),
+        };
+        for cut in [0, 1, header.saturating_sub(1), header, len / 2, len - 1] {
             if cut < len {
-                assert!(matches!(Packet::decode(&data[..cut], version), Ok(Status::Incomplete { .. })));
+                let Ok(Status::Incomplete { needed }) = Packet::decode(&data[..cut], version) else {
+                    panic!("prefix {cut} of {len} is not Incomplete");
+                };
+                if cut >= header {
+                    assert_eq!(needed.get(), len - cut);
+                } else {
+                    assert!(cut + needed.get() <= len);
+                }
             }
         }
     }

@@ -3,10 +3,11 @@
 //! A plain derive makes nearly every packet unencodable for MQTT 3.x (some property or
 //! reason code is set) and many unencodable for 5.0 (a reason code the packet may not
 //! carry), so roundtrip tests and fuzzing would mostly exercise the error paths. Here each
-//! packet is, half of the time, *portable*: everything 3.x cannot carry is cleared (no
-//! properties, success codes, 3.x subscription options), so it encodes for every version;
-//! the other half every field is arbitrary, with reason codes drawn mostly from those the
-//! packet allows in 5.0. Invalid combinations still occur, to exercise encode errors.
+//! packet is, three times in five, *portable*: everything 3.x cannot carry is cleared (no
+//! properties, success codes, 3.x subscription options), so it encodes for every version
+//! (UNSUBACK, which has no such form, takes its 3.x form two times in five); otherwise
+//! every field is arbitrary, with reason codes drawn mostly from those the packet allows
+//! in 5.0. Invalid combinations still occur, to exercise the encode errors.
 
 use super::{Ack, Auth, ConnAck, Connect, Disconnect, Publish, SubAck, Subscribe, UnsubAck, Unsubscribe};
 use super::{ReasonCodes, Subscription, Subscriptions};
