@@ -254,9 +254,11 @@ fn v5_message_expiry_while_queued() {
     out.properties.message_expiry_interval = Some(100);
     h.session.publish(h.now, &out).unwrap();
     h.advance(30_000);
-    h.connect(false);
-    h.take_events();
-    let _ = expired;
+    let ev = h.connect(false);
+    assert!(
+        ev.contains(&Ev::PublishFailed(expired, PublishFailure::Expired)),
+        "expired message reported: {ev:?}"
+    );
     match h.take_inbox().as_slice() {
         [Packet::Publish(p)] => {
             assert_eq!(p.properties.message_expiry_interval, Some(70), "remaining interval sent")
