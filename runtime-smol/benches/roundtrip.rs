@@ -108,8 +108,6 @@ fn run_sansmqtt(qos: u8, n: u64, port: u16) {
     let config = options.config_mut();
     config.max_inflight = 100;
     config.receive_maximum = 100;
-    config.max_queued_messages = 10_000;
-    config.max_queued_bytes = 4 << 20;
     let (client, driver) = Client::with_driver(options);
     // One thread: the driver and the application share it, as rumqttc's current-thread runtime does.
     smol::block_on(futures_lite::future::or(

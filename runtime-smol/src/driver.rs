@@ -18,6 +18,8 @@ use std::sync::{Arc, Weak};
 use std::time::Duration;
 
 const READ_BUF: usize = 64 * 1024;
+/// Initial size of the coalescing write buffer (it grows for larger batches or packets).
+const OUT_BUF: usize = 16 * 1024;
 /// How long closing (flushing DISCONNECT) may take.
 const CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
 
@@ -34,8 +36,10 @@ pub struct Driver {
     rbuf: Box<[u8]>,
     rpos: usize,
     rlen: usize,
+    /// Bytes to write: `obuf[opos..olen]` (`obuf` is zeroed storage, reused).
     obuf: Vec<u8>,
     opos: usize,
+    olen: usize,
     closing: bool,
     scratch: Message,
     timer: async_io::Timer,
@@ -81,8 +85,9 @@ impl Driver {
             rbuf: vec![0; READ_BUF].into_boxed_slice(),
             rpos: 0,
             rlen: 0,
-            obuf: Vec::with_capacity(16 * 1024),
+            obuf: vec![0; OUT_BUF],
             opos: 0,
+            olen: 0,
             closing: false,
             scratch: Message::default(),
             timer: async_io::Timer::never(),
@@ -144,17 +149,22 @@ impl Driver {
             for slot in &mut actions {
                 *slot = g.session.poll_action();
             }
-            if self.writer.is_some() && self.opos == self.obuf.len() {
-                self.obuf.clear();
+            if self.writer.is_some() && self.opos == self.olen {
+                // Everything the session hands out, coalesced into one buffer for one write.
+                if self.obuf.len() > 16 * OUT_BUF {
+                    self.obuf = vec![0; OUT_BUF]; // A huge packet went out: give the memory back.
+                }
                 self.opos = 0;
+                self.olen = 0;
                 loop {
-                    let len = self.obuf.len();
-                    self.obuf.resize(len + 16 * 1024, 0);
-                    let n = g.session.poll_transmit(now, &mut self.obuf[len..]);
-                    self.obuf.truncate(len + n);
+                    if self.olen == self.obuf.len() {
+                        self.obuf.resize(self.obuf.len() * 2, 0);
+                    }
+                    let n = g.session.poll_transmit(now, &mut self.obuf[self.olen..]);
                     if n == 0 {
                         break;
                     }
+                    self.olen += n;
                 }
             }
             if g.shutdown && !self.shutdown_sent {
@@ -176,7 +186,7 @@ impl Driver {
                 _ => {}
             }
         }
-        if self.closing && self.opos == self.obuf.len() {
+        if self.closing && self.opos == self.olen {
             self.close().await;
             progressed = true;
         }
@@ -241,7 +251,7 @@ impl Driver {
     async fn close(&mut self) {
         self.closing = false;
         if let Some(mut w) = self.writer.take() {
-            let rest = &self.obuf[self.opos..];
+            let rest = &self.obuf[self.opos..self.olen];
             let flush = async {
                 w.write_all(rest).await?;
                 w.close().await
@@ -261,8 +271,8 @@ impl Driver {
     fn drop_transport(&mut self) {
         self.reader = None;
         self.writer = None;
-        self.obuf.clear();
         self.opos = 0;
+        self.olen = 0;
         self.rpos = 0;
         self.rlen = 0;
     }
@@ -290,10 +300,10 @@ impl Driver {
             self.timer_at = Some(d);
         }
         let want_read = self.rpos == self.rlen && !stream_full;
-        let Self { reader, writer, rbuf, obuf, opos, shared, timer, timer_at, .. } = self;
+        let Self { reader, writer, rbuf, obuf, opos, olen, shared, timer, timer_at, .. } = self;
         let write = async {
             match writer.as_mut() {
-                Some(w) if *opos < obuf.len() => Wake::Written(w.write(&obuf[*opos..]).await),
+                Some(w) if *opos < *olen => Wake::Written(w.write(&obuf[*opos..*olen]).await),
                 _ => std::future::pending().await,
             }
         };
