@@ -96,6 +96,11 @@ impl Driver {
         }
     }
 
+    #[cfg(test)]
+    pub(crate) fn handlers_mut(&mut self) -> &mut Handlers {
+        &mut self.handlers
+    }
+
     /// Drive the client until every handle is dropped (then disconnect gracefully).
     pub async fn run(mut self) {
         log::debug!("driver for {} started", self.url);

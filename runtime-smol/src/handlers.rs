@@ -116,3 +116,43 @@ impl Handlers {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::options::Options;
+    use std::sync::{Arc, Mutex};
+
+    #[test]
+    fn messages_go_to_matching_topic_handlers_else_to_on_message() {
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let (a, b, c) = (seen.clone(), seen.clone(), seen.clone());
+        let options = Options::new("mqtt://127.0.0.1:1")
+            .unwrap()
+            .on_topic("sensors/+/temp", move |_, m| a.lock().unwrap().push(format!("temp {}", m.topic)))
+            .unwrap()
+            .on_topic("sensors/#", move |_, m| b.lock().unwrap().push(format!("all {}", m.topic)))
+            .unwrap()
+            .on_message(move |_, m| c.lock().unwrap().push(format!("other {}", m.topic)));
+        let (client, mut driver) = Client::with_driver(options);
+        let handlers = driver.handlers_mut();
+        let msg = |t: &str| Event::Message(Message { topic: t.into(), ..Message::default() });
+        handlers.dispatch(&client, &msg("sensors/1/temp"));
+        handlers.dispatch(&client, &msg("sensors/1/hum"));
+        handlers.dispatch(&client, &msg("alerts/fire"));
+        handlers.apply(RouteChange::Remove("sensors/#".into()));
+        handlers.dispatch(&client, &msg("sensors/1/hum"));
+        assert_eq!(
+            *seen.lock().unwrap(),
+            [
+                "temp sensors/1/temp",
+                "all sensors/1/temp",
+                "all sensors/1/hum",
+                "other alerts/fire",
+                "other sensors/1/hum"
+            ]
+        );
+        assert!(handlers.any());
+        assert!(!Handlers::default().any());
+    }
+}

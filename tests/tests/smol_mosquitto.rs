@@ -204,8 +204,8 @@ fn half_open_broker_is_detected_within_one_and_a_half_keep_alives() {
             let took = frozen_at.elapsed();
             assert_eq!(e, Event::Disconnected(DisconnectReason::KeepAliveTimeout), "{v}");
             // The bound is 1.5 × keep-alive after the last byte received (at or before the freeze);
-            // 250 ms of slack covers scheduling.
-            assert!(took <= keep_alive * 3 / 2 + Duration::from_millis(250), "{v}: detected after {took:?}");
+            // 500 ms of slack covers scheduling on a loaded machine.
+            assert!(took <= keep_alive * 3 / 2 + Duration::from_millis(500), "{v}: detected after {took:?}");
         }
     });
 }
