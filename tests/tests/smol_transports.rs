@@ -46,6 +46,26 @@ fn mutual_tls_against_mosquitto() {
             roundtrip(&client, "tls/roundtrip").await;
             client.disconnect().await.unwrap();
         }
+        // The certificate verified against an explicit server name, with ALPN offered.
+        let tls = TlsOptions::new()
+            .ca_file(&pki.ca)
+            .unwrap()
+            .client_auth_pem(&client_cert, &client_key)
+            .unwrap()
+            .server_name("localhost")
+            .alpn(&["mqtt"]);
+        let client = Client::new(Options::new(&url).unwrap().client_id("tls-named").tls(tls));
+        client.connect().await.expect("server name override");
+        client.disconnect().await.unwrap();
+        let tls = TlsOptions::new()
+            .ca_file(&pki.ca)
+            .unwrap()
+            .client_auth_pem(&client_cert, &client_key)
+            .unwrap()
+            .server_name("not-the-server.example");
+        let client = Client::new(Options::new(&url).unwrap().client_id("tls-misnamed").tls(tls));
+        let err = client.connect().await.expect_err("the certificate does not name this server");
+        assert!(matches!(err, Error::Connect(DisconnectReason::TransportClosed)), "{err:?}");
         // No client certificate: the broker requires one.
         let tls = TlsOptions::new().ca_file(&pki.ca).unwrap();
         let client = Client::new(Options::new(&url).unwrap().client_id("tls-anon").tls(tls));
