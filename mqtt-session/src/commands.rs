@@ -256,7 +256,12 @@ impl Session {
     pub(crate) fn pump_queue(&mut self) {
         let window = self.window();
         while let Some(front) = self.out.queue.front() {
-            if front.qos != QoS::AtMostOnce && self.out.inflight.len() >= window {
+            // Within the server's Receive Maximum on this connection, and within our own
+            // bound on the in-flight store (which may still hold flows of an earlier connection).
+            if front.qos != QoS::AtMostOnce
+                && (self.out.quota_used >= window
+                    || self.out.inflight.len() >= usize::from(self.config.max_inflight.max(1)))
+            {
                 break;
             }
             if !self.out.tx_has_room(front.bytes.len()) {
@@ -307,7 +312,10 @@ impl Session {
             }
             let flow = if q.qos == QoS::AtLeastOnce { Flow::AwaitPubAck } else { Flow::AwaitPubRec };
             let seq = self.out.next_seq();
-            self.out.inflight.insert(id.get(), Inflight { seq, token: q.token, flow, bytes: q.bytes });
+            self.out
+                .inflight
+                .insert(id.get(), Inflight { seq, token: q.token, flow, bytes: q.bytes, counted: false });
+            self.out.count(id.get());
         }
         if self.want_ready && self.out.queue.len() < self.config.max_queued_messages {
             self.want_ready = false;

@@ -56,6 +56,15 @@ struct Model {
 
 /// Run one fuzz case. Panics on any invariant violation.
 pub fn session(data: &[u8]) {
+    run(data, false);
+}
+
+/// [`session`], printing every operation (to debug a crash input).
+pub fn session_traced(data: &[u8]) {
+    run(data, true);
+}
+
+fn run(data: &[u8], trace: bool) {
     let mut u = Unstructured::new(data);
     let version =
         if u.arbitrary::<bool>().unwrap_or(false) { ProtocolVersion::V5 } else { ProtocolVersion::V3_1_1 };
@@ -81,6 +90,9 @@ pub fn session(data: &[u8]) {
     let mut server_window = usize::from(u16::MAX);
     for _ in 0..256 {
         let Ok(op) = Op::arbitrary(&mut u) else { break };
+        if trace {
+            std::eprintln!("{op:?}  [state {:?}, inflight {}]", s.state(), s.inflight());
+        }
         let t = Instant::from_millis(now);
         match op {
             Op::Connect => {
@@ -165,7 +177,12 @@ pub fn session(data: &[u8]) {
         }
         drain(&mut s, Instant::from_millis(now), &mut open, &mut wire, &mut tokens, &mut model);
         // Invariants.
-        assert!(s.inflight() <= 4.min(server_window.max(1)), "more in flight than allowed");
+        assert!(s.inflight() <= 4, "in-flight store beyond its bound");
+        assert!(
+            s.out.quota_used <= s.window(),
+            "more unacknowledged PUBLISH on this connection than allowed"
+        );
+        let _ = server_window;
         assert!(s.queued() <= 8, "queue exceeds its bound");
         if let Some(deadline) = s.poll_timeout() {
             s.handle_timeout(Instant::from_millis(now));
@@ -239,6 +256,9 @@ fn check_wire(wire: &mut Vec<u8>, v: ProtocolVersion, model: &mut Model) {
             Err(e) => panic!("the client sent an invalid packet: {e:?}"),
         };
         wire.drain(..len);
+        if std::env::var_os("SANSMQTT_FUZZ_TRACE").is_some() {
+            std::eprintln!("   client -> {packet:?}");
+        }
         match packet {
             Packet::Publish(p) => {
                 if let Some(id) = p.packet_id() {
@@ -250,8 +270,11 @@ fn check_wire(wire: &mut Vec<u8>, v: ProtocolVersion, model: &mut Model) {
                     model.client_ids.insert(id.get(), false);
                 }
             }
-            Packet::PubRel(a) => {
-                model.client_ids.insert(a.packet_id.get(), true);
+            // A PUBREL answering an unknown PUBREC (0x92) says nothing about our ids.
+            Packet::PubRel(a) if a.reason == ReasonCode::Success => {
+                if let Some(released) = model.client_ids.get_mut(&a.packet_id.get()) {
+                    *released = true;
+                }
             }
             Packet::Connect(_) => {}
             _ => {}

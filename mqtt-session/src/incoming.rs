@@ -259,6 +259,7 @@ impl Session {
             b.reset();
         }
         let resumed = c.session_present;
+        self.out.reset_quota();
         // Requests still waiting for their SUBACK / UNSUBACK go out again first.
         self.out.resend_requests();
         if resumed {
@@ -277,6 +278,7 @@ impl Session {
         let mut handed_back = Vec::new();
         let policy = self.config.session_lost_policy;
         let flows = core::mem::take(&mut self.out.inflight);
+        self.out.quota_used = 0;
         let mut requeue = Vec::new();
         for (_, f) in flows {
             match (policy, f.flow) {
@@ -333,7 +335,7 @@ impl Session {
             // A stray PUBACK is ignored without dropping the connection.
             _ => return,
         }
-        if let Some(f) = self.out.inflight.remove(&id.get()) {
+        if let Some(f) = self.out.finish(id.get()) {
             self.complete(f.token, reason);
         }
     }
@@ -353,7 +355,7 @@ impl Session {
             _ if reason.is_error() => {
                 // A PUBREC with an error ends the flow: no PUBREL.
                 let token = f.token;
-                self.out.inflight.remove(&id.get());
+                self.out.finish(id.get());
                 self.events
                     .push_back(Event::PublishFailed { token, reason: PublishFailure::Rejected(reason) });
                 self.pump();
@@ -377,7 +379,7 @@ impl Session {
 
     fn on_pubcomp(&mut self, id: PacketId) {
         if matches!(self.out.inflight.get(&id.get()), Some(f) if f.flow == Flow::AwaitPubComp)
-            && let Some(f) = self.out.inflight.remove(&id.get())
+            && let Some(f) = self.out.finish(id.get())
         {
             self.complete(f.token, ReasonCode::Success);
         }

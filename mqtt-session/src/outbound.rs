@@ -50,6 +50,9 @@ pub(crate) struct Inflight {
     pub(crate) flow: Flow,
     /// The encoded PUBLISH with its packet id (DUP = 0).
     pub(crate) bytes: Vec<u8>,
+    /// Its PUBLISH was sent on the current connection: it uses one unit of the server's
+    /// send quota (Receive Maximum) until PUBACK / PUBCOMP [MQTT-4.9.0-1/2].
+    pub(crate) counted: bool,
 }
 
 /// A SUBSCRIBE or UNSUBSCRIBE waiting for its ack.
@@ -82,6 +85,9 @@ pub(crate) struct Outbound {
     tx_taken: u64,
     qos0_pending: VecDeque<(u64, Token)>,
     pub(crate) tx_soft_limit: usize,
+    /// QoS 1/2 PUBLISH packets sent on this connection and not yet completed: the part of
+    /// the server's Receive Maximum in use. Reset with every connection.
+    pub(crate) quota_used: usize,
 }
 
 impl Outbound {
@@ -100,6 +106,7 @@ impl Outbound {
             tx_taken: 0,
             qos0_pending: VecDeque::new(),
             tx_soft_limit,
+            quota_used: 0,
         }
     }
 
@@ -199,8 +206,9 @@ impl Outbound {
         self.resend = flows.into_iter().map(|(_, id)| id).collect();
     }
 
-    /// Resend what `schedule_resend` listed, as far as the transmit buffer allows.
-    pub(crate) fn pump_resend(&mut self, version: ProtocolVersion) {
+    /// Resend what `schedule_resend` listed, in order, as far as the transmit buffer and the
+    /// server's Receive Maximum (`window`) allow.
+    pub(crate) fn pump_resend(&mut self, version: ProtocolVersion, window: usize) {
         while let Some(&id) = self.resend.front() {
             let Some(flow) = self.inflight.get(&id) else {
                 self.resend.pop_front();
@@ -208,7 +216,7 @@ impl Outbound {
             };
             match flow.flow {
                 Flow::AwaitPubAck | Flow::AwaitPubRec => {
-                    if !self.tx_has_room(flow.bytes.len()) {
+                    if !self.tx_has_room(flow.bytes.len()) || self.quota_used >= window {
                         return;
                     }
                     let bytes = flow.bytes.clone();
@@ -216,6 +224,7 @@ impl Outbound {
                     // DUP = 1 on a re-delivery [MQTT-3.3.1-1].
                     let first = self.tx.len() - bytes.len();
                     self.tx[first] |= 0x08;
+                    self.count(id);
                 }
                 Flow::AwaitPubComp => {
                     if let Some(pid) = PacketId::new(id) {
@@ -224,6 +233,33 @@ impl Outbound {
                 }
             }
             self.resend.pop_front();
+        }
+    }
+
+    /// Flow `id` had its PUBLISH sent on this connection.
+    pub(crate) fn count(&mut self, id: u16) {
+        if let Some(f) = self.inflight.get_mut(&id)
+            && !f.counted
+        {
+            f.counted = true;
+            self.quota_used += 1;
+        }
+    }
+
+    /// Remove a finished (or abandoned) flow, giving back its quota.
+    pub(crate) fn finish(&mut self, id: u16) -> Option<Inflight> {
+        let f = self.inflight.remove(&id)?;
+        if f.counted {
+            self.quota_used -= 1;
+        }
+        Some(f)
+    }
+
+    /// A new connection: the server's send quota starts afresh.
+    pub(crate) fn reset_quota(&mut self) {
+        self.quota_used = 0;
+        for f in self.inflight.values_mut() {
+            f.counted = false;
         }
     }
 

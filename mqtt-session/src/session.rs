@@ -429,7 +429,8 @@ impl Session {
         if self.link != Link::Connected {
             return;
         }
-        self.out.pump_resend(self.version);
+        let window = self.window();
+        self.out.pump_resend(self.version, window);
         if !self.out.resend.is_empty() {
             return;
         }

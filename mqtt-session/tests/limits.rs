@@ -266,3 +266,31 @@ fn v5_message_expiry_while_queued() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn v5_resend_after_reconnect_respects_the_new_receive_maximum() {
+    let mut cfg = Harness::config(ProtocolVersion::V5);
+    cfg.clean_start = false;
+    cfg.session_expiry_interval = 60;
+    let mut h = Harness::new(cfg);
+    h.connect(false);
+    for i in 0..3u8 {
+        h.session.publish(h.now, &Outgoing::new("t", &[i], QoS::AtLeastOnce)).unwrap();
+    }
+    h.drive();
+    assert_eq!(publishes(&h.take_inbox()).len(), 3);
+    h.drop_link();
+    h.advance(500);
+    h.expect_connect();
+    let mut p = ConnAckProperties::default();
+    p.receive_maximum = std::num::NonZeroU16::new(1);
+    h.connack(true, p);
+    // [MQTT-4.9.0-2]: the resends count against the new connection's quota, in order.
+    let first = publishes(&h.take_inbox());
+    assert_eq!(first.len(), 1, "{first:?}");
+    assert!(first[0].1 && first[0].3 == [0]);
+    h.puback(first[0].0.unwrap());
+    let second = publishes(&h.take_inbox());
+    assert_eq!(second.len(), 1);
+    assert!(second[0].1 && second[0].3 == [1]);
+}
