@@ -1,6 +1,5 @@
 //! Quick roundtrip over many arbitrary packets (the full property tests live in roundtrip.rs).
 
-
 #[test]
 fn arbitrary_packets_roundtrip() {
     let mut seed = 0x1234_5678_u64;
