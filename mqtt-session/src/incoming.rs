@@ -288,8 +288,21 @@ impl Session {
                 _ => handed_back.push(f.token),
             }
         }
-        // Re-queue in original order, ahead of anything queued later.
+        // Re-queue in original order, ahead of anything queued later, as far as the queue's
+        // bounds allow; the newest that do not fit are handed back instead.
         requeue.sort_by_key(|f| f.seq);
+        let mut room_msgs = self.config.max_queued_messages.saturating_sub(self.out.queue.len());
+        let mut room_bytes = self.config.max_queued_bytes.saturating_sub(self.out.queued_bytes);
+        let mut fits = 0;
+        for f in &requeue {
+            if room_msgs == 0 || f.bytes.len() > room_bytes {
+                break;
+            }
+            room_msgs -= 1;
+            room_bytes -= f.bytes.len();
+            fits += 1;
+        }
+        handed_back.extend(requeue.drain(fits..).map(|f| f.token));
         for f in requeue.into_iter().rev() {
             let qos = if f.flow == Flow::AwaitPubAck {
                 sansmqtt_proto::QoS::AtLeastOnce

@@ -326,3 +326,25 @@ fn qos1_published_offline_is_sent_on_connect() {
         assert_eq!(h.take_events(), vec![Ev::Published(t, ReasonCode::Success)], "{v}");
     }
 }
+
+/// Found by the session fuzzer: re-queued flows of a lost session respect the queue's bounds;
+/// the newest that do not fit are handed back in `SessionLost`.
+#[test]
+fn resend_as_new_respects_the_queue_bound() {
+    for v in VERSIONS {
+        let mut cfg = Harness::config(v);
+        cfg.max_queued_messages = 2;
+        let mut h = Harness::new(cfg);
+        h.connect(false);
+        let tokens: Vec<_> = (0..3u8)
+            .map(|i| h.session.publish(h.now, &Outgoing::new("t", &[i], QoS::AtLeastOnce)).unwrap())
+            .collect();
+        h.drive();
+        assert_eq!(publishes(&h.take_inbox()).len(), 3);
+        let ev = reconnect(&mut h, false);
+        assert!(ev.contains(&Ev::SessionLost(vec![tokens[2]])), "{v}: {ev:?}");
+        let again: Vec<Vec<u8>> = publishes(&h.take_inbox()).into_iter().map(|p| p.3).collect();
+        assert_eq!(again, [vec![0], vec![1]], "{v}");
+        assert!(h.session.queued() <= 2);
+    }
+}
