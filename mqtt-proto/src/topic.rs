@@ -207,7 +207,7 @@ impl<'a> TopicFilter<'a> {
         self.0.as_str()
     }
 
-    /// Whether `topic` matches this filter (see [`matches`]).
+    /// Whether `topic` matches this filter (see [`matches()`]).
     pub fn matches(&self, topic: &str) -> bool {
         matches(self.as_str(), topic)
     }
