@@ -277,12 +277,10 @@ impl Session {
         self.inb.clear_qos2();
         let mut handed_back = Vec::new();
         let policy = self.config.session_lost_policy;
-        // In original (sequence) order, through a map: no sort code on small targets.
-        let flows: alloc::collections::BTreeMap<u64, crate::outbound::Inflight> =
-            core::mem::take(&mut self.out.inflight).into_values().map(|f| (f.seq, f)).collect();
+        let flows = core::mem::take(&mut self.out.inflight);
         self.out.quota_used = 0;
         let mut requeue = Vec::new();
-        for f in flows.into_values() {
+        for (_, f) in flows {
             match (policy, f.flow) {
                 (crate::SessionLostPolicy::ResendAsNew, Flow::AwaitPubAck | Flow::AwaitPubRec) => {
                     requeue.push(f)
@@ -292,6 +290,7 @@ impl Session {
         }
         // Re-queue in original order, ahead of anything queued later, as far as the queue's
         // bounds allow; the newest that do not fit are handed back instead.
+        requeue.sort_by_key(|f| f.seq);
         let mut room_msgs = self.config.max_queued_messages.saturating_sub(self.out.queue.len());
         let mut room_bytes = self.config.max_queued_bytes.saturating_sub(self.out.queued_bytes);
         let mut fits = 0;

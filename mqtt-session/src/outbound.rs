@@ -201,9 +201,9 @@ impl Outbound {
     /// After CONNACK with session present: resend every flow in its original order
     /// (PUBLISH with DUP = 1, or PUBREL once PUBREC was seen) [MQTT-4.4.0-1].
     pub(crate) fn schedule_resend(&mut self) {
-        // Ordered by sequence number through a map: no sort code on small targets.
-        let by_seq: BTreeMap<u64, u16> = self.inflight.iter().map(|(&id, f)| (f.seq, id)).collect();
-        self.resend = by_seq.into_values().collect();
+        let mut flows: Vec<(u64, u16)> = self.inflight.iter().map(|(&id, f)| (f.seq, id)).collect();
+        flows.sort_unstable();
+        self.resend = flows.into_iter().map(|(_, id)| id).collect();
     }
 
     /// Resend what `schedule_resend` listed, in order, as far as the transmit buffer and the
@@ -265,8 +265,9 @@ impl Outbound {
 
     /// Resend pending SUBSCRIBE / UNSUBSCRIBE requests after a reconnect.
     pub(crate) fn resend_requests(&mut self) {
-        let by_seq: BTreeMap<u64, u16> = self.requests.iter().map(|(&id, r)| (r.seq, id)).collect();
-        for id in by_seq.into_values() {
+        let mut reqs: Vec<(u64, u16)> = self.requests.iter().map(|(&id, r)| (r.seq, id)).collect();
+        reqs.sort_unstable();
+        for (_, id) in reqs {
             if let Some(bytes) = self.requests.get(&id).map(|r| r.bytes.clone()) {
                 self.append(&bytes);
             }
