@@ -76,6 +76,14 @@ impl Session {
         }
     }
 
+    /// No packet may exceed the server's Maximum Packet Size [MQTT-3.2.2-15].
+    fn check_size(&self, size: usize) -> Result<(), Error> {
+        match self.caps.maximum_packet_size {
+            Some(max) if size > max as usize => Err(Error::PacketTooLarge { size, max }),
+            _ => Ok(()),
+        }
+    }
+
     fn check_connect_config(&self) -> Result<(), Error> {
         let c = &self.config;
         // An empty client id needs 5.0, or 3.1.1 with clean session [MQTT-3.1.3-7].
@@ -96,6 +104,10 @@ impl Session {
             if w.payload.len() > usize::from(u16::MAX) {
                 return Err(Error::Encode(sansmqtt_proto::EncodeError::TooLong { len: w.payload.len() }));
             }
+        }
+        if !c.version.is_v5() && c.password.is_some() && c.username.is_none() {
+            // 3.x: a password needs a user name [MQTT-3.1.2-22].
+            return Err(Error::Encode(sansmqtt_proto::EncodeError::PasswordWithoutUsername));
         }
         if c.password.as_ref().is_some_and(|p| p.len() > usize::from(u16::MAX)) {
             return Err(Error::Encode(sansmqtt_proto::EncodeError::TooLong {
@@ -377,6 +389,7 @@ impl Session {
         }
         let mut bytes = Vec::new();
         Packet::Subscribe(sub).encode_to_vec(self.version, &mut bytes)?;
+        self.check_size(bytes.len())?;
         let token = self.next_token();
         if self.link == Link::Connected {
             self.out.append(&bytes);
@@ -405,6 +418,7 @@ impl Session {
         let packet_id = self.out.allocate_id().ok_or(Error::NoPacketId)?;
         let mut bytes = Vec::new();
         Packet::Unsubscribe(Unsubscribe::new(packet_id, &parsed)).encode_to_vec(self.version, &mut bytes)?;
+        self.check_size(bytes.len())?;
         self.remembered.retain(|r| !filters.contains(&r.filter.as_str()));
         let token = self.next_token();
         if self.link == Link::Connected {

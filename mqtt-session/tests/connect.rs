@@ -236,3 +236,23 @@ fn v5_empty_client_id_is_allowed_and_the_assigned_one_is_used_on_reconnect() {
     assert_eq!(c.client_id.as_str(), "srv-42");
     assert!(!c.clean_start);
 }
+
+/// [MQTT-3.1.2-22]
+#[test]
+fn v311_mqtt_3_1_2_22_password_without_user_name_is_refused_locally() {
+    let mut cfg = Harness::config(ProtocolVersion::V3_1_1);
+    cfg.password = Some(b"secret".to_vec());
+    let mut h = Harness::new(cfg);
+    assert_eq!(
+        h.session.connect(h.now),
+        Err(Error::Encode(sansmqtt_proto::EncodeError::PasswordWithoutUsername))
+    );
+    // 5.0 allows it.
+    let mut cfg = Harness::config(ProtocolVersion::V5);
+    cfg.password = Some(b"secret".to_vec());
+    let mut h = Harness::new(cfg);
+    h.session.connect(h.now).unwrap();
+    h.drive();
+    let c = h.expect_connect();
+    assert!(c.username.is_none() && c.password.is_some());
+}

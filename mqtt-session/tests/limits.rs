@@ -294,3 +294,22 @@ fn v5_resend_after_reconnect_respects_the_new_receive_maximum() {
     assert_eq!(second.len(), 1);
     assert!(second[0].1 && second[0].3 == [1]);
 }
+
+/// [MQTT-3.2.2-15]
+#[test]
+fn v5_mqtt_3_2_2_15_subscribe_over_server_maximum_packet_size_is_refused_locally() {
+    let mut h = v5();
+    let mut p = ConnAckProperties::default();
+    p.maximum_packet_size = std::num::NonZeroU32::new(32);
+    h.connect_with(false, p);
+    let long = "a".repeat(40);
+    let opts = sansmqtt_proto::SubscriptionOptions::new(QoS::AtMostOnce);
+    assert!(matches!(
+        h.session.subscribe(h.now, &[(&long, opts)]),
+        Err(Error::PacketTooLarge { max: 32, .. })
+    ));
+    assert!(matches!(h.session.unsubscribe(h.now, &[&long]), Err(Error::PacketTooLarge { max: 32, .. })));
+    h.drive();
+    assert!(h.take_inbox().is_empty());
+    assert_eq!(h.session.state(), sansmqtt_session::State::Connected);
+}
