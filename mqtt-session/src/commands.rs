@@ -9,10 +9,11 @@ use crate::{LimitPolicy, QueueFullPolicy};
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use sansmqtt_proto::property::{
-    ConnectProperties, DisconnectProperties, PublishProperties, SubscribeProperties, WillProperties,
+    ConnectProperties, DisconnectProperties, PublishProperties, SubscribeProperties, UserProperties,
+    UserProperty, WillProperties,
 };
 use sansmqtt_proto::{
-    Bin, Connect, Delivery, Disconnect, Packet, PacketId, Publish, QoS, ReasonCode, Subscribe,
+    Bin, Connect, Delivery, Disconnect, Packet, PacketId, PayloadFormat, Publish, QoS, ReasonCode, Subscribe,
     SubscriptionId, SubscriptionOptions, TopicFilter, TopicName, Unsubscribe, Utf8, Will,
 };
 
@@ -101,6 +102,16 @@ impl Session {
         }
         if let Some(w) = &c.will {
             TopicName::new(&w.topic)?;
+            if let Some(t) = &w.response_topic {
+                TopicName::new(t)?;
+            }
+            if let Some(t) = &w.content_type {
+                Utf8::new(t)?;
+            }
+            for (k, val) in &w.user_properties {
+                Utf8::new(k)?;
+                Utf8::new(val)?;
+            }
             if w.payload.len() > usize::from(u16::MAX) {
                 return Err(Error::Encode(sansmqtt_proto::EncodeError::TooLong { len: w.payload.len() }));
             }
@@ -138,14 +149,6 @@ impl Session {
         }
         let auth_method = self.auth.as_ref().filter(|_| v.is_v5()).map(|a| String::from(a.method()));
         let auth_data = self.auth.as_mut().filter(|_| v.is_v5()).and_then(|a| a.start());
-        let will_props = self.config.will.as_ref().map(|w| {
-            let mut p = WillProperties::default();
-            if v.is_v5() {
-                p.will_delay_interval = w.delay_interval;
-                p.message_expiry_interval = w.message_expiry_interval;
-            }
-            p
-        });
         let username = self.config.username.clone();
         let password = self.config.password.clone();
         let client_id = self.client_id.clone();
@@ -158,13 +161,30 @@ impl Session {
         connect.properties.authentication_data = auth_data.as_deref().map(Bin::new);
         connect.username = username.as_deref().and_then(|u| Utf8::new(u).ok());
         connect.password = password.as_deref().map(Bin::new);
+        let will_users: Vec<UserProperty<'_>> = will_cfg
+            .iter()
+            .flat_map(|w| w.user_properties.iter())
+            .filter_map(|(k, val)| {
+                Some(UserProperty { name: Utf8::new(k).ok()?, value: Utf8::new(val).ok()? })
+            })
+            .collect();
         connect.will = will_cfg.as_ref().and_then(|w| {
+            let mut p = WillProperties::default();
+            if v.is_v5() {
+                p.will_delay_interval = w.delay_interval;
+                p.message_expiry_interval = w.message_expiry_interval;
+                p.payload_format_indicator = w.payload_is_utf8.then_some(PayloadFormat::Utf8);
+                p.content_type = w.content_type.as_deref().and_then(|t| Utf8::new(t).ok());
+                p.response_topic = w.response_topic.as_deref().and_then(|t| TopicName::new(t).ok());
+                p.correlation_data = w.correlation_data.as_deref().map(Bin::new);
+                p.user_properties = UserProperties::new(&will_users);
+            }
             Some(Will {
                 topic: TopicName::new(&w.topic).ok()?,
                 payload: Bin::new(&w.payload),
                 qos: w.qos,
                 retain: w.retain,
-                properties: will_props.clone().unwrap_or_default(),
+                properties: p,
             })
         });
         self.out.push_packet(&Packet::Connect(connect), v);

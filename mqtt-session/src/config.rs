@@ -80,8 +80,9 @@ impl Default for Backoff {
     }
 }
 
-/// The Will Message of the session.
+/// The Will Message of the session. Build with [`WillConfig::new`] and set the v5 fields.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct WillConfig {
     /// Topic.
     pub topic: String,
@@ -95,6 +96,35 @@ pub struct WillConfig {
     pub delay_interval: Option<u32>,
     /// v5 Message Expiry Interval, seconds.
     pub message_expiry_interval: Option<u32>,
+    /// v5 Payload Format Indicator: the payload is UTF-8.
+    pub payload_is_utf8: bool,
+    /// v5 Content Type.
+    pub content_type: Option<String>,
+    /// v5 Response Topic.
+    pub response_topic: Option<String>,
+    /// v5 Correlation Data.
+    pub correlation_data: Option<Vec<u8>>,
+    /// v5 User Properties, in order.
+    pub user_properties: Vec<(String, String)>,
+}
+
+impl WillConfig {
+    /// A will with this topic, payload and QoS, not retained, without v5 properties.
+    pub fn new(topic: impl Into<String>, payload: impl Into<Vec<u8>>, qos: QoS) -> Self {
+        Self {
+            topic: topic.into(),
+            payload: payload.into(),
+            qos,
+            retain: false,
+            delay_interval: None,
+            message_expiry_interval: None,
+            payload_is_utf8: false,
+            content_type: None,
+            response_topic: None,
+            correlation_data: None,
+            user_properties: Vec::new(),
+        }
+    }
 }
 
 /// Everything the session needs to know up front. Build with [`Config::new`] and adjust the

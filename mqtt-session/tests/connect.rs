@@ -202,14 +202,7 @@ fn invalid_connect_configuration_is_refused_locally() {
     assert!(matches!(h.session.connect(h.now), Err(Error::Encode(_))));
     for v in VERSIONS {
         let mut cfg = Harness::config(v);
-        cfg.will = Some(sansmqtt_session::WillConfig {
-            topic: "bad/+".into(),
-            payload: vec![],
-            qos: QoS::AtMostOnce,
-            retain: false,
-            delay_interval: None,
-            message_expiry_interval: None,
-        });
+        cfg.will = Some(sansmqtt_session::WillConfig::new("bad/+", Vec::new(), QoS::AtMostOnce));
         let mut h = Harness::new(cfg);
         assert!(matches!(h.session.connect(h.now), Err(Error::InvalidTopic(_))), "{v}");
         h.drive();

@@ -208,3 +208,38 @@ fn v311_rejects_v5_subscription_options_locally() {
     opts.no_local = true;
     assert!(matches!(h.session.subscribe(h.now, &[("a", opts)]), Err(Error::Encode(_))));
 }
+
+#[test]
+fn will_properties_are_sent_in_v5_and_left_out_in_v311() {
+    for v in [ProtocolVersion::V3_1_1, ProtocolVersion::V5] {
+        let mut cfg = Harness::config(v);
+        let mut w = sansmqtt_session::WillConfig::new("wills/me", b"gone".to_vec(), QoS::AtLeastOnce);
+        w.retain = true;
+        w.delay_interval = Some(5);
+        w.payload_is_utf8 = true;
+        w.content_type = Some("text/plain".into());
+        w.response_topic = Some("replies/me".into());
+        w.correlation_data = Some(b"c1".to_vec());
+        w.user_properties = vec![("k".into(), "v".into())];
+        cfg.will = Some(w);
+        let mut h = Harness::new(cfg);
+        h.session.connect(h.now).unwrap();
+        h.drive();
+        let c = h.expect_connect();
+        let will = c.will.expect("will");
+        assert_eq!(will.topic.as_str(), "wills/me");
+        assert_eq!(will.payload.as_bytes(), b"gone");
+        assert!(will.retain);
+        let p = &will.properties;
+        if v.is_v5() {
+            assert_eq!(p.will_delay_interval, Some(5));
+            assert_eq!(p.payload_format_indicator, Some(sansmqtt_proto::PayloadFormat::Utf8));
+            assert_eq!(p.content_type.as_ref().map(|s| s.as_str()), Some("text/plain"));
+            assert_eq!(p.response_topic.as_ref().map(|s| s.as_str()), Some("replies/me"));
+            assert_eq!(p.correlation_data.as_ref().map(|d| d.as_bytes()), Some(&b"c1"[..]));
+            assert_eq!(p.user_properties.len(), 1);
+        } else {
+            assert!(p.is_empty(), "{v}: v5 properties left out");
+        }
+    }
+}

@@ -136,14 +136,11 @@ fn will_is_published_after_abnormal_disconnect_only() {
         let with_will = |id: &str| {
             let mut c = config(v, id);
             c.reconnect = None;
-            c.will = Some(sansmqtt_session::WillConfig {
-                topic: topic.clone(),
-                payload: id.as_bytes().to_vec(),
-                qos: QoS::AtLeastOnce,
-                retain: false,
-                delay_interval: None,
-                message_expiry_interval: None,
-            });
+            c.will = Some(sansmqtt_session::WillConfig::new(
+                topic.clone(),
+                id.as_bytes().to_vec(),
+                QoS::AtLeastOnce,
+            ));
             c
         };
         // Clean disconnect: no will.

@@ -120,14 +120,11 @@ fn will_is_published_after_an_abnormal_disconnect_only() {
             watcher.connect().await.unwrap();
             watcher.subscribe(&topic, QoS::AtLeastOnce).unwrap().wait().await.unwrap();
             let with_will = |addr, id: &str| {
-                options(addr, v, id).reconnect(None).will(WillConfig {
-                    topic: topic.clone(),
-                    payload: id.as_bytes().to_vec(),
-                    qos: QoS::AtLeastOnce,
-                    retain: false,
-                    delay_interval: None,
-                    message_expiry_interval: None,
-                })
+                options(addr, v, id).reconnect(None).will(WillConfig::new(
+                    topic.clone(),
+                    id.as_bytes().to_vec(),
+                    QoS::AtLeastOnce,
+                ))
             };
             // A clean disconnect: no will.
             let clean = Client::new(with_will(broker.addr, "clean"));

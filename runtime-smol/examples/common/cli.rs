@@ -132,13 +132,14 @@ impl Cli {
             o = o.credentials(u.clone(), self.password.clone().unwrap_or_default());
         }
         if let Some(t) = &self.will_topic {
-            o = o.will(WillConfig {
-                topic: t.clone(),
-                payload: self.will_payload.clone().unwrap_or_default().into_bytes(),
-                qos: qos(self.will_qos),
-                retain: self.will_retain,
-                delay_interval: None,
-                message_expiry_interval: None,
+            o = o.will({
+                let mut w = WillConfig::new(
+                    t.clone(),
+                    self.will_payload.clone().unwrap_or_default().into_bytes(),
+                    qos(self.will_qos),
+                );
+                w.retain = self.will_retain;
+                w
             });
         }
         #[cfg(feature = "tls")]
