@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Build TRACEABILITY.md: every normative statement that binds a client, and the tests that
 name it (in the test function's name, e.g. `v5_mqtt_3_3_1_2_...`, or in the `///` doc lines
-right above it, e.g. `[MQTT-3.3.1-2]`). A test whose name starts with `v311_` / `v5_` counts
-for that version only; otherwise for both.
+right above it, e.g. `3.1.1: [MQTT-4.6.0-2] 5.0: [MQTT-4.6.0-2]`). In a name, an id belongs to
+the `v311_` / `v5_` marker before it; in a doc line, to the `3.1.1:` / `5.0:` marker before it,
+else to the name's leading marker, else to both versions.
 
 Usage: .ci/traceability.py [path/to/shared/spec] > TRACEABILITY.md
 """
@@ -41,8 +42,13 @@ def tests():
             lead = "3.1.1" if name.startswith("v311") else "5.0" if name.startswith("v5") else None
             j = i - 1
             while j >= 0 and (lines[j].strip().startswith("///") or lines[j].strip().startswith("#[")):
-                for sid in ID_IN_TEXT.findall(lines[j]):
-                    out.append((lead, sid, f"`{rel}::{name}`"))
+                # In a doc line, "3.1.1:" / "5.0:" set the version of the ids that follow.
+                version = lead
+                for tok in re.finditer(r"(3\.1\.1|5\.0):|MQTT-(\d+\.\d+\.\d+-\d+)", lines[j]):
+                    if tok.group(1):
+                        version = tok.group(1)
+                    else:
+                        out.append((version, tok.group(2), f"`{rel}::{name}`"))
                 j -= 1
     return out
 

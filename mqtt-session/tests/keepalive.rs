@@ -6,7 +6,7 @@ use sansmqtt_session::{DisconnectReason, Outgoing};
 use support::{Ev, Harness, VERSIONS};
 
 #[test]
-fn v311_mqtt_3_1_2_23_v5_mqtt_3_1_2_22_pingreq_when_nothing_sent_for_keep_alive() {
+fn v311_mqtt_3_1_2_23_pingreq_when_nothing_sent_for_keep_alive() {
     for v in VERSIONS {
         let mut h = Harness::new(Harness::config(v));
         h.connect(false);

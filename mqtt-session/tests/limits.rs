@@ -16,6 +16,7 @@ fn expect_violation(h: &mut Harness, v: Violation) {
     assert_eq!(ev, vec![Ev::Disconnected(DisconnectReason::Protocol(v))]);
 }
 
+/// 5.0: [MQTT-3.3.4-7]
 #[test]
 fn v5_server_receive_maximum_caps_the_window() {
     let mut h = v5();
@@ -137,6 +138,7 @@ fn publish_before_connack_is_a_protocol_error() {
     }
 }
 
+/// 5.0: [MQTT-3.3.2-7]
 #[test]
 fn v5_topic_aliases_are_resolved_and_reset_per_connection() {
     let mut h = v5();
@@ -267,6 +269,7 @@ fn v5_message_expiry_while_queued() {
     }
 }
 
+/// 5.0: [MQTT-3.3.4-7] [MQTT-4.9.0-1]
 #[test]
 fn v5_resend_after_reconnect_respects_the_new_receive_maximum() {
     let mut cfg = Harness::config(ProtocolVersion::V5);

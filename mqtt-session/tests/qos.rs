@@ -68,6 +68,7 @@ fn v5_pubrec_with_error_ends_the_flow_without_pubrel() {
     assert_eq!(h.session.inflight(), 0);
 }
 
+/// 3.1.1: [MQTT-2.3.1-1] 5.0: [MQTT-2.2.1-3]
 #[test]
 fn packet_ids_are_unique_and_never_zero_while_in_use() {
     for v in VERSIONS {
@@ -148,6 +149,7 @@ fn unknown_pubrel_gets_pubcomp() {
     }
 }
 
+/// 3.1.1: [MQTT-4.6.0-2] [MQTT-4.6.0-3] 5.0: [MQTT-4.6.0-2] [MQTT-4.6.0-3]
 #[test]
 fn manual_acks_are_sent_in_arrival_order() {
     for v in VERSIONS {

@@ -23,6 +23,7 @@ fn reconnect(h: &mut Harness, session_present: bool) -> Vec<Ev> {
     h.take_events()
 }
 
+/// 3.1.1: [MQTT-4.4.0-1] [MQTT-3.3.1-1] [MQTT-4.6.0-1] 5.0: [MQTT-4.4.0-1] [MQTT-3.3.1-1] [MQTT-4.6.0-1]
 #[test]
 fn v311_v5_qos1_unacked_is_resent_with_dup_same_id_in_order() {
     for v in VERSIONS {
@@ -49,6 +50,7 @@ fn v311_v5_qos1_unacked_is_resent_with_dup_same_id_in_order() {
     }
 }
 
+/// 3.1.1: [MQTT-4.4.0-1] [MQTT-4.6.0-1] 5.0: [MQTT-4.4.0-1] [MQTT-4.3.3-4] [MQTT-4.6.0-1]
 #[test]
 fn qos2_before_pubrec_resends_publish_after_pubrec_resends_pubrel_only() {
     for v in VERSIONS {
@@ -101,6 +103,7 @@ fn resend_comes_before_new_traffic() {
     }
 }
 
+/// 5.0: [MQTT-3.2.2-5]
 #[test]
 fn session_not_present_hands_back_or_resends_as_new() {
     for v in VERSIONS {
@@ -136,6 +139,7 @@ fn session_not_present_hands_back_or_resends_as_new() {
     }
 }
 
+/// 3.1.1: [MQTT-4.4.0-1] 5.0: [MQTT-4.4.0-1]
 #[test]
 fn incoming_qos2_state_survives_a_resumed_session() {
     for v in VERSIONS {
