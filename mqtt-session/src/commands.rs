@@ -482,7 +482,7 @@ impl Session {
             }
             Link::Closing { .. } => Ok(()),
             Link::Opening | Link::AwaitConnAck { .. } => {
-                self.link = Link::Closing { reason: DisconnectReason::ByClient, close_emitted: false };
+                self.enter_closing(DisconnectReason::ByClient);
                 Ok(())
             }
             Link::Connected => {
@@ -497,7 +497,7 @@ impl Session {
                 }
                 self.pump();
                 self.out.push_packet(&Packet::Disconnect(d), self.version);
-                self.link = Link::Closing { reason: DisconnectReason::ByClient, close_emitted: false };
+                self.enter_closing(DisconnectReason::ByClient);
                 Ok(())
             }
         }

@@ -335,7 +335,7 @@ impl Session {
         {
             // Retry at once with 3.1.1: close this transport and open a new one.
             self.version = ProtocolVersion::V3_1_1;
-            self.link = Link::Closing { reason: DisconnectReason::Refused(reason), close_emitted: false };
+            self.enter_closing(DisconnectReason::Refused(reason));
             self.fallback_pending = true;
             return;
         }

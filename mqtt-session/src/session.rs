@@ -102,6 +102,8 @@ pub struct Session {
     pub(crate) auth: Option<alloc::boxed::Box<dyn crate::Authenticator>>,
     /// Outgoing topic aliases of this connection.
     pub(crate) out_aliases: crate::alias::OutAliases,
+    /// While closing: when to give up writing what is left and close anyway.
+    pub(crate) close_deadline: Instant,
     /// A message made ready by [`Session::prepare_event`], handed out by the next `poll_event`.
     pub(crate) ready: Option<crate::incoming::ReadyMessage>,
     /// The aliased topic of `ready` after its connection (and alias table) was lost.
@@ -135,6 +137,7 @@ impl Session {
             fallback_pending: false,
             auth: None,
             out_aliases: crate::alias::OutAliases::default(),
+            close_deadline: Instant::ZERO,
             ready: None,
             held_topic: None,
             config,
@@ -267,6 +270,10 @@ impl Session {
                 self.close(DisconnectReason::ConnectTimeout, None);
             }
             Link::Connected => self.keep_alive_tick(),
+            Link::Closing { close_emitted: false, .. } if now >= self.close_deadline => {
+                // The transport does not take our last bytes: drop them and close.
+                self.out.connection_lost(&mut self.events);
+            }
             _ => {}
         }
     }
@@ -365,6 +372,7 @@ impl Session {
         match self.link {
             Link::Backoff { until } => Some(until),
             Link::AwaitConnAck { deadline } => Some(deadline),
+            Link::Closing { close_emitted: false, .. } => Some(self.close_deadline),
             Link::Connected => {
                 if let Some(d) = self.ping_deadline {
                     return Some(d);
@@ -397,7 +405,14 @@ impl Session {
         {
             self.out.push_packet(&Packet::Disconnect(Disconnect::new(code)), self.version);
         }
+        self.enter_closing(reason);
+    }
+
+    /// Start closing: `Action::Close` once everything queued is written, or at the latest
+    /// after `connect_timeout` (a peer that stops reading cannot hold the session open).
+    pub(crate) fn enter_closing(&mut self, reason: DisconnectReason) {
         self.link = Link::Closing { reason, close_emitted: false };
+        self.close_deadline = self.now + self.config.connect_timeout;
     }
 
     /// The peer broke the protocol.

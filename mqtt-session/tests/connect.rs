@@ -249,3 +249,21 @@ fn v311_mqtt_3_1_2_22_password_without_user_name_is_refused_locally() {
     let c = h.expect_connect();
     assert!(c.username.is_none() && c.password.is_some());
 }
+
+#[test]
+fn closing_does_not_wait_forever_for_a_transport_that_takes_nothing() {
+    for v in VERSIONS {
+        let mut h = Harness::new(Harness::config(v));
+        h.connect(false);
+        h.session.disconnect(h.now, &DisconnectOptions::default()).unwrap();
+        // The driver cannot write: nothing is taken from the transmit buffer, so no Close yet.
+        assert_eq!(h.session.poll_action(), None);
+        let deadline = h.session.poll_timeout().expect("a close deadline");
+        h.now = deadline;
+        h.session.handle_timeout(h.now);
+        assert_eq!(h.session.poll_action(), Some(Action::Close), "{v}");
+        h.session.handle_closed(h.now);
+        h.drive();
+        assert!(h.take_events().contains(&Ev::Disconnected(DisconnectReason::ByClient)));
+    }
+}
