@@ -47,6 +47,25 @@ pub enum PacketType {
 }
 
 impl PacketType {
+    /// Every packet type, in wire order.
+    pub const ALL: [Self; 15] = [
+        Self::Connect,
+        Self::ConnAck,
+        Self::Publish,
+        Self::PubAck,
+        Self::PubRec,
+        Self::PubRel,
+        Self::PubComp,
+        Self::Subscribe,
+        Self::SubAck,
+        Self::Unsubscribe,
+        Self::UnsubAck,
+        Self::PingReq,
+        Self::PingResp,
+        Self::Disconnect,
+        Self::Auth,
+    ];
+
     /// The packet type for a high nibble; `None` for the reserved value 0.
     pub const fn from_u8(v: u8) -> Option<Self> {
         Some(match v {

@@ -1,6 +1,10 @@
 //! Fuzz target bodies. `fuzz/fuzz_targets/*.rs` are one-line calls into these, and the
 //! workspace tests replay the checked-in corpus through them on stable Rust. Each function
 //! panics exactly when it finds a bug.
+//!
+//! Panics here are the point: this module is compiled only with the `fuzzing` feature (never
+//! in a build that talks to a peer), and each `panic!` / `expect` reports a broken invariant to
+//! the fuzzer or to the corpus-replay test. Nothing on the protocol path calls into it.
 
 use crate::{DecodeError, Decoded, EncodeError, Packet, ProtocolVersion, Status};
 use alloc::vec::Vec;

@@ -346,25 +346,7 @@ fn spec_table(t: PacketType) -> &'static [u8] {
 
 #[test]
 fn v5_reason_code_tables_match_the_specification_for_every_byte() {
-    use PacketType::*;
-    let all = [
-        Connect,
-        ConnAck,
-        Publish,
-        PubAck,
-        PubRec,
-        PubRel,
-        PubComp,
-        Subscribe,
-        SubAck,
-        Unsubscribe,
-        UnsubAck,
-        PingReq,
-        PingResp,
-        Disconnect,
-        Auth,
-    ];
-    for t in all {
+    for t in PacketType::ALL {
         for b in 0..=255u8 {
             let allowed = ReasonCode::from_u8(b).is_some_and(|c| c.allowed_in(t));
             assert_eq!(allowed, spec_table(t).contains(&b), "{t} {b:#04x}");

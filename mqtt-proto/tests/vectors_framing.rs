@@ -13,27 +13,6 @@ use sansmqtt_proto::{
     SubscriptionOptions, TopicError, TopicFilter, TopicName, UnsubAck, Unsubscribe, Utf8,
 };
 
-const ALL_TYPES: [PacketType; 15] = {
-    use PacketType::*;
-    [
-        Connect,
-        ConnAck,
-        Publish,
-        PubAck,
-        PubRec,
-        PubRel,
-        PubComp,
-        Subscribe,
-        SubAck,
-        Unsubscribe,
-        UnsubAck,
-        PingReq,
-        PingResp,
-        Disconnect,
-        Auth,
-    ]
-};
-
 /// A valid body of packet type `t` for `v` (PUBLISH and 3.x AUTH excepted).
 fn body(t: PacketType, v: ProtocolVersion) -> Vec<u8> {
     use PacketType::*;
@@ -87,7 +66,7 @@ fn body(t: PacketType, v: ProtocolVersion) -> Vec<u8> {
 #[test]
 fn v311_mqtt_2_2_2_1_and_2_2_2_2_v5_mqtt_2_1_3_1_reserved_flags_of_every_non_publish_type() {
     for v in ProtocolVersion::ALL {
-        for t in ALL_TYPES {
+        for t in PacketType::ALL {
             if t == PacketType::Publish || (t == PacketType::Auth && v != V5) {
                 continue;
             }

@@ -1,6 +1,10 @@
 //! The `session` fuzz target body: arbitrary sequences of commands, broker packets, raw
 //! bytes and time, checked against invariants. `fuzz/fuzz_targets/session.rs` is a one-line
 //! call into [`session`]; the workspace tests replay the corpus through it on stable.
+//!
+//! Panics here are the point: this module is compiled only with the `fuzzing` feature (never
+//! in a build that talks to a peer), and each `panic!` / `expect` reports a broken invariant to
+//! the fuzzer or to the corpus-replay test. Nothing on the protocol path calls into it.
 
 use crate::{AckMode, AckToken, Action, Config, Event, Instant, Outgoing, Session, SessionLostPolicy};
 use alloc::collections::{BTreeMap, BTreeSet};

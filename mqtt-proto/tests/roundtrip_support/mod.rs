@@ -13,23 +13,7 @@ use sansmqtt_proto::{
 };
 
 /// Every packet type, in wire order.
-pub(crate) const TYPES: [PacketType; 15] = [
-    PacketType::Connect,
-    PacketType::ConnAck,
-    PacketType::Publish,
-    PacketType::PubAck,
-    PacketType::PubRec,
-    PacketType::PubRel,
-    PacketType::PubComp,
-    PacketType::Subscribe,
-    PacketType::SubAck,
-    PacketType::Unsubscribe,
-    PacketType::UnsubAck,
-    PacketType::PingReq,
-    PacketType::PingResp,
-    PacketType::Disconnect,
-    PacketType::Auth,
-];
+pub(crate) const TYPES: [PacketType; 15] = PacketType::ALL;
 
 /// Build a packet of type `t` with that packet struct's own `Arbitrary` impl.
 pub(crate) fn build<'a>(t: PacketType, u: &mut Unstructured<'a>) -> arbitrary::Result<Packet<'a>> {
