@@ -8,7 +8,7 @@
 //!   [`Status::Incomplete`] with the number of bytes still missing. The size limit is checked
 //!   from the fixed header alone ([`Packet::decode_with_limit`], [`FixedHeader::check_size`]).
 //! - **Zero copy.** A decoded [`Packet<'a>`](Packet) borrows the input: no copy, no
-//!   allocation. With the `bytes` feature, [`Packet::decode_shared`] gives a `'static` packet
+//!   allocation. With the `bytes` feature, `Packet::decode_shared` gives a `'static` packet
 //!   whose strings and payload are reference-counted slices of the input `Bytes`.
 //! - **Strict.** Everything the specifications call a Malformed Packet or a Protocol Error
 //!   is a typed [`DecodeError`], and [`DecodeError::reason_code`] says what to answer with.

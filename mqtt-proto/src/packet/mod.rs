@@ -33,7 +33,7 @@ use crate::version::ProtocolVersion;
 /// Any MQTT control packet.
 ///
 /// Borrowed from the input buffer after decoding (no copy, no allocation); with the `bytes`
-/// feature, [`Packet::into_owned`] and [`Packet::decode_shared`] give a `'static` form.
+/// feature, `Packet::into_owned` and `Packet::decode_shared` give a `'static` form.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[non_exhaustive]
