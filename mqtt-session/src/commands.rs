@@ -343,10 +343,9 @@ impl Session {
                 None => self.out.append(&q.bytes),
             }
             let flow = if q.qos == QoS::AtLeastOnce { Flow::AwaitPubAck } else { Flow::AwaitPubRec };
-            let seq = self.out.next_seq();
             self.out
                 .inflight
-                .insert(id.get(), Inflight { seq, token: q.token, flow, bytes: q.bytes, counted: false });
+                .insert(id.get(), Inflight { token: q.token, flow, bytes: q.bytes, counted: false });
             self.out.count(id.get());
         }
         if self.want_ready && self.out.queue.len() < self.config.max_queued_messages {
@@ -414,12 +413,10 @@ impl Session {
         if self.link == Link::Connected {
             self.out.append(&bytes);
         }
-        let seq = self.out.next_seq();
         let filters = subs.iter().map(|s| (s.filter.clone(), s.options)).collect();
-        self.out.requests.insert(
-            packet_id.get(),
-            Request { seq, token, subscribe: true, count: subs.len(), bytes, filters },
-        );
+        self.out
+            .requests
+            .insert(packet_id.get(), Request { token, subscribe: true, count: subs.len(), bytes, filters });
         Ok(token)
     }
 
@@ -444,10 +441,9 @@ impl Session {
         if self.link == Link::Connected {
             self.out.append(&bytes);
         }
-        let seq = self.out.next_seq();
         self.out.requests.insert(
             packet_id.get(),
-            Request { seq, token, subscribe: false, count: filters.len(), bytes, filters: Vec::new() },
+            Request { token, subscribe: false, count: filters.len(), bytes, filters: Vec::new() },
         );
         Ok(token)
     }

@@ -1,7 +1,7 @@
 //! Incoming traffic: the receive buffer, incoming QoS 2 state, the ordered ack queue and
 //! the topic alias table.
 
-use alloc::collections::{BTreeSet, VecDeque};
+use alloc::collections::VecDeque;
 use alloc::string::String;
 use alloc::vec;
 use alloc::vec::Vec;
@@ -78,11 +78,11 @@ pub(crate) struct Inbound {
     pub(crate) pending_consume: usize,
     /// QoS 2 packet ids received (PUBREC owed or sent), waiting for PUBREL: a PUBLISH with one
     /// of these ids is a duplicate and is not delivered again [MQTT-4.3.3-10 area].
-    pub(crate) qos2: BTreeSet<u16>,
+    pub(crate) qos2: Vec<u16>,
     /// The ids of `qos2` received on an earlier network connection. They do not count toward
     /// this connection's Receive Maximum: the server's send quota is reset on each new
     /// connection [MQTT-4.9.0], while their PUBRELs are still to come.
-    pub(crate) qos2_earlier: BTreeSet<u16>,
+    pub(crate) qos2_earlier: Vec<u16>,
     /// Acks owed, in arrival order.
     pub(crate) acks: VecDeque<PendingAck>,
     next_seq: u64,
@@ -95,8 +95,8 @@ impl Inbound {
         Self {
             rx: RxBuf::new(rx_capacity),
             pending_consume: 0,
-            qos2: BTreeSet::new(),
-            qos2_earlier: BTreeSet::new(),
+            qos2: Vec::new(),
+            qos2_earlier: Vec::new(),
             acks: VecDeque::new(),
             next_seq: 0,
             aliases: Vec::new(),
@@ -117,8 +117,8 @@ impl Inbound {
 
     /// PUBREL for `id`: the QoS 2 flow is complete. Whether the id was known.
     pub(crate) fn release_qos2(&mut self, id: u16) -> bool {
-        self.qos2_earlier.remove(&id);
-        self.qos2.remove(&id)
+        remove_id(&mut self.qos2_earlier, id);
+        remove_id(&mut self.qos2, id)
     }
 
     /// The server lost the session: no QoS 2 flow survives.
@@ -135,5 +135,17 @@ impl Inbound {
         self.aliases.clear();
         self.acks.clear();
         self.qos2_earlier.clone_from(&self.qos2);
+    }
+}
+
+/// Remove `id` from an unordered set of ids (bounded by Receive Maximum: a vector is smaller
+/// code than a tree, and as fast at these sizes). Whether it was there.
+fn remove_id(set: &mut Vec<u16>, id: u16) -> bool {
+    match set.iter().position(|&x| x == id) {
+        Some(i) => {
+            set.swap_remove(i);
+            true
+        }
+        None => false,
     }
 }

@@ -191,7 +191,7 @@ impl Session {
                 return Step::Stop;
             }
             if kind == AckKind::PubRec {
-                self.inb.qos2.insert(id.get());
+                self.inb.qos2.push(id.get());
             }
             let auto = self.config.ack_mode == crate::AckMode::Auto;
             let seq = self.owe_ack(id, kind, auto);
@@ -277,10 +277,10 @@ impl Session {
         self.inb.clear_qos2();
         let mut handed_back = Vec::new();
         let policy = self.config.session_lost_policy;
-        let flows = core::mem::take(&mut self.out.inflight);
+        let flows = self.out.inflight.take_values();
         self.out.quota_used = 0;
         let mut requeue = Vec::new();
-        for (_, f) in flows {
+        for f in flows {
             match (policy, f.flow) {
                 (crate::SessionLostPolicy::ResendAsNew, Flow::AwaitPubAck | Flow::AwaitPubRec) => {
                     requeue.push(f)
@@ -290,7 +290,6 @@ impl Session {
         }
         // Re-queue in original order, ahead of anything queued later, as far as the queue's
         // bounds allow; the newest that do not fit are handed back instead.
-        requeue.sort_by_key(|f| f.seq);
         let mut room_msgs = self.config.max_queued_messages.saturating_sub(self.out.queue.len());
         let mut room_bytes = self.config.max_queued_bytes.saturating_sub(self.out.queued_bytes);
         let mut fits = 0;
@@ -343,7 +342,7 @@ impl Session {
     }
 
     fn on_puback(&mut self, id: PacketId, reason: ReasonCode) {
-        match self.out.inflight.get(&id.get()) {
+        match self.out.inflight.get(id.get()) {
             Some(f) if f.flow == Flow::AwaitPubAck => {}
             // A stray PUBACK is ignored without dropping the connection.
             _ => return,
@@ -354,7 +353,7 @@ impl Session {
     }
 
     fn on_pubrec(&mut self, id: PacketId, reason: ReasonCode) {
-        let Some(f) = self.out.inflight.get_mut(&id.get()) else {
+        let Some(f) = self.out.inflight.get_mut(id.get()) else {
             // Unknown id: v5 answers PUBREL "Packet Identifier not found".
             if self.version.is_v5() {
                 let mut a = Ack::new(id);
@@ -391,7 +390,7 @@ impl Session {
     }
 
     fn on_pubcomp(&mut self, id: PacketId) {
-        if matches!(self.out.inflight.get(&id.get()), Some(f) if f.flow == Flow::AwaitPubComp)
+        if matches!(self.out.inflight.get(id.get()), Some(f) if f.flow == Flow::AwaitPubComp)
             && let Some(f) = self.out.finish(id.get())
         {
             self.complete(f.token, ReasonCode::Success);
@@ -409,7 +408,7 @@ impl Session {
     }
 
     fn on_suback(&mut self, id: PacketId, reasons: Vec<ReasonCode>, subscribe: bool) {
-        let Some(req) = self.out.requests.get(&id.get()) else { return };
+        let Some(req) = self.out.requests.get(id.get()) else { return };
         if req.subscribe != subscribe {
             return;
         }
@@ -417,7 +416,7 @@ impl Session {
             self.violation(Violation::AckCountMismatch);
             return;
         }
-        let Some(req) = self.out.requests.remove(&id.get()) else { return };
+        let Some(req) = self.out.requests.remove(id.get()) else { return };
         if subscribe {
             for (i, r) in reasons.iter().enumerate() {
                 if let Some(f) = req.filters.get(i)

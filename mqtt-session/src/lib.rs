@@ -119,6 +119,7 @@ mod commands;
 mod config;
 mod error;
 mod event;
+mod idmap;
 mod inbound;
 mod incoming;
 mod outbound;

@@ -6,8 +6,9 @@
 //! in place when the message leaves the queue. The in-flight copy is what a reconnect resends.
 
 use crate::event::{Event, PublishFailure, Token};
+use crate::idmap::IdMap;
 use crate::time::Instant;
-use alloc::collections::{BTreeMap, VecDeque};
+use alloc::collections::VecDeque;
 use alloc::vec::Vec;
 use sansmqtt_proto::{Ack, Packet, PacketId, ProtocolVersion, QoS, ReasonCode};
 
@@ -45,7 +46,6 @@ pub(crate) enum Flow {
 /// One unacknowledged outgoing QoS 1/2 publish.
 #[derive(Debug)]
 pub(crate) struct Inflight {
-    pub(crate) seq: u64,
     pub(crate) token: Token,
     pub(crate) flow: Flow,
     /// The encoded PUBLISH with its packet id (DUP = 0).
@@ -58,7 +58,6 @@ pub(crate) struct Inflight {
 /// A SUBSCRIBE or UNSUBSCRIBE waiting for its ack.
 #[derive(Debug)]
 pub(crate) struct Request {
-    pub(crate) seq: u64,
     pub(crate) token: Token,
     pub(crate) subscribe: bool,
     pub(crate) count: usize,
@@ -72,12 +71,11 @@ pub(crate) struct Request {
 pub(crate) struct Outbound {
     pub(crate) queue: VecDeque<Queued>,
     pub(crate) queued_bytes: usize,
-    pub(crate) inflight: BTreeMap<u16, Inflight>,
-    pub(crate) requests: BTreeMap<u16, Request>,
+    pub(crate) inflight: IdMap<Inflight>,
+    pub(crate) requests: IdMap<Request>,
     /// Flows to resend after a reconnect, in original order.
     pub(crate) resend: VecDeque<u16>,
     next_id: u16,
-    next_seq: u64,
     pub(crate) tx: Vec<u8>,
     tx_start: usize,
     /// Bytes ever appended to / taken from `tx`, to know when a QoS 0 publish is written.
@@ -95,11 +93,10 @@ impl Outbound {
         Self {
             queue: VecDeque::new(),
             queued_bytes: 0,
-            inflight: BTreeMap::new(),
-            requests: BTreeMap::new(),
+            inflight: IdMap::default(),
+            requests: IdMap::default(),
             resend: VecDeque::new(),
             next_id: 0,
-            next_seq: 0,
             tx: Vec::new(),
             tx_start: 0,
             tx_appended: 0,
@@ -108,11 +105,6 @@ impl Outbound {
             tx_soft_limit,
             quota_used: 0,
         }
-    }
-
-    pub(crate) fn next_seq(&mut self) -> u64 {
-        self.next_seq += 1;
-        self.next_seq
     }
 
     /// A packet identifier not used by any in-flight publish or pending request
@@ -126,7 +118,7 @@ impl Outbound {
             if self.next_id == 0 {
                 continue;
             }
-            if !self.inflight.contains_key(&self.next_id) && !self.requests.contains_key(&self.next_id) {
+            if !self.inflight.contains_key(self.next_id) && !self.requests.contains_key(self.next_id) {
                 return PacketId::new(self.next_id);
             }
         }
@@ -201,16 +193,15 @@ impl Outbound {
     /// After CONNACK with session present: resend every flow in its original order
     /// (PUBLISH with DUP = 1, or PUBREL once PUBREC was seen) [MQTT-4.4.0-1].
     pub(crate) fn schedule_resend(&mut self) {
-        let mut flows: Vec<(u64, u16)> = self.inflight.iter().map(|(&id, f)| (f.seq, id)).collect();
-        flows.sort_unstable();
-        self.resend = flows.into_iter().map(|(_, id)| id).collect();
+        // The store is in the order the flows started.
+        self.resend = self.inflight.iter().map(|(id, _)| id).collect();
     }
 
     /// Resend what `schedule_resend` listed, in order, as far as the transmit buffer and the
     /// server's Receive Maximum (`window`) allow.
     pub(crate) fn pump_resend(&mut self, version: ProtocolVersion, window: usize) {
         while let Some(&id) = self.resend.front() {
-            let Some(flow) = self.inflight.get(&id) else {
+            let Some(flow) = self.inflight.get(id) else {
                 self.resend.pop_front();
                 continue;
             };
@@ -238,7 +229,7 @@ impl Outbound {
 
     /// Flow `id` had its PUBLISH sent on this connection.
     pub(crate) fn count(&mut self, id: u16) {
-        if let Some(f) = self.inflight.get_mut(&id)
+        if let Some(f) = self.inflight.get_mut(id)
             && !f.counted
         {
             f.counted = true;
@@ -248,7 +239,7 @@ impl Outbound {
 
     /// Remove a finished (or abandoned) flow, giving back its quota.
     pub(crate) fn finish(&mut self, id: u16) -> Option<Inflight> {
-        let f = self.inflight.remove(&id)?;
+        let f = self.inflight.remove(id)?;
         if f.counted {
             self.quota_used -= 1;
         }
@@ -265,13 +256,12 @@ impl Outbound {
 
     /// Resend pending SUBSCRIBE / UNSUBSCRIBE requests after a reconnect.
     pub(crate) fn resend_requests(&mut self) {
-        let mut reqs: Vec<(u64, u16)> = self.requests.iter().map(|(&id, r)| (r.seq, id)).collect();
-        reqs.sort_unstable();
-        for (_, id) in reqs {
-            if let Some(bytes) = self.requests.get(&id).map(|r| r.bytes.clone()) {
-                self.append(&bytes);
-            }
+        // In the order they were made: the store keeps insertion order.
+        let mut all = Vec::new();
+        for (_, r) in self.requests.iter() {
+            all.extend_from_slice(&r.bytes);
         }
+        self.append(&all);
     }
 
     /// Record a QoS 0 publish written into `tx` (it completes once taken).
