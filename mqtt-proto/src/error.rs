@@ -104,6 +104,9 @@ pub enum DecodeError {
     InvalidSubscriptionQoS,
     /// No Local set on a shared subscription [MQTT-3.8.3-4].
     NoLocalOnSharedSubscription,
+    /// A packet that only a client sends (CONNECT, SUBSCRIBE, UNSUBSCRIBE, PINGREQ), given
+    /// to [`Packet::decode_body_client`](crate::Packet::decode_body_client).
+    ClientOnlyPacket(PacketType),
 }
 
 impl DecodeError {
@@ -125,7 +128,8 @@ impl DecodeError {
             | Self::EmptyPayload
             | Self::InvalidRetainHandling
             | Self::InvalidSubscriptionQoS
-            | Self::NoLocalOnSharedSubscription => ReasonCode::ProtocolError,
+            | Self::NoLocalOnSharedSubscription
+            | Self::ClientOnlyPacket(_) => ReasonCode::ProtocolError,
             Self::MalformedVarInt
             | Self::ReservedPacketType(_)
             | Self::InvalidFlags { .. }
@@ -193,6 +197,7 @@ impl fmt::Display for DecodeError {
             Self::InvalidRetainHandling => f.write_str("retain handling 3 is invalid"),
             Self::InvalidSubscriptionQoS => f.write_str("subscription maximum QoS 3 is invalid"),
             Self::NoLocalOnSharedSubscription => f.write_str("no local set on a shared subscription"),
+            Self::ClientOnlyPacket(t) => write!(f, "{t} is sent only by clients"),
         }
     }
 }

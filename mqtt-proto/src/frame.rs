@@ -95,6 +95,12 @@ impl PacketType {
             _ => 0,
         }
     }
+
+    /// Whether only a client sends this packet (CONNECT, SUBSCRIBE, UNSUBSCRIBE, PINGREQ):
+    /// a client receiving one has met a Protocol Error.
+    pub const fn is_client_only(self) -> bool {
+        matches!(self, Self::Connect | Self::Subscribe | Self::Unsubscribe | Self::PingReq)
+    }
 }
 
 impl fmt::Display for PacketType {

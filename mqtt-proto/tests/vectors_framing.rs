@@ -61,6 +61,40 @@ fn body(t: PacketType, v: ProtocolVersion) -> Vec<u8> {
     b
 }
 
+// ---------------------------------------------------------------- client-side decoding
+
+#[test]
+fn all_versions_decode_body_client_refuses_exactly_the_packets_only_clients_send() {
+    for v in [V3_1, V3_1_1, V5] {
+        for t in PacketType::ALL {
+            if t == PacketType::Publish || (t == PacketType::Auth && v != V5) {
+                continue;
+            }
+            let b = body(t, v);
+            let mut f = vec![(t as u8) << 4 | t.required_flags()];
+            f.push(b.len() as u8);
+            f.extend_from_slice(&b);
+            let Ok(Status::Complete(h)) = FixedHeader::parse(&f) else { panic!("{t} {v}") };
+            let client = Packet::decode_body_client(h, &b, v);
+            if t.is_client_only() {
+                assert_eq!(client, Err(DecodeError::ClientOnlyPacket(t)), "{t} {v}");
+                assert!(Packet::decode_body(h, &b, v).is_ok(), "{t} {v}");
+            } else {
+                assert_eq!(client, Packet::decode_body(h, &b, v), "{t} {v}");
+                assert!(client.is_ok(), "{t} {v}");
+            }
+        }
+    }
+    let publish = [0x30, 0x03, 0x00, 0x01, b't'];
+    let Ok(Status::Complete(h)) = FixedHeader::parse(&publish) else { panic!() };
+    assert_eq!(Packet::decode_body_client(h, &publish[2..], V5), Packet::decode_body(h, &publish[2..], V5));
+    let clients: Vec<_> = PacketType::ALL.into_iter().filter(|t| t.is_client_only()).collect();
+    assert_eq!(
+        clients,
+        [PacketType::Connect, PacketType::Subscribe, PacketType::Unsubscribe, PacketType::PingReq]
+    );
+}
+
 // ---------------------------------------------------------------- fixed header flags
 
 #[test]
@@ -514,6 +548,7 @@ fn v5_decode_error_reason_code_for_every_variant() {
         (InvalidRetainHandling, P),
         (InvalidSubscriptionQoS, P),
         (NoLocalOnSharedSubscription, P),
+        (ClientOnlyPacket(PacketType::Subscribe), P),
     ];
     for (e, rc) in table {
         assert_eq!(e.reason_code(), rc, "{e:?}");

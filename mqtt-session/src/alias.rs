@@ -5,7 +5,7 @@
 use crate::session::Session;
 use alloc::string::String;
 use alloc::vec::Vec;
-use sansmqtt_proto::{Packet, Status, TopicName};
+use sansmqtt_proto::{Packet, TopicName};
 
 /// The aliases this connection has announced to the server (index = alias - 1).
 #[derive(Debug, Default)]
@@ -29,8 +29,7 @@ impl Session {
         if !self.version.is_v5() || max == 0 {
             return None;
         }
-        let Ok(Status::Complete(d)) = Packet::decode(bytes, self.version) else { return None };
-        let Packet::Publish(mut p) = d.packet else { return None };
+        let mut p = crate::incoming::decode_publish(bytes, self.version)?;
         let topic = p.topic.as_str();
         let table = &mut self.out_aliases;
         let (alias, known) = match table.topics.iter().position(|t| t == topic) {

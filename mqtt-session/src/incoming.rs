@@ -10,8 +10,8 @@ use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use core::ops::Range;
 use sansmqtt_proto::{
-    Ack, ConnAck, Delivery, Disconnect, FixedHeader, Packet, PacketId, PacketType, ProtocolVersion,
-    ReasonCode, Status,
+    Ack, ConnAck, DecodeError, Delivery, Disconnect, FixedHeader, Packet, PacketId, PacketType,
+    ProtocolVersion, Publish, ReasonCode, Status,
 };
 
 /// A message frame at the front of the receive buffer, ready to hand out.
@@ -93,8 +93,12 @@ impl Session {
             self.refused(ReasonCode::UnsupportedProtocolVersion);
             return Step::Consumed;
         }
-        let packet = match Packet::decode_body(header, body, self.version) {
+        let packet = match Packet::decode_body_client(header, body, self.version) {
             Ok(p) => p,
+            Err(DecodeError::ClientOnlyPacket(t)) => {
+                self.violation(Violation::UnexpectedPacket(t));
+                return Step::Stop;
+            }
             Err(e) => {
                 self.violation(Violation::Decode(e));
                 return Step::Stop;
@@ -553,4 +557,15 @@ pub(crate) fn publish_id_offset(bytes: &[u8]) -> usize {
     let topic_len =
         bytes.get(header..header + 2).map_or(0, |b| usize::from(u16::from_be_bytes([b[0], b[1]])));
     header + 2 + topic_len
+}
+
+/// The PUBLISH in a complete frame that was already accepted once (received, or encoded by
+/// this session), decoded again for its borrowed view.
+pub(crate) fn decode_publish(frame: &[u8], version: ProtocolVersion) -> Option<Publish<'_>> {
+    let Ok(Status::Complete(h)) = FixedHeader::parse(frame) else { return None };
+    let body = frame.get(usize::from(h.header_len)..h.packet_len())?;
+    match Packet::decode_body_client(h, body, version) {
+        Ok(Packet::Publish(p)) => Some(p),
+        _ => None,
+    }
 }

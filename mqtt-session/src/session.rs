@@ -11,7 +11,7 @@ use crate::time::{Duration, Instant};
 use alloc::collections::VecDeque;
 use alloc::string::String;
 use alloc::vec::Vec;
-use sansmqtt_proto::{Disconnect, Packet, ProtocolVersion, QoS, ReasonCode, Status, SubscriptionOptions};
+use sansmqtt_proto::{Disconnect, Packet, ProtocolVersion, QoS, ReasonCode, SubscriptionOptions};
 
 /// Transport work for the driver.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -482,10 +482,7 @@ impl Session {
             self.held_topic = None;
         }
         let frame = &self.inb.rx.data()[..d.len];
-        let Ok(Status::Complete(decoded)) = Packet::decode(frame, self.version) else {
-            return None;
-        };
-        let Packet::Publish(p) = decoded.packet else { return None };
+        let p = crate::incoming::decode_publish(frame, self.version)?;
         let topic = match d.alias {
             Some(i) => self.inb.aliases.get(i).and_then(|t| t.as_deref()).unwrap_or_default(),
             None if d.held => self.held_topic.as_deref().unwrap_or_default(),

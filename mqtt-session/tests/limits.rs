@@ -138,6 +138,37 @@ fn publish_before_connack_is_a_protocol_error() {
     }
 }
 
+#[test]
+fn a_packet_only_clients_send_is_a_protocol_error() {
+    use sansmqtt_proto::PacketType;
+    let cases: [(&[u8], PacketType); 3] = [
+        (&[0xC0, 0x00], PacketType::PingReq),
+        (&[0x82, 0x06, 0x00, 0x01, 0x00, 0x01, b't', 0x00], PacketType::Subscribe),
+        (&[0xA2, 0x05, 0x00, 0x01, 0x00, 0x01, b't'], PacketType::Unsubscribe),
+    ];
+    for v in VERSIONS {
+        for (bytes, t) in cases {
+            let mut h = Harness::new(Harness::config(v));
+            h.connect(false);
+            let mut frame = bytes.to_vec();
+            if v == ProtocolVersion::V5 && t != PacketType::PingReq {
+                // An empty property block after the packet id.
+                frame.insert(4, 0x00);
+                frame[1] += 1;
+            }
+            h.feed(&frame);
+            expect_violation(&mut h, Violation::UnexpectedPacket(t));
+            if v == ProtocolVersion::V5 {
+                let inbox = h.take_inbox();
+                assert!(
+                    matches!(inbox.last(), Some(Packet::Disconnect(d)) if d.reason == ReasonCode::ProtocolError),
+                    "{t} {inbox:?}"
+                );
+            }
+        }
+    }
+}
+
 /// 5.0: [MQTT-3.3.2-7]
 #[test]
 fn v5_topic_aliases_are_resolved_and_reset_per_connection() {

@@ -151,7 +151,9 @@ impl<'a> Packet<'a> {
             return Ok(Status::incomplete(len - buf.len()));
         };
         let body = &frame[usize::from(header.header_len)..];
-        Self::decode_any(header, body, version, |packet| Status::Complete(Decoded { packet, len }))
+        Self::decode_any::<_, false>(header, body, version, |packet| {
+            Status::Complete(Decoded { packet, len })
+        })
     }
 
     /// Decode a packet body once the fixed header has been parsed and the whole frame is present.
@@ -180,14 +182,44 @@ impl<'a> Packet<'a> {
         body: &'a [u8],
         version: ProtocolVersion,
     ) -> Result<Self, DecodeError> {
-        Self::decode_any(header, body, version, |packet| packet)
+        Self::decode_any::<_, false>(header, body, version, |packet| packet)
+    }
+
+    /// [`Packet::decode_body`] for a client: only the packets a server sends. CONNECT,
+    /// SUBSCRIBE, UNSUBSCRIBE and PINGREQ are [`DecodeError::ClientOnlyPacket`] (a Protocol
+    /// Error when received from a server), and their decoders are not linked into a program
+    /// that decodes only through this function, which keeps client firmware small.
+    #[inline]
+    pub fn decode_body_client(
+        header: FixedHeader,
+        body: &'a [u8],
+        version: ProtocolVersion,
+    ) -> Result<Self, DecodeError> {
+        if header.packet_type == PacketType::Publish {
+            let raw = RawPublish::read(body, header.flags, version)?;
+            if raw.is_plain() {
+                return Ok(Self::Publish(raw.into_plain()));
+            }
+            return raw.finish(version).map(Self::Publish);
+        }
+        Self::decode_other_client(header, body, version)
+    }
+
+    /// [`Packet::decode_body_client`] for every packet type, out of line.
+    #[inline(never)]
+    fn decode_other_client(
+        header: FixedHeader,
+        body: &'a [u8],
+        version: ProtocolVersion,
+    ) -> Result<Self, DecodeError> {
+        Self::decode_any::<_, true>(header, body, version, |packet| packet)
     }
 
     /// Decode any packet body and return `wrap(packet)`. Each packet is built where
     /// `wrap` puts it, right at the return, so that no whole `Packet` (which is large)
-    /// is copied on the way out.
+    /// is copied on the way out. `CLIENT`: refuse the packets only clients send.
     #[inline(always)]
-    fn decode_any<T>(
+    fn decode_any<T, const CLIENT: bool>(
         header: FixedHeader,
         body: &'a [u8],
         version: ProtocolVersion,
@@ -208,6 +240,12 @@ impl<'a> Packet<'a> {
         }
         match t {
             PacketType::Publish => packet!(Publish, Publish::decode(&mut r, header.flags, version)?),
+            // A client decoder has no code for these: the arms vanish when CLIENT is true.
+            PacketType::Connect | PacketType::Subscribe | PacketType::Unsubscribe | PacketType::PingReq
+                if CLIENT =>
+            {
+                Err(DecodeError::ClientOnlyPacket(t))
+            }
             PacketType::Connect => packet!(Connect, Connect::decode(&mut r, version)?),
             PacketType::ConnAck => packet!(ConnAck, ConnAck::decode(&mut r, version)?),
             PacketType::PubAck => packet!(PubAck, Ack::decode(&mut r, t, version)?),
