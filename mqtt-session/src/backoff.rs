@@ -25,11 +25,12 @@ impl Schedule {
     /// The delay before the next attempt; advances the schedule.
     pub(crate) fn next_delay(&mut self) -> Duration {
         let c = &self.config;
-        let min = c.min.as_millis() as f32;
-        let max = c.max.as_millis().max(c.min.as_millis()) as f32;
+        // Through u64: a u128 → f32 conversion links a soft-float routine of its own.
+        let min = millis(c.min) as f32;
+        let max = millis(c.max).max(millis(c.min)) as f32;
         let mut d = min;
         for _ in 0..self.attempt {
-            d *= c.factor.max(1.0);
+            d *= if c.factor > 1.0 { c.factor } else { 1.0 };
             if d >= max {
                 d = max;
                 break;
@@ -52,6 +53,11 @@ impl Schedule {
         let v = x.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 40;
         v as f32 / (1u64 << 24) as f32
     }
+}
+
+/// Whole milliseconds, saturating.
+fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }
 
 #[cfg(test)]
