@@ -257,6 +257,9 @@ pub enum EncodeError {
     InvalidPropertyValue(PropertyId),
     /// DUP cannot be set on a QoS 0 PUBLISH [MQTT-3.3.1-2].
     DupWithQoS0,
+    /// A packet that only a server sends (CONNACK, SUBACK, UNSUBACK, PINGRESP), given to
+    /// [`Packet::encode_to_vec_client`](crate::Packet::encode_to_vec_client).
+    ServerOnlyPacket(PacketType),
 }
 
 impl fmt::Display for EncodeError {
@@ -281,6 +284,7 @@ impl fmt::Display for EncodeError {
             Self::NoLocalOnSharedSubscription => f.write_str("no local set on a shared subscription"),
             Self::InvalidPropertyValue(p) => write!(f, "invalid value for property {p:?}"),
             Self::DupWithQoS0 => f.write_str("DUP set on a QoS 0 PUBLISH"),
+            Self::ServerOnlyPacket(t) => write!(f, "{t} is sent only by servers"),
         }
     }
 }

@@ -6,7 +6,7 @@
 //! in a build that talks to a peer), and each `panic!` / `expect` reports a broken invariant to
 //! the fuzzer or to the corpus-replay test. Nothing on the protocol path calls into it.
 
-use crate::{DecodeError, Decoded, EncodeError, Packet, ProtocolVersion, Status};
+use crate::{DecodeError, Decoded, EncodeError, FixedHeader, Packet, PacketType, ProtocolVersion, Status};
 use alloc::vec::Vec;
 use arbitrary::{Arbitrary, Unstructured};
 
@@ -80,12 +80,19 @@ pub fn roundtrip(data: &[u8]) {
 
 /// The roundtrip property for one packet (shared with the property tests).
 pub fn roundtrip_packet(packet: &Packet<'_>, version: ProtocolVersion) {
+    let server_only = matches!(
+        packet.packet_type(),
+        PacketType::ConnAck | PacketType::SubAck | PacketType::UnsubAck | PacketType::PingResp
+    );
+    let mut client = alloc::vec![7u8];
     let n = match packet.encoded_len(version) {
         Ok(n) => n,
         Err(e) => {
             let mut buf = [0xAAu8; 64];
             assert_eq!(packet.encode(version, &mut buf), Err(e));
             assert!(buf.iter().all(|&b| b == 0xAA), "failed encode wrote");
+            assert!(packet.encode_to_vec_client(version, &mut client).is_err());
+            assert_eq!(client, [7], "failed client encode wrote");
             return;
         }
     };
@@ -97,6 +104,14 @@ pub fn roundtrip_packet(packet: &Packet<'_>, version: ProtocolVersion) {
     let mut v = Vec::new();
     assert_eq!(packet.encode_to_vec(version, &mut v), Ok(n));
     assert_eq!(v, buf);
+    if server_only {
+        let refused = Err(EncodeError::ServerOnlyPacket(packet.packet_type()));
+        assert_eq!(packet.encode_to_vec_client(version, &mut client), refused);
+        assert_eq!(client, [7], "refused client encode wrote");
+    } else {
+        assert_eq!(packet.encode_to_vec_client(version, &mut client), Ok(n));
+        assert_eq!(client[1..], buf[..], "client encode differs");
+    }
     if let Packet::Publish(p) = packet {
         let mut head = alloc::vec![0u8; n];
         let h = p.encode_header(version, &mut head).expect("header encodes when the packet does");
@@ -109,6 +124,17 @@ pub fn roundtrip_packet(packet: &Packet<'_>, version: ProtocolVersion) {
             assert_eq!(&d.packet, packet, "roundtrip changed the packet");
         }
         other => panic!("encoded packet does not decode: {other:?} from {buf:?}"),
+    }
+    if let Ok(Status::Complete(h)) = FixedHeader::parse(&buf) {
+        let body = &buf[usize::from(h.header_len)..];
+        match Packet::decode_body_client(h, body, version) {
+            Err(DecodeError::ClientOnlyPacket(t)) => assert!(t.is_client_only(), "{t} refused"),
+            Ok(p) => {
+                assert!(!p.packet_type().is_client_only(), "client decoded a {}", p.packet_type());
+                assert_eq!(&p, packet, "client decode changed the packet");
+            }
+            other => panic!("client decode: {other:?}"),
+        }
     }
 }
 

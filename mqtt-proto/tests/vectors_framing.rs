@@ -579,6 +579,7 @@ fn encode_errors_display_what_went_wrong() {
         NoLocalOnSharedSubscription,
         InvalidPropertyValue(PropertyId::MaximumQoS),
         DupWithQoS0,
+        ServerOnlyPacket(PacketType::SubAck),
     ];
     for e in all {
         assert!(!e.to_string().is_empty(), "{e:?}");

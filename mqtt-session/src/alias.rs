@@ -51,7 +51,7 @@ impl Session {
             p.topic = TopicName::EMPTY;
         }
         let mut out = Vec::new();
-        Packet::Publish(p).encode_to_vec(self.version, &mut out).ok()?;
+        Packet::Publish(p).encode_to_vec_client(self.version, &mut out).ok()?;
         Some(out)
     }
 }

@@ -44,7 +44,7 @@ impl Session {
     /// Start a re-authentication (AUTH "Re-authenticate", v5, connected, with an authenticator).
     pub fn reauthenticate(&mut self, now: Instant) -> Result<(), Error> {
         self.tick(now);
-        if self.link != Link::Connected {
+        if !matches!(self.link, Link::Connected) {
             return Err(Error::NotConnected);
         }
         let Some(auth) = self.auth.as_mut().filter(|_| self.version.is_v5()) else {
@@ -80,10 +80,12 @@ impl Session {
                 Ok(data) => self.send_auth(ReasonCode::ContinueAuthentication, data),
                 Err(code) => self.close(DisconnectReason::AuthenticationFailed(code), Some(code)),
             },
-            ReasonCode::Success if self.link == Link::Connected => match auth.finish(a.data.as_deref()) {
-                Ok(()) => self.events.push_back(Event::Reauthenticated),
-                Err(code) => self.close(DisconnectReason::AuthenticationFailed(code), Some(code)),
-            },
+            ReasonCode::Success if matches!(self.link, Link::Connected) => {
+                match auth.finish(a.data.as_deref()) {
+                    Ok(()) => self.events.push_back(Event::Reauthenticated),
+                    Err(code) => self.close(DisconnectReason::AuthenticationFailed(code), Some(code)),
+                }
+            }
             _ => self.violation(Violation::UnexpectedPacket(PacketType::Auth)),
         }
     }

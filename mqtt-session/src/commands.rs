@@ -215,7 +215,7 @@ impl Session {
                 LimitPolicy::Reject => return Err(Error::RetainNotSupported),
             }
         }
-        let connected = self.link == Link::Connected;
+        let connected = matches!(self.link, Link::Connected);
         if !connected && !self.config.queue_while_disconnected {
             return Err(Error::NotConnected);
         }
@@ -278,7 +278,7 @@ impl Session {
                 }
             }
         }
-        if size > self.config.max_queued_bytes && self.link != Link::Connected {
+        if size > self.config.max_queued_bytes && !matches!(self.link, Link::Connected) {
             return Err(Error::QueueFull);
         }
         Ok(())
@@ -407,10 +407,10 @@ impl Session {
             sub.properties.subscription_identifier = id;
         }
         let mut bytes = Vec::new();
-        Packet::Subscribe(sub).encode_to_vec(self.version, &mut bytes)?;
+        Packet::Subscribe(sub).encode_to_vec_client(self.version, &mut bytes)?;
         self.check_size(bytes.len())?;
         let token = self.next_token();
-        if self.link == Link::Connected {
+        if matches!(self.link, Link::Connected) {
             self.out.append(&bytes);
         }
         let filters = subs.iter().map(|s| (s.filter.clone(), s.options)).collect();
@@ -434,11 +434,12 @@ impl Session {
             filters.iter().map(|f| TopicFilter::new(f)).collect::<Result<_, _>>()?;
         let packet_id = self.out.allocate_id().ok_or(Error::NoPacketId)?;
         let mut bytes = Vec::new();
-        Packet::Unsubscribe(Unsubscribe::new(packet_id, &parsed)).encode_to_vec(self.version, &mut bytes)?;
+        Packet::Unsubscribe(Unsubscribe::new(packet_id, &parsed))
+            .encode_to_vec_client(self.version, &mut bytes)?;
         self.check_size(bytes.len())?;
         self.remembered.retain(|r| !filters.contains(&r.filter.as_str()));
         let token = self.next_token();
-        if self.link == Link::Connected {
+        if matches!(self.link, Link::Connected) {
             self.out.append(&bytes);
         }
         self.out.requests.insert(

@@ -127,7 +127,7 @@ impl Session {
     }
 
     fn dispatch(&mut self, p: OwnedPacket) {
-        let connected = self.link == Link::Connected;
+        let connected = matches!(self.link, Link::Connected);
         match p {
             OwnedPacket::ConnAck(c) if !connected => self.on_connack(c),
             OwnedPacket::PubAck(id, reason) if connected => self.on_puback(id, reason),
@@ -152,7 +152,7 @@ impl Session {
     }
 
     fn on_publish(&mut self, info: PublishInfo) -> Step {
-        if self.link != Link::Connected {
+        if !matches!(self.link, Link::Connected) {
             self.violation(Violation::UnexpectedPacket(PacketType::Publish));
             return Step::Stop;
         }

@@ -151,7 +151,7 @@ impl Outbound {
         }
         let before = self.tx.len();
         // Control packets built by the session always encode; a failure drops only that packet.
-        if packet.encode_to_vec(version, &mut self.tx).is_ok() {
+        if packet.encode_to_vec_client(version, &mut self.tx).is_ok() {
             self.tx_appended += (self.tx.len() - before) as u64;
         }
     }

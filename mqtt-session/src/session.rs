@@ -42,7 +42,7 @@ pub enum State {
     WaitingToReconnect,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub(crate) enum Link {
     Idle,
     Opening,
@@ -199,7 +199,7 @@ impl Session {
     /// The transport asked for by [`Action::Connect`] is open: CONNECT is queued.
     pub fn handle_connected(&mut self, now: Instant) {
         self.tick(now);
-        if self.link != Link::Opening {
+        if !matches!(self.link, Link::Opening) {
             return;
         }
         self.reset_inbound();
@@ -441,7 +441,7 @@ impl Session {
 
     /// Move queued traffic into the transmit buffer as the link, the window and the buffer allow.
     pub(crate) fn pump(&mut self) {
-        if self.link != Link::Connected {
+        if !matches!(self.link, Link::Connected) {
             return;
         }
         let window = self.window();

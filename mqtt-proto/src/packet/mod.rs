@@ -326,7 +326,17 @@ impl<'a> Packet<'a> {
 
     /// The remaining length, validating everything that can make the packet unencodable.
     fn body_len(&self, v: ProtocolVersion) -> Result<usize, EncodeError> {
+        self.body_len_as::<false>(v)
+    }
+
+    /// [`Packet::body_len`]; `CLIENT`: the packets only servers send are
+    /// [`EncodeError::ServerOnlyPacket`], and their encoders are not linked.
+    #[inline(always)]
+    fn body_len_as<const CLIENT: bool>(&self, v: ProtocolVersion) -> Result<usize, EncodeError> {
         match self {
+            Self::ConnAck(_) | Self::SubAck(_) | Self::UnsubAck(_) | Self::PingResp if CLIENT => {
+                Err(EncodeError::ServerOnlyPacket(self.packet_type()))
+            }
             Self::Connect(p) => p.body_len(v),
             Self::ConnAck(p) => p.body_len(v),
             Self::Publish(p) => p.body_len(v),
@@ -344,8 +354,10 @@ impl<'a> Packet<'a> {
         }
     }
 
-    fn write_body<S: Sink>(&self, v: ProtocolVersion, s: &mut S) {
+    fn write_body<S: Sink, const CLIENT: bool>(&self, v: ProtocolVersion, s: &mut S) {
         match self {
+            // Refused by `body_len_as` before anything is written.
+            Self::ConnAck(_) | Self::SubAck(_) | Self::UnsubAck(_) | Self::PingResp if CLIENT => {}
             Self::Connect(p) => p.write_body(v, s),
             Self::ConnAck(p) => p.write_body(v, s),
             Self::Publish(p) => p.write_header(v, s),
@@ -382,7 +394,17 @@ impl<'a> Packet<'a> {
     /// [`Packet::encode`] for every packet, out of line.
     #[inline(never)]
     fn encode_general(&self, version: ProtocolVersion, buf: &mut [u8]) -> Result<usize, EncodeError> {
-        let body = self.body_len(version)?;
+        self.encode_as::<false>(version, buf)
+    }
+
+    /// Encode into `buf`, all or nothing; `CLIENT`: refuse the packets only servers send.
+    #[inline(always)]
+    fn encode_as<const CLIENT: bool>(
+        &self,
+        version: ProtocolVersion,
+        buf: &mut [u8],
+    ) -> Result<usize, EncodeError> {
+        let body = self.body_len_as::<CLIENT>(version)?;
         let total = total_len(body)?;
         let Some(out) = buf.get_mut(..total) else {
             return Err(EncodeError::BufferTooSmall { needed: total });
@@ -390,7 +412,7 @@ impl<'a> Packet<'a> {
         let mut s = SliceSink::new(out);
         s.put_u8(self.first_byte());
         s.put_varint(body as u32);
-        self.write_body(version, &mut s);
+        self.write_body::<_, CLIENT>(version, &mut s);
         debug_assert_eq!(s.written(), total);
         Ok(total)
     }
@@ -411,7 +433,7 @@ impl<'a> Packet<'a> {
         let mut s = crate::codec::BufMutSink(buf);
         s.put_u8(self.first_byte());
         s.put_varint(body as u32);
-        self.write_body(version, &mut s);
+        self.write_body::<_, false>(version, &mut s);
         Ok(total)
     }
 
@@ -430,6 +452,35 @@ impl<'a> Packet<'a> {
             out.truncate(start);
         }
         n
+    }
+
+    /// [`Packet::encode_to_vec`] for a client: CONNACK, SUBACK, UNSUBACK and PINGRESP are
+    /// [`EncodeError::ServerOnlyPacket`], and their encoders are not linked into a program
+    /// that encodes only through this function, which keeps client firmware small.
+    #[cfg(feature = "alloc")]
+    pub fn encode_to_vec_client(
+        &self,
+        version: ProtocolVersion,
+        out: &mut alloc::vec::Vec<u8>,
+    ) -> Result<usize, EncodeError> {
+        let total = total_len(self.body_len_as::<true>(version)?)?;
+        let start = out.len();
+        out.resize(start + total, 0);
+        let n = match self {
+            Self::Publish(p) => p.encode(version, &mut out[start..]),
+            _ => self.encode_client(version, &mut out[start..]),
+        };
+        if n.is_err() {
+            out.truncate(start);
+        }
+        n
+    }
+
+    /// [`Packet::encode_to_vec_client`]'s out-of-line part.
+    #[cfg(feature = "alloc")]
+    #[inline(never)]
+    fn encode_client(&self, version: ProtocolVersion, buf: &mut [u8]) -> Result<usize, EncodeError> {
+        self.encode_as::<true>(version, buf)
     }
 }
 
