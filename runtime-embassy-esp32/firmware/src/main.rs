@@ -44,6 +44,11 @@ fn print(e: &Event<'_>) {
     }
 }
 
+/// Events that arrive while a command waits for its own completion.
+fn on_other(e: Event<'_>) {
+    print(&e);
+}
+
 /// A short word for why a connection ended. (Formatting the reason with `{}` prints the
 /// library's full error text, which costs about 11 KB of flash on this chip.)
 fn why(r: &DisconnectReason) -> &'static str {
@@ -77,9 +82,9 @@ async fn main(spawner: Spawner) -> ! {
     // The MiniMQTT guide's flow.
     let filter = "sansmqtt/esp32/#";
     let flow = async {
-        client.connect(|e| print(&e)).await?;
-        client.subscribe(&[(filter, SubscriptionOptions::new(QoS::AtLeastOnce))], |e| print(&e)).await?;
-        client.publish(&Outgoing::new(TOPIC, b"Hello Broker!", QoS::AtLeastOnce), |e| print(&e)).await?;
+        client.connect(on_other).await?;
+        client.subscribe(&[(filter, SubscriptionOptions::new(QoS::AtLeastOnce))], on_other).await?;
+        client.publish(&Outgoing::new(TOPIC, b"Hello Broker!", QoS::AtLeastOnce), on_other).await?;
         loop {
             let e = client.next_event().await?;
             let got = matches!(e, Event::Message(_));
@@ -88,8 +93,8 @@ async fn main(spawner: Spawner) -> ! {
                 break;
             }
         }
-        client.unsubscribe(&[filter], |e| print(&e)).await?;
-        client.disconnect(|e| print(&e)).await
+        client.unsubscribe(&[filter], on_other).await?;
+        client.disconnect(on_other).await
     };
     if let Err(e) = flow.await {
         match e {
