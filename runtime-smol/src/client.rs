@@ -189,8 +189,10 @@ impl Client {
         Ok(self.track(token))
     }
 
-    /// Queue a publish, waiting while the outgoing queue is full. The returned token
-    /// resolves when the publish completes. While disconnected, messages are queued (see
+    /// Queue a publish, waiting while the outgoing queue is full (a waiting publisher is
+    /// woken once the queue has drained to half, so a fast producer runs in batches rather
+    /// than one wake-up per acknowledgement). The returned token resolves when the publish
+    /// completes. While disconnected, messages are queued (see
     /// `Config::queue_while_disconnected`).
     pub async fn publish_message(&self, msg: &Outgoing<'_>) -> Result<RequestToken, Error> {
         loop {

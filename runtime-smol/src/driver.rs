@@ -172,6 +172,12 @@ impl Driver {
                     self.olen += n;
                 }
             }
+            if g.room_ready() || (g.room_wanted && g.session.state() != State::Connected) {
+                // Publishers blocked on a full queue: one wake-up per drained batch. While not
+                // connected, at once (the queue may not drain until a reconnect).
+                g.room_wanted = false;
+                self.shared.changed.notify(usize::MAX);
+            }
             if g.shutdown && !self.shutdown_sent {
                 self.shutdown_sent = true;
                 log::debug!("every client handle dropped: disconnecting");
@@ -404,7 +410,7 @@ fn next_event(
                 Event::SessionLost { tokens }
             }
             S::ReadyToPublish => {
-                shared.changed.notify(usize::MAX);
+                g.room_wanted = true; // Publishers are woken at the end of the round.
                 continue;
             }
             _ => continue,

@@ -37,12 +37,22 @@ pub(crate) struct Inner {
     /// The driver has stopped.
     pub(crate) done: bool,
     pub(crate) route_changes: Vec<RouteChange>,
+    /// The session announced room in its outgoing queue; publishers blocked on a full queue
+    /// are woken once it has drained to half (one wake-up per batch, not per message).
+    pub(crate) room_wanted: bool,
 }
 
 impl Inner {
     /// Whether the stream is open and full (the driver then stops pulling events).
     pub(crate) fn stream_full(&self) -> bool {
         self.events_gen != 0 && self.events.len() >= self.event_capacity
+    }
+
+    /// Whether publishers waiting for queue room should be woken now: room was announced and
+    /// the queue has drained to half its message bound (hysteresis, so that a publisher
+    /// blocked on a full queue wakes once per batch rather than once per acknowledgement).
+    pub(crate) fn room_ready(&self) -> bool {
+        self.room_wanted && self.session.queued() <= self.session.config().max_queued_messages / 2
     }
 
     /// Record a completion for a tracked token; whether anyone was waiting for it.
@@ -96,6 +106,7 @@ impl Shared {
                 shutdown: false,
                 done: false,
                 route_changes: Vec::new(),
+                room_wanted: false,
             }),
             driver: Notify::default(),
             stream: Notify::default(),
