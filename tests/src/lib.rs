@@ -1,7 +1,7 @@
 //! Helpers for tests against real brokers: a Mosquitto process per test on a free loopback
 //! port with its own configuration, an in-process rumqttd, a TCP proxy that fakes network
-//! failures, a scripted fake broker, a small blocking driver for the session, and helpers for
-//! the smol client.
+//! failures, a TLS-terminating proxy (for `wss://`), a scripted fake broker, a small blocking
+//! driver for the session, and helpers for the smol client.
 #![allow(clippy::disallowed_methods)] // test drivers and helpers read the clock.
 
 pub mod certs;
@@ -10,6 +10,7 @@ pub mod mosquitto;
 pub mod proxy;
 pub mod rumqttd;
 pub mod smol;
+pub mod tls_proxy;
 
 mod blocking;
 pub use blocking::{BlockingClient, Seen};

@@ -1,5 +1,6 @@
 //! TLS against Mosquitto with certificates made by the test (server verification, mutual
-//! TLS, a wrong CA refused), and WebSocket against the in-process rumqttd's listener.
+//! TLS, a wrong CA refused), WebSocket against the in-process rumqttd's listener, and
+//! WebSocket over TLS (`wss://`) through a TLS-terminating proxy in front of that listener.
 
 use sansmqtt_proto::{ProtocolVersion, QoS};
 use sansmqtt_smol::{Client, DisconnectReason, Error, Event, Options, TlsOptions};
@@ -7,6 +8,7 @@ use sansmqtt_tests::certs::TestPki;
 use sansmqtt_tests::mosquitto::Mosquitto;
 use sansmqtt_tests::rumqttd::{self, Listener};
 use sansmqtt_tests::smol::{expect, run};
+use sansmqtt_tests::tls_proxy;
 use std::time::Duration;
 
 const LIMIT: Duration = Duration::from_secs(60);
@@ -99,5 +101,27 @@ fn websocket_against_rumqttd() {
         client.connect().await.expect("WebSocket connect");
         roundtrip(&client, "ws/roundtrip").await;
         client.disconnect().await.unwrap();
+    });
+}
+
+#[test]
+fn websocket_over_tls_against_rumqttd_behind_a_tls_proxy() {
+    let pki = TestPki::generate("wss");
+    let proxy = tls_proxy::start(rumqttd::start_listener(Listener::WebSocket), &pki);
+    let url = format!("wss://127.0.0.1:{}/mqtt", proxy.port());
+    run(LIMIT, async {
+        let tls = TlsOptions::new().ca_file(&pki.ca).unwrap();
+        let options =
+            Options::new(&url).unwrap().version(ProtocolVersion::V3_1_1).client_id("wss-client").tls(tls);
+        let client = Client::new(options);
+        client.connect().await.expect("WebSocket over TLS");
+        roundtrip(&client, "wss/roundtrip").await;
+        client.disconnect().await.unwrap();
+        // The same endpoint with a CA that did not sign its certificate: refused.
+        let other = TestPki::generate("wss-other");
+        let tls = TlsOptions::new().ca_file(&other.ca).unwrap();
+        let client = Client::new(Options::new(&url).unwrap().client_id("wss-wrong-ca").tls(tls));
+        let err = client.connect().await.expect_err("unknown issuer");
+        assert!(matches!(err, Error::Connect(DisconnectReason::TransportClosed)), "{err:?}");
     });
 }
