@@ -1,5 +1,8 @@
-//! Start Mosquitto on a free loopback port with a configuration of the test's own.
+//! Start Mosquitto on a free loopback port with a configuration of the test's own; or, for
+//! scenarios any broker serves, fall back to the in-process rumqttd on a developer's machine
+//! without mosquitto ([`TestBroker`]). With `CI=true` a missing mosquitto is a failure.
 
+use sansmqtt_proto::ProtocolVersion;
 use std::io::Write;
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::PathBuf;
@@ -15,12 +18,67 @@ pub struct Mosquitto {
     bin: PathBuf,
 }
 
-/// The mosquitto binary, if installed.
+/// The mosquitto binary, if installed. `SANSMQTT_NO_MOSQUITTO=1` pretends it is not (to try
+/// the fallbacks on a machine that has it).
 pub fn binary() -> Option<PathBuf> {
+    if std::env::var_os("SANSMQTT_NO_MOSQUITTO").is_some_and(|v| !v.is_empty() && v != "0") {
+        return None;
+    }
     ["/usr/sbin/mosquitto", "/usr/bin/mosquitto", "/usr/local/sbin/mosquitto"]
         .into_iter()
         .map(PathBuf::from)
         .find(|p| p.exists())
+}
+
+/// A broker for a scenario that does not depend on Mosquitto's specifics: Mosquitto, or on a
+/// developer's machine without it the in-process rumqttd.
+pub enum TestBroker {
+    /// A Mosquitto of the test's own.
+    Mosquitto(Mosquitto),
+    /// The in-process rumqttd, which serves 3.1.1 and 5.0 on separate listeners.
+    Rumqttd {
+        /// The MQTT 3.1.1 listener.
+        v311: SocketAddr,
+        /// The MQTT 5.0 listener.
+        v5: SocketAddr,
+    },
+}
+
+impl TestBroker {
+    /// Mosquitto with `extra` configuration lines; when mosquitto is not installed, the
+    /// in-process rumqttd (after printing why). With `CI=true` a missing mosquitto fails.
+    pub fn start(name: &str, extra: &str) -> Self {
+        if binary().is_some() {
+            return Self::Mosquitto(Mosquitto::start(name, extra).expect("mosquitto is installed"));
+        }
+        assert!(!required(), "mosquitto is not installed (CI=true): apt-get install -y mosquitto");
+        eprintln!(
+            "{name}: mosquitto is not installed (apt-get install -y mosquitto): running against the in-process rumqttd"
+        );
+        Self::Rumqttd {
+            v311: crate::rumqttd::start(ProtocolVersion::V3_1_1),
+            v5: crate::rumqttd::start(ProtocolVersion::V5),
+        }
+    }
+
+    /// Where to connect with protocol `version`.
+    pub fn addr(&self, version: ProtocolVersion) -> SocketAddr {
+        match self {
+            Self::Mosquitto(m) => m.addr,
+            Self::Rumqttd { v5, .. } if version == ProtocolVersion::V5 => *v5,
+            Self::Rumqttd { v311, .. } => *v311,
+        }
+    }
+
+    /// Whether this is the in-process fallback, printing that `what` is skipped on it (for
+    /// the parts of a scenario rumqttd does not serve).
+    pub fn skips(&self, what: &str) -> bool {
+        let fallback = matches!(self, Self::Rumqttd { .. });
+        if fallback {
+            eprintln!("skipping {what}: rumqttd (the fallback broker) does not serve it; install mosquitto");
+        }
+        fallback
+    }
 }
 
 /// Whether a missing broker must fail the test (CI) instead of skipping it.
@@ -39,7 +97,9 @@ impl Mosquitto {
     pub fn start(name: &str, extra: &str) -> Option<Self> {
         let Some(bin) = binary() else {
             assert!(!required(), "mosquitto is not installed (CI=true): apt-get install -y mosquitto");
-            eprintln!("skipping {name}: mosquitto is not installed (apt-get install -y mosquitto)");
+            eprintln!(
+                "skipping {name}: it needs mosquitto itself, which is not installed (apt-get install -y mosquitto)"
+            );
             return None;
         };
         let port = free_port();
