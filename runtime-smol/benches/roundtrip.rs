@@ -35,8 +35,8 @@ fn main() {
         eprintln!("mosquitto is not installed: apt-get install -y mosquitto");
         return;
     };
-    println!("| client | QoS | messages | msg/s | client CPU µs/msg | peak RSS MiB |");
-    println!("|---|---|---|---|---|---|");
+    println!("| client | QoS | messages | msg/s | client CPU µs/msg | peak RSS MiB | anon RSS MiB |");
+    println!("|---|---|---|---|---|---|---|");
     for (qos, n) in [(0u8, 200_000u64), (1, 50_000), (2, 50_000)] {
         let n = ((n as f64) * scale).max(1000.0) as u64;
         for client in ["sansmqtt-smol", "rumqttc"] {
@@ -47,45 +47,53 @@ fn main() {
                 .expect("run child");
             let line = String::from_utf8_lossy(&out.stdout);
             let f: Vec<f64> = line.split_whitespace().filter_map(|x| x.parse().ok()).collect();
-            if f.len() == 3 {
-                println!("| {client} | {qos} | {n} | {:.0} | {:.2} | {:.2} |", f[0], f[1], f[2]);
+            if f.len() == 4 {
+                println!(
+                    "| {client} | {qos} | {n} | {:.0} | {:.2} | {:.2} | {:.2} |",
+                    f[0], f[1], f[2], f[3]
+                );
             } else {
-                println!("| {client} | {qos} | {n} | failed: {line} | | |");
+                println!("| {client} | {qos} | {n} | failed: {line} | | | |");
             }
             std::io::stdout().flush().ok();
         }
     }
 }
 
-/// CPU seconds (user + sys) of this process so far, and its peak RSS in bytes.
-fn usage() -> (f64, u64) {
+/// CPU seconds (user + sys) of this process so far, its peak RSS and its current anonymous
+/// RSS (heap, stacks, written data: the memory the client itself uses, without the shared
+/// libraries' and the binary's code), in bytes.
+fn usage() -> (f64, u64, u64) {
     let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
     let fields: Vec<&str> = stat.rsplit(')').next().unwrap_or("").split_whitespace().collect();
     // Fields after the command: state is [0], utime is field 14 overall = [11], stime [12].
     let ticks = |i: usize| fields.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
     let cpu = (ticks(11) + ticks(12)) / 100.0;
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let hwm = status
-        .lines()
-        .find(|l| l.starts_with("VmHWM:"))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|v| v.parse::<u64>().ok())
-        .unwrap_or(0)
-        * 1024;
-    (cpu, hwm)
+    let kib = |key: &str| {
+        status
+            .lines()
+            .find(|l| l.starts_with(key))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or(0)
+            * 1024
+    };
+    (cpu, kib("VmHWM:"), kib("RssAnon:"))
 }
 
 #[allow(clippy::disallowed_methods)] // the benchmark's clock
 fn child(client: &str, qos: u8, n: u64, port: u16) {
-    let (cpu0, _) = usage();
+    let (cpu0, _, _) = usage();
     let start = std::time::Instant::now();
     match client {
         "sansmqtt-smol" => run_sansmqtt(qos, n, port),
         _ => run_rumqttc(qos, n, port),
     }
     let secs = start.elapsed().as_secs_f64();
-    let (cpu1, hwm) = usage();
-    println!("{} {} {}", n as f64 / secs, (cpu1 - cpu0) * 1e6 / n as f64, hwm as f64 / (1024.0 * 1024.0));
+    let (cpu1, hwm, anon) = usage();
+    let mib = |b: u64| b as f64 / (1024.0 * 1024.0);
+    println!("{} {} {} {}", n as f64 / secs, (cpu1 - cpu0) * 1e6 / n as f64, mib(hwm), mib(anon));
 }
 
 fn run_sansmqtt(qos: u8, n: u64, port: u16) {
@@ -108,6 +116,8 @@ fn run_sansmqtt(qos: u8, n: u64, port: u16) {
     let config = options.config_mut();
     config.max_inflight = 100;
     config.receive_maximum = 100;
+    // As much buffering as rumqttc gets below: 100 requests waiting, 100 in flight.
+    config.max_queued_messages = 100;
     let (client, driver) = Client::with_driver(options);
     // One thread: the driver and the application share it, as rumqttc's current-thread runtime does.
     smol::block_on(futures_lite::future::or(
