@@ -90,9 +90,16 @@ impl Session {
         }
     }
 
-    /// CONNACK accepted: let the authenticator check the server's final data.
+    /// CONNACK accepted: let the authenticator check the server's final data. Without an
+    /// Authentication Method in CONNECT, the CONNACK must carry none [MQTT-4.12.0-6].
     pub(crate) fn auth_connack(&mut self, method: Option<&str>, data: Option<&[u8]>) -> bool {
-        let Some(auth) = self.auth.as_mut() else { return true };
+        let Some(auth) = self.auth.as_mut() else {
+            if method.is_some() || data.is_some() {
+                self.violation(Violation::UnexpectedPacket(PacketType::ConnAck));
+                return false;
+            }
+            return true;
+        };
         if method != Some(auth.method()) {
             self.violation(Violation::UnexpectedPacket(PacketType::ConnAck));
             return false;

@@ -139,8 +139,10 @@ impl Session {
             if self.config.session_expiry_interval > 0 {
                 props.session_expiry_interval = Some(self.config.session_expiry_interval);
             }
+            // Receive Maximum 0 is a Protocol Error; a configured 0 is treated as 1 (also when
+            // enforced on incoming messages).
             if self.config.receive_maximum != u16::MAX {
-                props.receive_maximum = core::num::NonZeroU16::new(self.config.receive_maximum);
+                props.receive_maximum = core::num::NonZeroU16::new(self.config.receive_maximum.max(1));
             }
             props.maximum_packet_size = core::num::NonZeroU32::new(self.config.max_packet_size);
             if self.config.topic_alias_maximum > 0 {
@@ -199,6 +201,12 @@ impl Session {
         if msg.properties.topic_alias.is_some() {
             return Err(Error::Encode(sansmqtt_proto::EncodeError::InvalidPropertyValue(
                 sansmqtt_proto::property::PropertyId::TopicAlias,
+            )));
+        }
+        // A PUBLISH from a client never carries a Subscription Identifier [MQTT-3.3.4-6].
+        if !msg.properties.subscription_identifiers.is_empty() {
+            return Err(Error::Encode(sansmqtt_proto::EncodeError::InvalidPropertyValue(
+                sansmqtt_proto::property::PropertyId::SubscriptionIdentifier,
             )));
         }
         let mut qos = msg.qos;
@@ -314,6 +322,9 @@ impl Session {
                     b.copy_from_slice(&remaining.to_be_bytes());
                 }
             }
+            if !self.fit_server_limits(&mut q) {
+                continue;
+            }
             if let Some(max) = self.caps.maximum_packet_size
                 && q.bytes.len() > max as usize
             {
@@ -352,6 +363,56 @@ impl Session {
             self.want_ready = false;
             self.events.push_back(Event::ReadyToPublish);
         }
+    }
+
+    /// Bring a queued message within the Maximum QoS and Retain Available of the server it is
+    /// about to go to, which may have changed since it was queued [MQTT-3.2.2-11]
+    /// [MQTT-3.2.2-14]: per the [`LimitPolicy`], lower the QoS and clear RETAIN, or refuse it
+    /// (`PublishFailed` with `Rejected(QoSNotSupported / RetainNotSupported)`; `false`).
+    fn fit_server_limits(&mut self, q: &mut Queued) -> bool {
+        let max = self.max_qos();
+        let retain = q.bytes.first().is_some_and(|b| b & 0x01 != 0);
+        let over_qos = q.qos > max;
+        let over_retain = retain && !self.caps.retain_available;
+        if !over_qos && !over_retain {
+            return true;
+        }
+        if self.config.limit_policy == LimitPolicy::Reject {
+            let reason = if over_qos { ReasonCode::QoSNotSupported } else { ReasonCode::RetainNotSupported };
+            self.events
+                .push_back(Event::PublishFailed { token: q.token, reason: PublishFailure::Rejected(reason) });
+            return false;
+        }
+        if over_retain && let Some(b) = q.bytes.first_mut() {
+            *b &= !0x01;
+        }
+        if !over_qos {
+            return true;
+        }
+        if max == QoS::AtLeastOnce {
+            // QoS 2 -> 1: only the flag bits change.
+            if let Some(b) = q.bytes.first_mut() {
+                *b = (*b & !0x06) | 0x02;
+            }
+            q.qos = max;
+            return true;
+        }
+        // -> QoS 0: the packet identifier goes, so the packet is encoded again.
+        let Some(mut p) = crate::incoming::decode_publish(&q.bytes, self.version) else { return true };
+        p.delivery = Delivery::AtMostOnce;
+        p.dup = false;
+        let mut bytes = Vec::new();
+        if Packet::Publish(p.clone()).encode_to_vec_client(self.version, &mut bytes).is_err() {
+            return true;
+        }
+        let id_offset = crate::incoming::publish_id_offset(&bytes);
+        if let Some(e) = &mut q.expiry {
+            e.offset = expiry_offset(&bytes, id_offset, QoS::AtMostOnce, &p.properties);
+        }
+        q.qos = QoS::AtMostOnce;
+        q.id_offset = id_offset;
+        q.bytes = bytes;
+        true
     }
 
     /// Subscribe to one or more filters. `Event::Subscribed` carries one reason per filter.
@@ -469,8 +530,27 @@ impl Session {
 
     /// End the session gracefully: v5 DISCONNECT with the reason and properties, then
     /// [`Action::Close`]; `Event::Disconnected(ByClient)` follows `handle_closed`. No reconnect.
+    ///
+    /// In 5.0 the reason must be one a client may send [MQTT-3.14.2-1], and a Session Expiry
+    /// Interval may be set only if CONNECT announced a non-zero one (§3.14.2.2.2); otherwise
+    /// nothing changes and an error is returned. The Reason String is left out if it would make
+    /// the packet exceed the server's Maximum Packet Size [MQTT-3.14.2-3].
     pub fn disconnect(&mut self, now: Instant, opts: &DisconnectOptions) -> Result<(), Error> {
         self.tick(now);
+        if self.version.is_v5() {
+            if !client_disconnect_reason(opts.reason) {
+                return Err(Error::Encode(sansmqtt_proto::EncodeError::InvalidReasonCode {
+                    packet: sansmqtt_proto::PacketType::Disconnect,
+                    code: opts.reason,
+                }));
+            }
+            if opts.session_expiry_interval.is_some_and(|s| s > 0) && self.config.session_expiry_interval == 0
+            {
+                return Err(Error::Encode(sansmqtt_proto::EncodeError::InvalidPropertyValue(
+                    sansmqtt_proto::property::PropertyId::SessionExpiryInterval,
+                )));
+            }
+        }
         match self.link {
             Link::Idle => Err(Error::NotConnected),
             Link::Backoff { .. } => {
@@ -489,6 +569,10 @@ impl Session {
                     p.session_expiry_interval = opts.session_expiry_interval;
                     p.reason_string = opts.reason_string.as_deref().and_then(|s| Utf8::new(s).ok());
                     d.properties = p;
+                    let size = Packet::Disconnect(d.clone()).encoded_len(self.version).unwrap_or(usize::MAX);
+                    if self.check_size(size).is_err() {
+                        d.properties.reason_string = None;
+                    }
                 } else {
                     d.reason = ReasonCode::Success;
                 }
@@ -499,6 +583,12 @@ impl Session {
             }
         }
     }
+}
+
+/// Whether a client may send DISCONNECT with `reason` (MQTT 5.0 §3.14.2.1: the codes marked
+/// "Client" or "Client or Server").
+pub(crate) fn client_disconnect_reason(reason: ReasonCode) -> bool {
+    matches!(reason.to_u8(), 0x00 | 0x04 | 0x80..=0x83 | 0x90 | 0x93..=0x99)
 }
 
 /// Offset of the 4-byte Message Expiry Interval value in an encoded PUBLISH: properties are

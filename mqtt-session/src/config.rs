@@ -138,7 +138,8 @@ pub struct Config {
     pub fallback_to_v3_1_1: bool,
     /// Client identifier; empty asks the server to assign one (v5; 3.1.1 needs clean start).
     pub client_id: String,
-    /// Keep Alive (whole seconds, at most 65,535 s; zero disables).
+    /// Keep Alive (whole seconds, at most 65,535 s; zero disables). A fraction of a second is
+    /// dropped: the session keeps exactly what CONNECT announces.
     pub keep_alive: Duration,
     /// Clean Session (3.x) / Clean Start (5.0) on the first connection. Reconnects resume the
     /// session (clean start 0) when `session_expiry_interval` > 0 or in 3.x with clean session 0.
@@ -185,7 +186,8 @@ pub struct Config {
     /// How long to wait for CONNACK.
     pub connect_timeout: Duration,
     /// How long to wait for PINGRESP; `None` means half the keep-alive, so a dead connection
-    /// is noticed within 1.5 × keep-alive.
+    /// is noticed within 1.5 × keep-alive. Capped at the keep-alive (nothing is sent while
+    /// waiting, and the interval between packets must not exceed it [MQTT-3.1.2-23]).
     pub ping_timeout: Option<Duration>,
     /// Reconnect automatically after a connection loss (`None`: stay disconnected).
     pub reconnect: Option<Backoff>,
@@ -230,5 +232,11 @@ impl Config {
     /// Keep-alive in whole seconds as sent in CONNECT.
     pub(crate) fn keep_alive_secs(&self) -> u16 {
         u16::try_from(self.keep_alive.as_secs()).unwrap_or(u16::MAX)
+    }
+
+    /// The keep-alive the session keeps: exactly what CONNECT announces (whole seconds, at most
+    /// 65,535 s), so a PINGREQ never comes later than the server expects [MQTT-3.1.2-23].
+    pub(crate) fn keep_alive_sent(&self) -> Duration {
+        Duration::from_secs(u64::from(self.keep_alive_secs()))
     }
 }

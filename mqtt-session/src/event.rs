@@ -86,7 +86,10 @@ impl Default for ServerCapabilities {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum PublishFailure {
-    /// The server answered PUBACK / PUBREC with this error reason (v5).
+    /// The server answered PUBACK / PUBREC with this error reason (v5); or, with
+    /// [`LimitPolicy::Reject`](crate::LimitPolicy::Reject), a queued message exceeded the
+    /// Maximum QoS / Retain Available of the server it was about to go to (`QoSNotSupported`,
+    /// `RetainNotSupported`).
     Rejected(ReasonCode),
     /// Its v5 Message Expiry Interval passed while it waited in the queue.
     Expired,

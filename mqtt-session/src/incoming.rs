@@ -190,7 +190,7 @@ impl Session {
                 self.inb.rx.consume(info.len);
                 return Step::Consumed;
             }
-            if self.version.is_v5() && self.inb.unacked() >= usize::from(self.config.receive_maximum) {
+            if self.version.is_v5() && self.inb.unacked() >= usize::from(self.config.receive_maximum.max(1)) {
                 self.violation(Violation::ReceiveMaximumExceeded);
                 return Step::Stop;
             }
@@ -221,7 +221,13 @@ impl Session {
         seq
     }
 
+    /// Send the completed acks at the front of the queue. Only on an established connection:
+    /// after a DISCONNECT nothing more is sent [MQTT-3.14.4-1] (5.0) / [MQTT-3.14.4-2] (3.1.1),
+    /// and acks not sent are owed no more once the connection ends.
     pub(crate) fn flush_acks(&mut self) {
+        if !matches!(self.link, Link::Connected) {
+            return;
+        }
         while let Some(a) = self.inb.acks.front().copied() {
             if !a.done {
                 break;
@@ -254,7 +260,7 @@ impl Session {
         }
         self.keep_alive = match c.caps.server_keep_alive {
             Some(s) => Duration::from_secs(u64::from(s)),
-            None => self.config.keep_alive,
+            None => self.config.keep_alive_sent(),
         };
         self.caps = c.caps;
         self.link = Link::Connected;

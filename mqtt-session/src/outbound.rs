@@ -198,17 +198,22 @@ impl Outbound {
     }
 
     /// Resend what `schedule_resend` listed, in order, as far as the transmit buffer and the
-    /// server's Receive Maximum (`window`) allow.
+    /// server's Receive Maximum (`window`) allow. PUBLISH packets go strictly in order
+    /// [MQTT-4.6.0-1]; a PUBREL is not held back behind a PUBLISH that waits for the window
+    /// [MQTT-3.3.4-8] (PUBRELs keep their own order [MQTT-4.6.0-4]).
     pub(crate) fn pump_resend(&mut self, version: ProtocolVersion, window: usize) {
-        while let Some(&id) = self.resend.front() {
+        let mut i = 0;
+        while let Some(&id) = self.resend.get(i) {
             let Some(flow) = self.inflight.get(id) else {
-                self.resend.pop_front();
+                self.resend.remove(i);
                 continue;
             };
             match flow.flow {
                 Flow::AwaitPubAck | Flow::AwaitPubRec => {
-                    if !self.tx_has_room(flow.bytes.len()) || self.quota_used >= window {
-                        return;
+                    // A PUBLISH behind a waiting one waits too.
+                    if i > 0 || !self.tx_has_room(flow.bytes.len()) || self.quota_used >= window {
+                        i += 1;
+                        continue;
                     }
                     let bytes = flow.bytes.clone();
                     self.append(&bytes);
@@ -223,7 +228,7 @@ impl Outbound {
                     }
                 }
             }
-            self.resend.pop_front();
+            self.resend.remove(i);
         }
     }
 

@@ -127,7 +127,7 @@ impl Session {
             last_tx: Instant::ZERO,
             last_rx: Instant::ZERO,
             ping_deadline: None,
-            keep_alive: config.keep_alive,
+            keep_alive: config.keep_alive_sent(),
             backoff: config.reconnect.map(Schedule::new),
             next_token: 0,
             remembered: Vec::new(),
@@ -297,8 +297,10 @@ impl Session {
         }
     }
 
+    /// How long to wait for PINGRESP: never longer than the keep-alive, since nothing else is
+    /// sent meanwhile and the interval between packets must not exceed it [MQTT-3.1.2-23].
     pub(crate) fn ping_timeout(&self) -> Duration {
-        self.config.ping_timeout.unwrap_or(self.keep_alive / 2)
+        self.config.ping_timeout.unwrap_or(self.keep_alive / 2).min(self.keep_alive)
     }
 
     // ----- outputs -----
@@ -394,7 +396,8 @@ impl Session {
     }
 
     /// End the connection for `reason`: v5 DISCONNECT with `reason_code` when given, then
-    /// [`Action::Close`] once it is written.
+    /// [`Action::Close`] once it is written. A code a client may not send in DISCONNECT (say,
+    /// an authenticator's 0x8C) goes out as 0x80 Unspecified error [MQTT-3.14.2-1].
     pub(crate) fn close(&mut self, reason: DisconnectReason, reason_code: Option<ReasonCode>) {
         if matches!(self.link, Link::Idle | Link::Backoff { .. } | Link::Closing { .. }) {
             return;
@@ -403,6 +406,11 @@ impl Session {
             && self.version.is_v5()
             && matches!(self.link, Link::Connected | Link::AwaitConnAck { .. })
         {
+            let code = if crate::commands::client_disconnect_reason(code) {
+                code
+            } else {
+                ReasonCode::UnspecifiedError
+            };
             self.out.push_packet(&Packet::Disconnect(Disconnect::new(code)), self.version);
         }
         self.enter_closing(reason);

@@ -105,7 +105,10 @@ fn graceful_disconnect_sends_disconnect_then_closes_without_reconnect() {
 
 #[test]
 fn v5_disconnect_carries_reason_and_session_expiry() {
-    let mut h = Harness::new(Harness::config(ProtocolVersion::V5));
+    let mut cfg = Harness::config(ProtocolVersion::V5);
+    // A new Session Expiry Interval in DISCONNECT needs a non-zero one in CONNECT.
+    cfg.session_expiry_interval = 60;
+    let mut h = Harness::new(cfg);
     h.connect(false);
     let mut opts = DisconnectOptions::default();
     opts.reason = ReasonCode::DisconnectWithWillMessage;

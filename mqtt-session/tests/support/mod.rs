@@ -77,6 +77,8 @@ pub struct Harness {
     wire: Vec<u8>,
     /// Packets the client sent, decoded by the broker, not yet taken.
     pub inbox: Vec<Packet<'static>>,
+    /// Every byte the client sent, as written (for checks on the exact encoding).
+    pub raw: Vec<u8>,
     /// Events the session emitted, not yet taken.
     pub events: Vec<Ev>,
     /// Actions seen.
@@ -95,6 +97,7 @@ impl Harness {
             auto_open: true,
             wire: Vec::new(),
             inbox: Vec::new(),
+            raw: Vec::new(),
             events: Vec::new(),
             actions: Vec::new(),
             rng: 0x9E37_79B9_7F4A_7C15 ^ version.level() as u64,
@@ -131,6 +134,7 @@ impl Harness {
                 }
                 assert!(self.open, "session transmitted with no transport open");
                 self.wire.extend_from_slice(&buf[..n]);
+                self.raw.extend_from_slice(&buf[..n]);
                 progressed = true;
             }
             self.decode_wire();
@@ -216,6 +220,11 @@ impl Harness {
         }
         self.session.handle_timeout(self.now);
         self.drive();
+    }
+
+    /// The raw bytes the client sent since the last call.
+    pub fn take_raw(&mut self) -> Vec<u8> {
+        std::mem::take(&mut self.raw)
     }
 
     pub fn take_inbox(&mut self) -> Vec<Packet<'static>> {
@@ -322,4 +331,68 @@ pub fn publishes(packets: &[Packet<'_>]) -> Vec<(Option<u16>, bool, String, Vec<
             _ => None,
         })
         .collect()
+}
+
+/// Split raw client bytes into frames: (first byte of the fixed header, body).
+pub fn frames(raw: &[u8]) -> Vec<(u8, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < raw.len() {
+        let first = raw[i];
+        let (mut len, mut mult, mut j) = (0usize, 1usize, i + 1);
+        loop {
+            let b = raw[j];
+            len += usize::from(b & 0x7F) * mult;
+            mult *= 128;
+            j += 1;
+            if b & 0x80 == 0 {
+                break;
+            }
+        }
+        out.push((first, raw[j..j + len].to_vec()));
+        i = j + len;
+    }
+    out
+}
+
+/// A reader over a raw packet body, for checks on the exact encoding.
+pub struct Body<'a>(pub &'a [u8]);
+
+impl<'a> Body<'a> {
+    pub fn u8(&mut self) -> u8 {
+        let b = self.0[0];
+        self.0 = &self.0[1..];
+        b
+    }
+    pub fn u16(&mut self) -> u16 {
+        u16::from_be_bytes([self.u8(), self.u8()])
+    }
+    /// A two-byte-length-prefixed field.
+    pub fn field(&mut self) -> &'a [u8] {
+        let n = usize::from(self.u16());
+        let (f, rest) = self.0.split_at(n);
+        self.0 = rest;
+        f
+    }
+    pub fn varint(&mut self) -> usize {
+        let (mut v, mut mult) = (0usize, 1usize);
+        loop {
+            let b = self.u8();
+            v += usize::from(b & 0x7F) * mult;
+            mult *= 128;
+            if b & 0x80 == 0 {
+                return v;
+            }
+        }
+    }
+    /// A v5 property block (length, then the bytes).
+    pub fn properties(&mut self) -> &'a [u8] {
+        let n = self.varint();
+        let (f, rest) = self.0.split_at(n);
+        self.0 = rest;
+        f
+    }
+    pub fn rest(&self) -> &'a [u8] {
+        self.0
+    }
 }
