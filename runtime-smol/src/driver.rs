@@ -3,7 +3,9 @@
 //! then wait for bytes, a command or the session's deadline, whichever comes first.
 //!
 //! Per round trip it makes at most one `write` (everything `poll_transmit` hands out,
-//! coalesced) and one `read` (every complete packet in it is decoded before the next).
+//! coalesced, up to `OUT_BUF` bytes) and one `read` (every complete packet in it is
+//! decoded before the next). Both buffers have a fixed size: the session streams its bytes
+//! in pieces of any size, so a large packet or batch just takes several writes.
 
 use crate::client::{Client, Handle};
 use crate::event::{Event, Message};
@@ -17,8 +19,9 @@ use sansmqtt_session::{Action, DisconnectOptions, State};
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
-const READ_BUF: usize = 64 * 1024;
-/// Initial size of the coalescing write buffer (it grows for larger batches or packets).
+/// Size of the read buffer (the session reassembles packets larger than one read).
+const READ_BUF: usize = 16 * 1024;
+/// Size of the coalescing write buffer.
 const OUT_BUF: usize = 16 * 1024;
 /// How long closing (flushing DISCONNECT) may take.
 const CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
@@ -37,7 +40,7 @@ pub struct Driver {
     rpos: usize,
     rlen: usize,
     /// Bytes to write: `obuf[opos..olen]` (`obuf` is zeroed storage, reused).
-    obuf: Vec<u8>,
+    obuf: Box<[u8]>,
     opos: usize,
     olen: usize,
     closing: bool,
@@ -85,7 +88,7 @@ impl Driver {
             rbuf: vec![0; READ_BUF].into_boxed_slice(),
             rpos: 0,
             rlen: 0,
-            obuf: vec![0; OUT_BUF],
+            obuf: vec![0; OUT_BUF].into_boxed_slice(),
             opos: 0,
             olen: 0,
             closing: false,
@@ -155,16 +158,10 @@ impl Driver {
                 *slot = g.session.poll_action();
             }
             if self.writer.is_some() && self.opos == self.olen {
-                // Everything the session hands out, coalesced into one buffer for one write.
-                if self.obuf.len() > 16 * OUT_BUF {
-                    self.obuf = vec![0; OUT_BUF]; // A huge packet went out: give the memory back.
-                }
+                // What the session hands out, coalesced into one buffer for one write.
                 self.opos = 0;
                 self.olen = 0;
-                loop {
-                    if self.olen == self.obuf.len() {
-                        self.obuf.resize(self.obuf.len() * 2, 0);
-                    }
+                while self.olen < self.obuf.len() {
                     let n = g.session.poll_transmit(now, &mut self.obuf[self.olen..]);
                     if n == 0 {
                         break;

@@ -1,5 +1,6 @@
 //! The smol client against the in-process rumqttd (the broker every machine has): connect,
-//! QoS 0/1 round trips, handlers, unsubscribe and disconnect, for 3.1.1 and 5.0.
+//! QoS 0/1 round trips, handlers, unsubscribe and disconnect, for 3.1.1 and 5.0; a payload
+//! larger than every buffer.
 
 use sansmqtt_proto::{ProtocolVersion, QoS};
 use sansmqtt_smol::{Client, DisconnectReason, Event, Outgoing};
@@ -101,4 +102,30 @@ fn handlers_fire_in_order_for_the_guide_flow_against_rumqttd() {
     assert_eq!(log.last().map(String::as_str), Some("disconnect disconnected by client"), "{log:?}");
     assert_eq!(log.iter().filter(|x| x.starts_with("publish Ok")).count(), 2, "{log:?}");
     assert!(!log.contains(&"message routed".to_string()), "a routed message skips on_message: {log:?}");
+}
+
+#[test]
+fn a_payload_larger_than_every_buffer_makes_the_round_trip_intact() {
+    // 300 kB: many times the driver's 16 KiB read and write buffers and the session's
+    // 64 KiB transmit batch, so both directions go through many partial reads and writes.
+    let v = ProtocolVersion::V3_1_1;
+    let addr = rumqttd::start(v);
+    run(LIMIT, async {
+        let client = Client::new(options(addr, v, "rumq-big"));
+        let mut events = client.events();
+        client.connect().await.unwrap();
+        client.subscribe("big/1", QoS::AtLeastOnce).unwrap().wait().await.unwrap();
+        let payload: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
+        for _ in 0..2 {
+            client.publish("big/1", &payload, QoS::AtLeastOnce, false).await.unwrap().wait().await.unwrap();
+            let Event::Message(m) =
+                expect(&mut events, "the large message", |e| matches!(e, Event::Message(_))).await
+            else {
+                unreachable!()
+            };
+            assert_eq!((m.topic.as_str(), m.payload.len()), ("big/1", payload.len()));
+            assert!(m.payload == payload, "the payload came back altered");
+        }
+        client.disconnect().await.unwrap();
+    });
 }
