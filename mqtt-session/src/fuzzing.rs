@@ -130,9 +130,6 @@ fn run(data: &[u8], trace: bool) {
                     BrokerPacket::Publish { qos, id, .. } if qos % 3 == 2 => Some(u16::from(*id % 8 + 1)),
                     _ => None,
                 };
-                if let BrokerPacket::PubRel(id) = &p {
-                    model.delivered_qos2.remove(&u16::from(*id % 8 + 1));
-                }
                 if let BrokerPacket::PubComp(id) | BrokerPacket::PubAck(id) = &p {
                     model.client_ids.remove(&u16::from(*id % 8 + 1));
                 }
@@ -209,29 +206,40 @@ fn drain(
         let mut progressed = false;
         while let Some(e) = s.poll_event() {
             progressed = true;
-            if let Event::Message(m) = &e {
-                if let Some(tok) = m.ack_token {
-                    tokens.push(tok);
+            // `Some(own id)` for a QoS 2 message (the id is known with manual acks).
+            let qos2 = match &e {
+                Event::Message(m) => {
+                    if let Some(tok) = m.ack_token {
+                        tokens.push(tok);
+                    }
+                    (m.qos == QoS::ExactlyOnce).then(|| m.ack_token.map(|t| t.packet_id.get()))
                 }
-                if m.qos == QoS::ExactlyOnce
-                    && let Some(id) = model.pending_qos2.take()
-                {
+                _ => None,
+            };
+            let _ = e;
+            if let Some(own) = qos2 {
+                // What the session sent before handing this message out comes first: a
+                // PUBCOMP there released an id, so a message with it is new [MQTT-4.3.3-12].
+                progressed |= transmit(s, t, *open, wire);
+                check_wire(wire, s.protocol_version(), model);
+                // A message held back (manual-ack backpressure) comes out after later broker
+                // packets: only its own id says which it is. Otherwise it is the QoS 2
+                // PUBLISH the broker just sent.
+                let id = match own {
+                    Some(id) => {
+                        if model.pending_qos2 == Some(id) {
+                            model.pending_qos2 = None;
+                        }
+                        Some(id)
+                    }
+                    None => model.pending_qos2.take(),
+                };
+                if let Some(id) = id {
                     assert!(model.delivered_qos2.insert(id), "QoS 2 message {id} delivered twice");
                 }
             }
-            let _ = e;
         }
-        let mut buf = [0u8; 97];
-        loop {
-            let n = s.poll_transmit(t, &mut buf);
-            if n == 0 {
-                break;
-            }
-            progressed = true;
-            if *open {
-                wire.extend_from_slice(&buf[..n]);
-            }
-        }
+        progressed |= transmit(s, t, *open, wire);
         check_wire(wire, s.protocol_version(), model);
         while let Some(a) = s.poll_action() {
             progressed = true;
@@ -243,6 +251,22 @@ fn drain(
         }
         if !progressed {
             return;
+        }
+    }
+}
+
+/// Move what the session has to send onto the wire (dropped while no transport is open).
+fn transmit(s: &mut Session, t: Instant, open: bool, wire: &mut Vec<u8>) -> bool {
+    let mut buf = [0u8; 97];
+    let mut progressed = false;
+    loop {
+        let n = s.poll_transmit(t, &mut buf);
+        if n == 0 {
+            return progressed;
+        }
+        progressed = true;
+        if open {
+            wire.extend_from_slice(&buf[..n]);
         }
     }
 }
@@ -279,6 +303,10 @@ fn check_wire(wire: &mut Vec<u8>, v: ProtocolVersion, model: &mut Model) {
                 if let Some(released) = model.client_ids.get_mut(&a.packet_id.get()) {
                     *released = true;
                 }
+            }
+            // PUBCOMP: the incoming QoS 2 flow with this id is over.
+            Packet::PubComp(a) => {
+                model.delivered_qos2.remove(&a.packet_id.get());
             }
             Packet::Connect(_) => {}
             _ => {}
