@@ -194,13 +194,14 @@ fn packets_before_connack_are_a_protocol_error() {
 fn a_second_connack_is_a_protocol_error() {
     for v in VERSIONS {
         let mut h = connected(v);
-        let bytes: &[u8] = if v.is_v5() { &[0x20, 0x03, 0x00, 0x00, 0x00] } else { &[0x20, 0x02, 0x00, 0x00] };
+        let bytes: &[u8] =
+            if v.is_v5() { &[0x20, 0x03, 0x00, 0x00, 0x00] } else { &[0x20, 0x02, 0x00, 0x00] };
         let violation = expect_closed(&mut h, bytes, ReasonCode::ProtocolError, "second CONNACK");
         assert_eq!(violation, Violation::UnexpectedPacket(PacketType::ConnAck));
     }
 }
 
-/// 3.1.1: [MQTT-3.9.3-2] 5.0: [MQTT-3.8.4-6]
+/// 3.1.1: [MQTT-3.9.3-2] [MQTT-3.8.4-5] 5.0: [MQTT-3.8.4-6] [MQTT-3.8.4-7]
 ///
 /// A SUBACK return code outside the allowed set is malformed; a SUBACK with another number of
 /// codes than the SUBSCRIBE had filters is a protocol error.
@@ -234,7 +235,11 @@ fn suback_with_invalid_or_missing_codes_closes_the_connection() {
         h.suback(1, &[ReasonCode::Success]);
         assert!(!h.open, "{v}");
         let ev = h.take_events();
-        assert_eq!(ev, vec![Ev::Disconnected(DisconnectReason::Protocol(Violation::AckCountMismatch))], "{v}");
+        assert_eq!(
+            ev,
+            vec![Ev::Disconnected(DisconnectReason::Protocol(Violation::AckCountMismatch))],
+            "{v}"
+        );
     }
 }
 

@@ -25,6 +25,7 @@ fn connect_sends_connect_and_reports_connected() {
     }
 }
 
+/// 3.1.1: [MQTT-3.1.0-2] 5.0: [MQTT-3.1.0-2]
 #[test]
 fn connect_twice_is_refused_locally() {
     for v in VERSIONS {
@@ -34,6 +35,7 @@ fn connect_twice_is_refused_locally() {
     }
 }
 
+/// 5.0: [MQTT-4.13.2-1]
 #[test]
 fn refused_connack_is_disconnected_with_the_reason_and_backs_off() {
     for v in VERSIONS {
@@ -103,6 +105,7 @@ fn graceful_disconnect_sends_disconnect_then_closes_without_reconnect() {
     }
 }
 
+/// 5.0: [MQTT-3.14.2-1]
 #[test]
 fn v5_disconnect_carries_reason_and_session_expiry() {
     let mut cfg = Harness::config(ProtocolVersion::V5);
@@ -162,6 +165,7 @@ fn v5_capabilities_are_adopted() {
     assert!(matches!(h.take_inbox().as_slice(), [Packet::PingReq]));
 }
 
+/// 5.0: [MQTT-3.1.2-2]
 #[test]
 fn v5_fallback_to_v311_when_refused_as_unsupported() {
     let mut cfg = Harness::config(ProtocolVersion::V5);
@@ -196,6 +200,7 @@ fn transport_loss_reconnects_with_backoff_and_resumes_session_flag() {
     }
 }
 
+/// 3.1.1: [MQTT-3.1.3-7] [MQTT-3.1.3-8]
 #[test]
 fn invalid_connect_configuration_is_refused_locally() {
     let mut cfg = Harness::config(ProtocolVersion::V3_1_1);
@@ -213,6 +218,7 @@ fn invalid_connect_configuration_is_refused_locally() {
     }
 }
 
+/// 5.0: [MQTT-3.2.2-16] [MQTT-3.1.3-2]
 #[test]
 fn v5_empty_client_id_is_allowed_and_the_assigned_one_is_used_on_reconnect() {
     let mut cfg = Harness::config(ProtocolVersion::V5);

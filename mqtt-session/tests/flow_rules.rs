@@ -208,9 +208,10 @@ fn v5_only_publish_waits_for_the_receive_maximum() {
     assert_eq!(publishes(&h.take_inbox()), vec![(Some(ids[2]), true, "q".into(), b"c".to_vec())]);
 }
 
-/// 3.1.1: [MQTT-4.5.0-2] [MQTT-3.10.4-3] 5.0: [MQTT-4.5.0-2] [MQTT-3.10.4-3]
+/// 3.1.1: [MQTT-4.5.0-2] [MQTT-3.10.4-2] [MQTT-3.10.4-3] 5.0: [MQTT-4.5.0-2] [MQTT-3.10.4-2]
+/// 5.0: [MQTT-3.10.4-3]
 ///
-/// Messages keep being acknowledged by their QoS rules whatever the subscriptions: a QoS 2
+/// The client's side of UNSUBSCRIBE: messages keep being acknowledged by their QoS rules whatever the subscriptions: a QoS 2
 /// delivery started before UNSUBSCRIBE completes, and a message on a topic never subscribed
 /// (or no longer subscribed) is still acknowledged.
 #[test]

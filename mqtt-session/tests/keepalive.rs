@@ -5,6 +5,7 @@ use sansmqtt_proto::{Packet, QoS, ReasonCode};
 use sansmqtt_session::{DisconnectReason, Outgoing};
 use support::{Ev, Harness, VERSIONS};
 
+/// 5.0: [MQTT-3.1.2-20]
 #[test]
 fn v311_mqtt_3_1_2_23_pingreq_when_nothing_sent_for_keep_alive() {
     for v in VERSIONS {
@@ -67,6 +68,7 @@ fn half_open_link_is_detected_while_publishing() {
     }
 }
 
+/// 3.1.1: [MQTT-3.1.2-23] 5.0: [MQTT-3.1.2-20]
 #[test]
 fn keep_alive_zero_disables_pings() {
     for v in VERSIONS {

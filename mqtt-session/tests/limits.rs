@@ -34,6 +34,7 @@ fn v5_server_receive_maximum_caps_the_window() {
     assert_eq!(publishes(&h.take_inbox()).len(), 1, "one slot freed, one more sent");
 }
 
+/// 5.0: [MQTT-3.3.4-9]
 #[test]
 fn v5_our_receive_maximum_exceeded_is_disconnect_0x93() {
     let mut cfg = Harness::config(ProtocolVersion::V5);
@@ -53,6 +54,7 @@ fn v5_our_receive_maximum_exceeded_is_disconnect_0x93() {
     expect_violation(&mut h, Violation::ReceiveMaximumExceeded);
 }
 
+/// 5.0: [MQTT-3.1.2-24]
 #[test]
 fn incoming_packet_over_our_maximum_is_disconnect_0x95_from_the_header() {
     for v in VERSIONS {
@@ -84,6 +86,7 @@ fn incoming_packet_over_our_maximum_is_disconnect_0x95_from_the_header() {
     }
 }
 
+/// 5.0: [MQTT-3.2.2-15]
 #[test]
 fn outgoing_packet_over_server_maximum_is_an_error_and_the_link_is_unaffected() {
     let mut h = v5();
@@ -99,6 +102,7 @@ fn outgoing_packet_over_server_maximum_is_an_error_and_the_link_is_unaffected() 
     assert_eq!(h.session.state(), sansmqtt_session::State::Connected);
 }
 
+/// 3.1.1: [MQTT-2.2.2-2] [MQTT-4.8.0-1] 5.0: [MQTT-2.1.3-1]
 #[test]
 fn malformed_packet_is_disconnect_0x81_in_v5_and_close_in_v3() {
     for v in VERSIONS {
@@ -126,6 +130,7 @@ fn malformed_packet_is_disconnect_0x81_in_v5_and_close_in_v3() {
     }
 }
 
+/// 3.1.1: [MQTT-3.2.0-1] 5.0: [MQTT-3.2.0-1]
 #[test]
 fn publish_before_connack_is_a_protocol_error() {
     for v in VERSIONS {
@@ -170,6 +175,7 @@ fn a_packet_only_clients_send_is_a_protocol_error() {
 }
 
 /// 5.0: [MQTT-3.3.2-7]
+/// 5.0: [MQTT-3.1.2-27] [MQTT-3.3.2-10]
 #[test]
 fn v5_topic_aliases_are_resolved_and_reset_per_connection() {
     let mut h = v5();
@@ -205,6 +211,7 @@ fn v5_topic_aliases_are_resolved_and_reset_per_connection() {
     expect_violation(&mut h, Violation::UnknownTopicAlias(3));
 }
 
+/// 5.0: [MQTT-3.1.2-26] [MQTT-3.3.2-10]
 #[test]
 fn v5_topic_alias_above_our_maximum_is_0x94() {
     let mut h = v5();
@@ -217,6 +224,7 @@ fn v5_topic_alias_above_our_maximum_is_0x94() {
     expect_violation(&mut h, Violation::TopicAliasOutOfRange(1000));
 }
 
+/// 5.0: [MQTT-3.2.2-11] [MQTT-3.2.2-14]
 #[test]
 fn v5_server_maximum_qos_and_retain_are_respected_locally() {
     let mut h = v5();

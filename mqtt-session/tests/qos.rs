@@ -17,6 +17,7 @@ fn qos0_publish_completes_when_written() {
     }
 }
 
+/// 5.0: [MQTT-4.3.2-3]
 #[test]
 fn qos1_publish_completes_on_puback() {
     for v in VERSIONS {
@@ -34,6 +35,7 @@ fn qos1_publish_completes_on_puback() {
     }
 }
 
+/// 3.1.1: [MQTT-2.3.1-6] 5.0: [MQTT-2.2.1-5] [MQTT-4.3.3-3] [MQTT-4.3.3-4] [MQTT-4.3.3-5]
 #[test]
 fn qos2_publish_pubrec_pubrel_pubcomp() {
     for v in VERSIONS {
@@ -50,6 +52,7 @@ fn qos2_publish_pubrec_pubrel_pubcomp() {
     }
 }
 
+/// 5.0: [MQTT-4.3.3-4] [MQTT-4.4.0-2]
 #[test]
 fn v5_pubrec_with_error_ends_the_flow_without_pubrel() {
     let mut h = Harness::new(Harness::config(sansmqtt_proto::ProtocolVersion::V5));
@@ -69,6 +72,7 @@ fn v5_pubrec_with_error_ends_the_flow_without_pubrel() {
 }
 
 /// 3.1.1: [MQTT-2.3.1-1] 5.0: [MQTT-2.2.1-3]
+/// 3.1.1: [MQTT-2.3.1-2]
 #[test]
 fn packet_ids_are_unique_and_never_zero_while_in_use() {
     for v in VERSIONS {
@@ -100,6 +104,7 @@ fn stray_acks_are_ignored() {
     }
 }
 
+/// 3.1.1: [MQTT-3.3.4-1] [MQTT-2.3.1-6] 5.0: [MQTT-3.3.4-1] [MQTT-4.3.2-4] [MQTT-2.2.1-5] [MQTT-3.4.2-1]
 #[test]
 fn incoming_qos1_is_delivered_and_acked() {
     for v in VERSIONS {
@@ -115,6 +120,8 @@ fn incoming_qos1_is_delivered_and_acked() {
     }
 }
 
+/// 3.1.1: [MQTT-3.3.4-1] [MQTT-2.3.1-6] 5.0: [MQTT-3.3.4-1] [MQTT-2.2.1-5] [MQTT-4.3.3-8] [MQTT-4.3.3-10]
+/// 5.0: [MQTT-4.3.3-11] [MQTT-4.3.3-12] [MQTT-3.5.2-1] [MQTT-3.7.2-1]
 #[test]
 fn incoming_qos2_is_delivered_exactly_once() {
     for v in VERSIONS {
@@ -137,6 +144,7 @@ fn incoming_qos2_is_delivered_exactly_once() {
     }
 }
 
+/// 5.0: [MQTT-4.3.3-11] [MQTT-3.7.2-1]
 #[test]
 fn unknown_pubrel_gets_pubcomp() {
     for v in VERSIONS {
@@ -187,6 +195,11 @@ fn manual_acks_are_sent_in_arrival_order() {
     }
 }
 
+/// 3.1.1: [MQTT-3.8.3-1] [MQTT-3.10.3-1] [MQTT-3.8.4-2] [MQTT-3.9.3-1] 5.0: [MQTT-3.8.3-1] [MQTT-3.10.3-1]
+/// 5.0: [MQTT-2.2.1-6] [MQTT-3.8.4-2] [MQTT-3.9.3-1] [MQTT-3.11.3-1]
+///
+/// SUBSCRIBE / UNSUBSCRIBE carry the filters in order; the acks are matched by packet
+/// identifier and their codes reported per filter, in order.
 #[test]
 fn subscribe_and_unsubscribe_complete_with_reasons() {
     for v in VERSIONS {
@@ -228,6 +241,7 @@ fn subscribe_and_unsubscribe_complete_with_reasons() {
     }
 }
 
+/// 3.1.1: [MQTT-3.3.2-2] [MQTT-4.7.1-1] [MQTT-4.7.1-2] 5.0: [MQTT-3.3.2-2] [MQTT-4.7.0-1] [MQTT-4.7.1-1]
 #[test]
 fn invalid_topics_are_refused_locally() {
     for v in VERSIONS {

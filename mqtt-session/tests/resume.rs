@@ -24,6 +24,10 @@ fn reconnect(h: &mut Harness, session_present: bool) -> Vec<Ev> {
 }
 
 /// 3.1.1: [MQTT-4.4.0-1] [MQTT-3.3.1-1] [MQTT-4.6.0-1] 5.0: [MQTT-4.4.0-1] [MQTT-3.3.1-1] [MQTT-4.6.0-1]
+/// 3.1.1: [MQTT-2.3.1-3] [MQTT-3.1.2-4] [MQTT-3.2.2-2] [MQTT-4.1.0-1] 5.0: [MQTT-4.3.2-3] [MQTT-3.1.2-23] [MQTT-4.1.0-1]
+///
+/// Clean Session 0 / Session Expiry > 0: the session outlives the connection, and an
+/// unacknowledged QoS 1 PUBLISH is resent with its original packet identifier and DUP = 1.
 #[test]
 fn v311_v5_qos1_unacked_is_resent_with_dup_same_id_in_order() {
     for v in VERSIONS {
@@ -51,6 +55,7 @@ fn v311_v5_qos1_unacked_is_resent_with_dup_same_id_in_order() {
 }
 
 /// 3.1.1: [MQTT-4.4.0-1] [MQTT-4.6.0-1] 5.0: [MQTT-4.4.0-1] [MQTT-4.3.3-4] [MQTT-4.6.0-1]
+/// 3.1.1: [MQTT-2.3.1-3] 5.0: [MQTT-4.3.3-3] [MQTT-4.3.3-5] [MQTT-4.3.3-6]
 #[test]
 fn qos2_before_pubrec_resends_publish_after_pubrec_resends_pubrel_only() {
     for v in VERSIONS {
@@ -104,6 +109,10 @@ fn resend_comes_before_new_traffic() {
 }
 
 /// 5.0: [MQTT-3.2.2-5]
+/// 3.1.1: [MQTT-3.2.2-3] 5.0: [MQTT-3.1.2-4]
+///
+/// Session Present 0: the client's session state is discarded (in-flight flows end; the
+/// `ResendAsNew` policy publishes not-yet-received messages again as new ones).
 #[test]
 fn session_not_present_hands_back_or_resends_as_new() {
     for v in VERSIONS {
@@ -140,6 +149,7 @@ fn session_not_present_hands_back_or_resends_as_new() {
 }
 
 /// 3.1.1: [MQTT-4.4.0-1] 5.0: [MQTT-4.4.0-1]
+/// 3.1.1: [MQTT-3.1.2-4] 5.0: [MQTT-4.3.3-10] [MQTT-3.1.2-23]
 #[test]
 fn incoming_qos2_state_survives_a_resumed_session() {
     for v in VERSIONS {
@@ -242,6 +252,7 @@ fn pending_subscribe_is_resent_after_reconnect() {
 
 /// Outgoing QoS 2, connection cut after each step: the message completes exactly once, the
 /// PUBLISH is never sent after PUBREL, and the resumed flow continues where it stopped.
+/// 5.0: [MQTT-4.3.3-5] [MQTT-4.3.3-6] 3.1.1: [MQTT-4.4.0-1] 5.0: [MQTT-4.4.0-1]
 #[test]
 fn outgoing_qos2_resumes_from_every_step() {
     for v in VERSIONS {

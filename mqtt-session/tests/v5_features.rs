@@ -16,6 +16,7 @@ fn v5(cfg: impl FnOnce(&mut sansmqtt_session::Config)) -> Harness {
     Harness::new(c)
 }
 
+/// 5.0: [MQTT-3.2.2-17] [MQTT-3.3.2-9] [MQTT-3.3.2-8] [MQTT-3.3.2-7]
 #[test]
 fn outgoing_topic_aliases_within_server_maximum_and_never_on_resend() {
     let mut h = v5(|c| {
@@ -50,6 +51,7 @@ fn outgoing_topic_aliases_within_server_maximum_and_never_on_resend() {
     }
 }
 
+/// 5.0: [MQTT-3.2.2-18]
 #[test]
 fn server_without_aliases_gets_full_topics() {
     let mut h = v5(|c| c.topic_alias_outgoing = 8);
@@ -87,6 +89,7 @@ fn auth_packet(reason: ReasonCode, method: &str, data: &[u8]) -> Packet<'static>
     Packet::Auth(Auth { reason, properties: p })
 }
 
+/// 5.0: [MQTT-4.12.0-3] [MQTT-4.12.0-5] [MQTT-4.12.1-1] [MQTT-3.15.2-1]
 #[test]
 fn enhanced_authentication_during_connect_and_reauthentication() {
     let mut h = v5(|_| {});
@@ -116,6 +119,7 @@ fn enhanced_authentication_during_connect_and_reauthentication() {
     assert_eq!(h.take_events(), vec![Ev::Reauthenticated]);
 }
 
+/// 5.0: [MQTT-4.12.0-5]
 #[test]
 fn auth_with_another_method_is_a_protocol_error() {
     let mut h = v5(|_| {});
@@ -133,6 +137,7 @@ fn auth_with_another_method_is_a_protocol_error() {
     );
 }
 
+/// 5.0: [MQTT-4.12.0-6]
 #[test]
 fn unsolicited_auth_is_a_protocol_error() {
     let mut h = v5(|_| {});
@@ -170,6 +175,7 @@ fn v311_server_disconnect_is_a_protocol_error() {
     );
 }
 
+/// 5.0: [MQTT-3.8.3-1]
 #[test]
 fn subscription_options_and_server_subscription_limits() {
     let mut h = v5(|_| {});
@@ -209,6 +215,7 @@ fn v311_rejects_v5_subscription_options_locally() {
     assert!(matches!(h.session.subscribe(h.now, &[("a", opts)]), Err(Error::Encode(_))));
 }
 
+/// 5.0: [MQTT-3.1.2-9] 3.1.1: [MQTT-3.1.3-10] 5.0: [MQTT-3.1.3-11]
 #[test]
 fn will_properties_are_sent_in_v5_and_left_out_in_v311() {
     for v in [ProtocolVersion::V3_1_1, ProtocolVersion::V5] {

@@ -48,7 +48,6 @@ fn connect_body(h: &mut Harness) -> Vec<u8> {
 
 /// 3.1.1: [MQTT-3.1.2-11] [MQTT-3.1.2-13] [MQTT-3.1.2-15] [MQTT-3.1.2-18] [MQTT-3.1.2-20]
 /// [MQTT-3.1.3-3] 5.0: [MQTT-3.1.2-11] [MQTT-3.1.2-16] [MQTT-3.1.2-18] [MQTT-3.1.3-3]
-/// [MQTT-2.2.2-1]
 ///
 /// Without will, user name or password: the flags say so, Will QoS / Will Retain are 0, and
 /// the payload is the client identifier alone (5.0: an empty property block is a length 0).
@@ -118,7 +117,7 @@ fn connect_payload_fields_follow_the_flags_in_order() {
 
 /// 3.1.1: [MQTT-2.2.2-1] [MQTT-2.3.1-5] [MQTT-3.3.1-2] [MQTT-4.3.1-1] [MQTT-4.3.2-1]
 /// [MQTT-4.3.2-2] [MQTT-4.3.3-1] [MQTT-4.3.3-2]
-/// 5.0: [MQTT-2.1.3-1] [MQTT-2.2.1-2] [MQTT-3.3.1-2] [MQTT-4.3.1-1] [MQTT-4.3.2-1]
+/// 5.0: [MQTT-2.1.3-1] [MQTT-2.2.1-2] [MQTT-2.2.2-1] [MQTT-3.3.1-2] [MQTT-4.3.1-1] [MQTT-4.3.2-1]
 /// [MQTT-4.3.2-2] [MQTT-4.3.3-1] [MQTT-4.3.3-2]
 ///
 /// Fixed-header flags of everything the client sends: a first PUBLISH has DUP 0 (QoS 0: no
