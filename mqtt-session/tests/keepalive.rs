@@ -5,7 +5,9 @@ use sansmqtt_proto::{Packet, QoS, ReasonCode};
 use sansmqtt_session::{DisconnectReason, Outgoing};
 use support::{Ev, Harness, VERSIONS};
 
-/// 5.0: [MQTT-3.1.2-20]
+/// 5.0: [MQTT-3.1.2-20] [MQTT-3.2.2-22]
+///
+/// Without a Server Keep Alive in CONNACK, the client keeps its own.
 #[test]
 fn v311_mqtt_3_1_2_23_pingreq_when_nothing_sent_for_keep_alive() {
     for v in VERSIONS {
