@@ -286,3 +286,24 @@ fn v5_server_disconnect_with_an_error_closes_without_answering() {
         [Ev::Disconnected(DisconnectReason::ByServer { reason: ReasonCode::ServerShuttingDown, .. })]
     ));
 }
+
+/// 5.0: [MQTT-3.3.2-14] [MQTT-3.3.2-13]
+///
+/// A Response Topic is a topic name: one with a wildcard from the server is a protocol error,
+/// and the client refuses one in its Will locally.
+#[test]
+fn v5_response_topic_with_a_wildcard_is_refused_both_ways() {
+    let mut h = connected(ProtocolVersion::V5);
+    // PUBLISH "a", properties: Response Topic (0x08) "r/#", payload "x".
+    let bytes = [0x30, 11, 0x00, 0x01, b'a', 6, 0x08, 0x00, 0x03, b'r', b'/', b'#', b'x'];
+    expect_closed(&mut h, &bytes, ReasonCode::ProtocolError, "response topic r/#");
+
+    let mut cfg = Harness::config(ProtocolVersion::V5);
+    let mut will = sansmqtt_session::WillConfig::new("w", b"x".to_vec(), QoS::AtMostOnce);
+    will.response_topic = Some("replies/+".into());
+    cfg.will = Some(will);
+    let mut h = Harness::new(cfg);
+    assert!(h.session.connect(h.now).is_err());
+    h.drive();
+    assert!(h.actions.is_empty());
+}

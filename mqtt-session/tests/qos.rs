@@ -122,6 +122,7 @@ fn incoming_qos1_is_delivered_and_acked() {
 
 /// 3.1.1: [MQTT-3.3.4-1] [MQTT-2.3.1-6] 5.0: [MQTT-3.3.4-1] [MQTT-2.2.1-5] [MQTT-4.3.3-8] [MQTT-4.3.3-10]
 /// 5.0: [MQTT-4.3.3-11] [MQTT-4.3.3-12] [MQTT-3.5.2-1] [MQTT-3.7.2-1]
+/// 3.1.1: [MQTT-4.1.0-2]
 #[test]
 fn incoming_qos2_is_delivered_exactly_once() {
     for v in VERSIONS {
@@ -197,6 +198,7 @@ fn manual_acks_are_sent_in_arrival_order() {
 
 /// 3.1.1: [MQTT-3.8.3-1] [MQTT-3.10.3-1] [MQTT-3.8.4-2] [MQTT-3.9.3-1] 5.0: [MQTT-3.8.3-1] [MQTT-3.10.3-1]
 /// 5.0: [MQTT-2.2.1-6] [MQTT-3.8.4-2] [MQTT-3.9.3-1] [MQTT-3.11.3-1]
+/// 3.1.1: [MQTT-2.3.1-7]
 ///
 /// SUBSCRIBE / UNSUBSCRIBE carry the filters in order; the acks are matched by packet
 /// identifier and their codes reported per filter, in order.

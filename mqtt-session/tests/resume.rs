@@ -232,6 +232,9 @@ fn lost_session_is_resubscribed() {
     }
 }
 
+/// 3.1.1: [MQTT-3.8.4-1] 5.0: [MQTT-3.8.4-1]
+///
+/// A SUBSCRIBE completes only with its SUBACK: one still waiting is sent again after a reconnect.
 #[test]
 fn pending_subscribe_is_resent_after_reconnect() {
     for v in VERSIONS {

@@ -194,6 +194,7 @@ fn v5_without_an_authentication_method_no_auth_flows_either_way() {
 }
 
 /// 5.0: [MQTT-4.12.1-1] [MQTT-4.12.1-2] [MQTT-4.12.0-5] [MQTT-3.14.2-1]
+/// 5.0: [MQTT-3.15.2-2] [MQTT-3.15.2-3]
 ///
 /// Re-authentication starts with AUTH 0x19 and the CONNECT's method; when the client's side of
 /// the exchange fails it sends DISCONNECT (with a reason a client may send: 0x80 for the
@@ -214,6 +215,7 @@ fn v5_failed_reauthentication_disconnects_with_a_client_reason_code() {
             assert_eq!(a.reason, ReasonCode::ReAuthenticate);
             assert_eq!(a.properties.authentication_method.as_ref().map(|m| m.as_str()), Some("SCHEME"));
             assert_eq!(a.properties.authentication_data.as_ref().map(|d| d.as_bytes()), Some(&b"first"[..]));
+            assert!(a.properties.reason_string.is_none() && a.properties.user_properties.is_empty());
         }
         other => panic!("{other:?}"),
     }
@@ -228,4 +230,50 @@ fn v5_failed_reauthentication_disconnects_with_a_client_reason_code() {
         vec![Ev::Disconnected(DisconnectReason::AuthenticationFailed(ReasonCode::BadAuthenticationMethod))]
     );
     assert!(!h.open);
+}
+
+/// 5.0: [MQTT-4.12.0-1] [MQTT-4.12.0-4] [MQTT-4.13.2-1]
+///
+/// The server refuses enhanced authentication (CONNACK 0x8C Bad authentication method, or
+/// 0x87 Not authorized after an AUTH round): the client reports the refusal, sends nothing
+/// more (no DISCONNECT after a refusing CONNACK) and the connection is closed.
+#[test]
+fn v5_refused_enhanced_authentication_closes_without_answering() {
+    for (rounds, code) in [(0, ReasonCode::BadAuthenticationMethod), (1, ReasonCode::NotAuthorized)] {
+        let mut h = Harness::new(Harness::config(ProtocolVersion::V5));
+        h.session.set_authenticator(Box::new(Scheme { accept: true }));
+        h.session.connect(h.now).unwrap();
+        h.drive();
+        h.expect_connect();
+        if rounds == 1 {
+            h.send(auth(ReasonCode::ContinueAuthentication, "SCHEME"));
+            assert!(matches!(h.take_inbox().as_slice(), [Packet::Auth(_)]));
+        }
+        h.send(Packet::ConnAck(sansmqtt_proto::ConnAck {
+            session_present: false,
+            reason: code,
+            properties: Default::default(),
+        }));
+        assert!(h.take_inbox().is_empty(), "{code:?}");
+        assert_eq!(h.take_events(), vec![Ev::Disconnected(DisconnectReason::Refused(code))]);
+        assert!(!h.open);
+    }
+}
+
+/// 5.0: [MQTT-4.12.0-2]
+///
+/// During enhanced authentication the server's AUTH must say 0x18 Continue authentication:
+/// AUTH 0x00 Success before CONNACK is a Protocol Error.
+#[test]
+fn v5_auth_success_before_connack_is_a_protocol_error() {
+    let mut h = Harness::new(Harness::config(ProtocolVersion::V5));
+    h.session.set_authenticator(Box::new(Scheme { accept: true }));
+    h.session.connect(h.now).unwrap();
+    h.drive();
+    h.expect_connect();
+    h.send(auth(ReasonCode::Success, "SCHEME"));
+    assert!(
+        matches!(h.take_inbox().as_slice(), [Packet::Disconnect(d)] if d.reason == ReasonCode::ProtocolError)
+    );
+    assert_eq!(h.take_events(), protocol_error(PacketType::Auth));
 }
