@@ -18,8 +18,10 @@ use sansmqtt_proto::{EncodeError, Packet, PacketType, ProtocolVersion};
 use std::cell::Cell;
 
 /// The least share of generated packets (in percent) that must encode for one
-/// (type, version) pair that can carry the type at all.
-const MIN_ENCODABLE_PERCENT: usize = 35;
+/// (type, version) pair that can carry the type at all. The seeds are random: UNSUBACK under
+/// 3.x (no reason codes or properties there) ranges over about 34-41 %, so 35 failed now and
+/// then; 25 still fails a generator whose packets mostly do not encode.
+const MIN_ENCODABLE_PERCENT: usize = 25;
 
 /// Roundtrip packets of type `t` under every version; returns `(encoded, generated)` per version.
 fn roundtrip_type(t: PacketType) -> Vec<(ProtocolVersion, usize, usize)> {
