@@ -1,6 +1,7 @@
 //! A scripted fake broker for faults and byte-exact checks: it answers CONNECT with a fixed
-//! reply (a CONNACK, then bad bytes, or only bad bytes), then records what the client sends
-//! until the client closes. Every connection gets the same script.
+//! reply (a CONNACK, then bad bytes, or only bad bytes), optionally floods the client with
+//! one packet repeated, then records what the client sends until the client closes. Every
+//! connection gets the same script.
 
 use sansmqtt_proto::ProtocolVersion;
 use std::io::{Read, Write};
@@ -43,12 +44,25 @@ fn read_packet(s: &mut TcpStream) -> Option<Vec<u8>> {
     Some(out)
 }
 
-fn serve(mut s: TcpStream, reply: &[u8], received: &Mutex<Vec<Vec<u8>>>) {
+/// What to send after the reply: `packet`, `count` times.
+#[derive(Clone, Default)]
+struct Flood {
+    packet: Vec<u8>,
+    count: usize,
+}
+
+fn serve(mut s: TcpStream, reply: &[u8], flood: &Flood, received: &Mutex<Vec<Vec<u8>>>) {
     let _ = s.set_read_timeout(Some(Duration::from_secs(5)));
     if read_packet(&mut s).is_none() {
         return;
     }
     let _ = s.write_all(reply);
+    for _ in 0..flood.count {
+        // Blocks while the client does not read: the flood goes at the client's pace.
+        if s.write_all(&flood.packet).is_err() {
+            return;
+        }
+    }
     let mut got = Vec::new();
     let mut buf = [0u8; 4096];
     let end = Instant::now() + Duration::from_secs(5);
@@ -64,6 +78,16 @@ fn serve(mut s: TcpStream, reply: &[u8], received: &Mutex<Vec<Vec<u8>>>) {
 impl FakeBroker {
     /// Answer every CONNECT with `reply`.
     pub fn start(reply: Vec<u8>) -> Self {
+        Self::spawn(reply, Flood::default())
+    }
+
+    /// Answer every CONNECT with `reply`, then send `packet` `count` times, as fast as the
+    /// client reads.
+    pub fn flood(reply: Vec<u8>, packet: Vec<u8>, count: usize) -> Self {
+        Self::spawn(reply, Flood { packet, count })
+    }
+
+    fn spawn(reply: Vec<u8>, flood: Flood) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind fake broker");
         let addr = listener.local_addr().expect("addr");
         listener.set_nonblocking(true).expect("nonblocking");
@@ -75,8 +99,8 @@ impl FakeBroker {
                 match listener.accept() {
                     Ok((s, _)) => {
                         let _ = s.set_nonblocking(false);
-                        let (r, reply) = (r.clone(), reply.clone());
-                        std::thread::spawn(move || serve(s, &reply, &r));
+                        let (r, reply, flood) = (r.clone(), reply.clone(), flood.clone());
+                        std::thread::spawn(move || serve(s, &reply, &flood, &r));
                     }
                     Err(_) => std::thread::sleep(Duration::from_millis(5)),
                 }
