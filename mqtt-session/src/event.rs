@@ -95,7 +95,8 @@ pub enum PublishFailure {
     Expired,
     /// Dropped from a full queue ([`QueueFullPolicy::DropOldest`](crate::QueueFullPolicy)).
     Dropped,
-    /// Larger than the server's Maximum Packet Size (learned after it was queued).
+    /// Larger than the server's Maximum Packet Size (learned after it was queued, or lowered
+    /// by the server of a resumed session before it could be resent).
     TooLarge,
     /// A QoS 0 message not yet written when the connection was lost.
     ConnectionLost,

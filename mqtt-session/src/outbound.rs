@@ -200,8 +200,16 @@ impl Outbound {
     /// Resend what `schedule_resend` listed, in order, as far as the transmit buffer and the
     /// server's Receive Maximum (`window`) allow. PUBLISH packets go strictly in order
     /// [MQTT-4.6.0-1]; a PUBREL is not held back behind a PUBLISH that waits for the window
-    /// [MQTT-3.3.4-8] (PUBRELs keep their own order [MQTT-4.6.0-4]).
-    pub(crate) fn pump_resend(&mut self, version: ProtocolVersion, window: usize) {
+    /// [MQTT-3.3.4-8] (PUBRELs keep their own order [MQTT-4.6.0-4]). A PUBLISH larger than
+    /// the server's Maximum Packet Size (`max`, which may have shrunk since it was first sent)
+    /// cannot be sent [MQTT-3.2.2-15]: its flow ends with `PublishFailed(TooLarge)`.
+    pub(crate) fn pump_resend(
+        &mut self,
+        version: ProtocolVersion,
+        window: usize,
+        max: Option<u32>,
+        events: &mut VecDeque<Event<'static>>,
+    ) {
         let mut i = 0;
         while let Some(&id) = self.resend.get(i) {
             let Some(flow) = self.inflight.get(id) else {
@@ -209,6 +217,16 @@ impl Outbound {
                 continue;
             };
             match flow.flow {
+                Flow::AwaitPubAck | Flow::AwaitPubRec
+                    if max.is_some_and(|m| flow.bytes.len() > m as usize) =>
+                {
+                    if let Some(f) = self.finish(id) {
+                        events.push_back(Event::PublishFailed {
+                            token: f.token,
+                            reason: PublishFailure::TooLarge,
+                        });
+                    }
+                }
                 Flow::AwaitPubAck | Flow::AwaitPubRec => {
                     // A PUBLISH behind a waiting one waits too.
                     if i > 0 || !self.tx_has_room(flow.bytes.len()) || self.quota_used >= window {

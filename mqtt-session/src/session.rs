@@ -453,7 +453,7 @@ impl Session {
             return;
         }
         let window = self.window();
-        self.out.pump_resend(self.version, window);
+        self.out.pump_resend(self.version, window, self.caps.maximum_packet_size, &mut self.events);
         if !self.out.resend.is_empty() {
             return;
         }

@@ -251,3 +251,33 @@ fn messages_are_acknowledged_whatever_the_subscriptions() {
         assert_eq!(msgs, 3, "{v}");
     }
 }
+
+/// 5.0: [MQTT-3.2.2-15]
+///
+/// A resumed session's PUBLISH that the server's new Maximum Packet Size no longer admits is
+/// not resent: its flow ends with `PublishFailed(TooLarge)`; the others are resent.
+#[test]
+fn v5_resend_over_the_servers_new_maximum_packet_size_fails_instead() {
+    let mut cfg = Harness::config(ProtocolVersion::V5);
+    cfg.session_expiry_interval = 300;
+    let mut h = Harness::new(cfg);
+    h.connect(false);
+    let big = h.session.publish(h.now, &Outgoing::new("q", &[7u8; 100], QoS::AtLeastOnce)).unwrap();
+    h.session.publish(h.now, &Outgoing::new("q", b"small", QoS::ExactlyOnce)).unwrap();
+    h.drive();
+    let ids: Vec<u16> = publishes(&h.take_inbox()).iter().map(|p| p.0.unwrap()).collect();
+    h.drop_link();
+    h.take_events();
+    h.advance(500);
+    h.expect_connect();
+    h.take_raw();
+    let mut p = ConnAckProperties::default();
+    p.maximum_packet_size = std::num::NonZeroU32::new(64);
+    h.connack(true, p);
+    let raw = h.take_raw();
+    assert!(frames(&raw).iter().all(|f| f.1.len() + 2 <= 64), "nothing over 64 bytes");
+    assert_eq!(publishes(&h.take_inbox()), vec![(Some(ids[1]), true, "q".into(), b"small".to_vec())]);
+    let ev = h.take_events();
+    assert!(ev.contains(&Ev::PublishFailed(big, PublishFailure::TooLarge)), "{ev:?}");
+    assert_eq!(h.session.inflight(), 1);
+}
