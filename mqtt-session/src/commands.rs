@@ -78,7 +78,7 @@ impl Session {
     }
 
     /// No packet may exceed the server's Maximum Packet Size [MQTT-3.2.2-15].
-    fn check_size(&self, size: usize) -> Result<(), Error> {
+    pub(crate) fn check_size(&self, size: usize) -> Result<(), Error> {
         match self.caps.maximum_packet_size {
             Some(max) if size > max as usize => Err(Error::PacketTooLarge { size, max }),
             _ => Ok(()),
@@ -475,9 +475,10 @@ impl Session {
             self.out.append(&bytes);
         }
         let filters = subs.iter().map(|s| (s.filter.clone(), s.options)).collect();
-        self.out
-            .requests
-            .insert(packet_id.get(), Request { token, subscribe: true, count: subs.len(), bytes, filters });
+        self.out.requests.insert(
+            packet_id.get(),
+            Request { token, subscribe: true, count: subs.len(), bytes, filters, sub_id: id },
+        );
         Ok(token)
     }
 
@@ -505,7 +506,14 @@ impl Session {
         }
         self.out.requests.insert(
             packet_id.get(),
-            Request { token, subscribe: false, count: filters.len(), bytes, filters: Vec::new() },
+            Request {
+                token,
+                subscribe: false,
+                count: filters.len(),
+                bytes,
+                filters: Vec::new(),
+                sub_id: None,
+            },
         );
         Ok(token)
     }

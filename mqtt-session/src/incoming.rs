@@ -271,7 +271,7 @@ impl Session {
         let resumed = c.session_present;
         self.out.reset_quota();
         // Requests still waiting for their SUBACK / UNSUBACK go out again first.
-        self.out.resend_requests();
+        self.resend_requests();
         if resumed {
             self.out.schedule_resend();
         } else {
@@ -332,8 +332,12 @@ impl Session {
             self.events.push_back(Event::SessionLost { tokens: handed_back });
         }
         if self.established_once && self.config.resubscribe_on_session_lost && !self.remembered.is_empty() {
-            let subs = self.remembered.clone();
-            let _ = self.resubscribe(&subs);
+            // Only what this server supports (its limits may differ from the last one's).
+            let mut subs = self.remembered.clone();
+            subs.retain(|s| self.unsupported_filter(&s.filter).is_none());
+            if !subs.is_empty() {
+                let _ = self.resubscribe(&subs);
+            }
         }
     }
 

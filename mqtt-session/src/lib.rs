@@ -123,6 +123,7 @@ mod idmap;
 mod inbound;
 mod incoming;
 mod outbound;
+mod requests;
 mod router;
 mod session;
 mod time;

@@ -64,6 +64,8 @@ pub(crate) struct Request {
     pub(crate) bytes: Vec<u8>,
     /// SUBSCRIBE only: the filters, remembered once granted.
     pub(crate) filters: Vec<(alloc::string::String, sansmqtt_proto::SubscriptionOptions)>,
+    /// SUBSCRIBE only: its Subscription Identifier.
+    pub(crate) sub_id: Option<sansmqtt_proto::SubscriptionId>,
 }
 
 /// The outgoing side of the session.
@@ -275,16 +277,6 @@ impl Outbound {
         for f in self.inflight.values_mut() {
             f.counted = false;
         }
-    }
-
-    /// Resend pending SUBSCRIBE / UNSUBSCRIBE requests after a reconnect.
-    pub(crate) fn resend_requests(&mut self) {
-        // In the order they were made: the store keeps insertion order.
-        let mut all = Vec::new();
-        for (_, r) in self.requests.iter() {
-            all.extend_from_slice(&r.bytes);
-        }
-        self.append(&all);
     }
 
     /// Record a QoS 0 publish written into `tx` (it completes once taken).

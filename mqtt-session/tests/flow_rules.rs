@@ -281,3 +281,90 @@ fn v5_resend_over_the_servers_new_maximum_packet_size_fails_instead() {
     assert!(ev.contains(&Ev::PublishFailed(big, PublishFailure::TooLarge)), "{ev:?}");
     assert_eq!(h.session.inflight(), 1);
 }
+
+fn subscribe_ids(packets: &[Packet<'_>]) -> Vec<(Vec<String>, Option<u32>)> {
+    packets
+        .iter()
+        .filter_map(|p| match p {
+            Packet::Subscribe(s) => Some((
+                s.subscriptions.iter().map(|x| x.filter.as_str().to_string()).collect(),
+                s.properties.subscription_identifier.map(|i| i.get()),
+            )),
+            _ => None,
+        })
+        .collect()
+}
+
+/// 5.0: [MQTT-3.2.2-15]
+///
+/// SUBSCRIBE requests made before the CONNACK are checked against what the server then
+/// announces: a filter with a wildcard, or a shared one, that it does not support is not sent
+/// (sending it is a Protocol Error) and the request completes with the server's limit as the
+/// reason (0x83 for the other filters of the same request); a request over its Maximum Packet
+/// Size completes with 0x80; a Subscription Identifier it does not support is dropped
+/// (`LimitPolicy::Downgrade`). The rest is sent.
+#[test]
+fn v5_pending_subscribe_requests_meet_the_servers_limits() {
+    let mut h = v5();
+    let o = SubscriptionOptions::new(QoS::AtLeastOnce);
+    let wild = h.session.subscribe(h.now, &[("a/+", o), ("b", o)]).unwrap();
+    let shared = h.session.subscribe(h.now, &[("$share/g/x", o)]).unwrap();
+    let long = "l".repeat(100);
+    let big = h.session.subscribe(h.now, &[(long.as_str(), o)]).unwrap();
+    let with_id = sansmqtt_proto::SubscriptionId::new(9);
+    h.session.subscribe_with_id(h.now, &[("c", o)], with_id).unwrap();
+    h.session.unsubscribe(h.now, &["d"]).unwrap();
+    let mut p = ConnAckProperties::default();
+    p.wildcard_subscription_available = Some(false);
+    p.shared_subscription_available = Some(false);
+    p.subscription_identifiers_available = Some(false);
+    p.maximum_packet_size = std::num::NonZeroU32::new(64);
+    let ev = h.connect_with(false, p);
+    assert!(ev.contains(&Ev::Subscribed(
+        wild,
+        vec![ReasonCode::WildcardSubscriptionsNotSupported, ReasonCode::ImplementationSpecificError]
+    )));
+    assert!(ev.contains(&Ev::Subscribed(shared, vec![ReasonCode::SharedSubscriptionsNotSupported])));
+    assert!(ev.contains(&Ev::Subscribed(big, vec![ReasonCode::UnspecifiedError])), "{ev:?}");
+    let sent = h.take_inbox();
+    assert_eq!(subscribe_ids(&sent), vec![(vec!["c".to_string()], None)]);
+    assert!(sent.iter().any(|p| matches!(p, Packet::Unsubscribe(_))));
+}
+
+/// 5.0: with `LimitPolicy::Reject`, a pending SUBSCRIBE with a Subscription Identifier the
+/// server does not support completes with 0xA1 instead of being sent.
+#[test]
+fn v5_pending_subscribe_with_an_unsupported_identifier_fails_with_limit_policy_reject() {
+    let mut cfg = Harness::config(ProtocolVersion::V5);
+    cfg.limit_policy = LimitPolicy::Reject;
+    let mut h = Harness::new(cfg);
+    let o = SubscriptionOptions::new(QoS::AtLeastOnce);
+    let t = h.session.subscribe_with_id(h.now, &[("c", o)], sansmqtt_proto::SubscriptionId::new(9)).unwrap();
+    let mut p = ConnAckProperties::default();
+    p.subscription_identifiers_available = Some(false);
+    let ev = h.connect_with(false, p);
+    assert!(ev.contains(&Ev::Subscribed(t, vec![ReasonCode::SubscriptionIdentifiersNotSupported])), "{ev:?}");
+    assert!(subscribe_ids(&h.take_inbox()).is_empty());
+}
+
+/// 5.0: a lost session is re-subscribed only with the filters the new server supports.
+#[test]
+fn v5_resubscription_after_a_lost_session_skips_what_the_server_does_not_support() {
+    let mut h = v5();
+    h.connect(false);
+    let o = SubscriptionOptions::new(QoS::AtLeastOnce);
+    h.session.subscribe(h.now, &[("w/#", o), ("plain", o)]).unwrap();
+    h.drive();
+    let id = match h.take_inbox().as_slice() {
+        [Packet::Subscribe(s)] => s.packet_id.get(),
+        other => panic!("{other:?}"),
+    };
+    h.suback(id, &[ReasonCode::GrantedQoS1, ReasonCode::GrantedQoS1]);
+    h.drop_link();
+    h.advance(500);
+    h.expect_connect();
+    let mut p = ConnAckProperties::default();
+    p.wildcard_subscription_available = Some(false);
+    h.connack(false, p);
+    assert_eq!(subscribe_ids(&h.take_inbox()), vec![(vec!["plain".to_string()], None)]);
+}
