@@ -251,7 +251,7 @@ impl Session {
         publish.encode(self.version, &mut bytes)?;
         let id_offset = crate::incoming::publish_id_offset(&bytes);
         let expiry = msg.properties.message_expiry_interval.map(|secs| Expiry {
-            offset: expiry_offset(&bytes, id_offset, qos, &msg.properties),
+            offset: expiry_offset(&bytes, id_offset, qos, msg.properties.payload_format_indicator.is_some()),
             secs,
             queued_at: self.now,
         });
@@ -397,20 +397,20 @@ impl Session {
             q.qos = max;
             return true;
         }
-        // -> QoS 0: the packet identifier goes, so the packet is encoded again.
-        let Some(mut p) = crate::incoming::decode_publish(&q.bytes, self.version) else { return true };
-        p.delivery = Delivery::AtMostOnce;
-        p.dup = false;
-        let mut bytes = Vec::new();
-        if Packet::Publish(p.clone()).encode_to_vec_client(self.version, &mut bytes).is_err() {
+        // -> QoS 0: the packet identifier goes.
+        if let Some(b) = q.bytes.first_mut() {
+            *b &= !0x06;
+        }
+        let Some((bytes, shift)) = crate::outbound::cut(&q.bytes, q.id_offset..q.id_offset + 2) else {
             return true;
-        }
-        let id_offset = crate::incoming::publish_id_offset(&bytes);
+        };
+        // Everything after the identifier moved `shift` bytes forward, what was before it
+        // `shift - 2` (a shorter Remaining Length).
         if let Some(e) = &mut q.expiry {
-            e.offset = expiry_offset(&bytes, id_offset, QoS::AtMostOnce, &p.properties);
+            e.offset -= shift;
         }
+        q.id_offset -= shift - 2;
         q.qos = QoS::AtMostOnce;
-        q.id_offset = id_offset;
         q.bytes = bytes;
         true
     }
@@ -577,8 +577,9 @@ impl Session {
                     p.session_expiry_interval = opts.session_expiry_interval;
                     p.reason_string = opts.reason_string.as_deref().and_then(|s| Utf8::new(s).ok());
                     d.properties = p;
-                    let size = Packet::Disconnect(d.clone()).encoded_len(self.version).unwrap_or(usize::MAX);
-                    if self.check_size(size).is_err() {
+                    let mut bytes = Vec::new();
+                    let _ = Packet::Disconnect(d.clone()).encode_to_vec_client(self.version, &mut bytes);
+                    if self.check_size(bytes.len()).is_err() {
                         d.properties.reason_string = None;
                     }
                 } else {
@@ -601,14 +602,14 @@ pub(crate) fn client_disconnect_reason(reason: ReasonCode) -> bool {
 
 /// Offset of the 4-byte Message Expiry Interval value in an encoded PUBLISH: properties are
 /// written Payload Format Indicator first, then Message Expiry Interval.
-fn expiry_offset(bytes: &[u8], id_offset: usize, qos: QoS, p: &PublishProperties<'_>) -> usize {
+fn expiry_offset(bytes: &[u8], id_offset: usize, qos: QoS, format_indicator: bool) -> usize {
     let props = if qos == QoS::AtMostOnce { id_offset } else { id_offset + 2 };
     let mut i = props;
     while i < bytes.len() && bytes[i] & 0x80 != 0 {
         i += 1;
     }
     let mut at = i + 1;
-    if p.payload_format_indicator.is_some() {
+    if format_indicator {
         at += 2;
     }
     debug_assert_eq!(bytes.get(at), Some(&0x02));

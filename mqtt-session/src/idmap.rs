@@ -66,6 +66,12 @@ impl<V> IdMap<V> {
     }
 
     /// Entries in insertion order.
+    /// The identifiers, in insertion order.
+    pub(crate) fn ids(&self) -> &[u16] {
+        &self.ids
+    }
+
+    #[cfg(test)]
     pub(crate) fn iter(&self) -> impl Iterator<Item = (u16, &V)> {
         self.ids.iter().copied().zip(self.values.iter())
     }

@@ -263,22 +263,23 @@ impl Session {
             None => self.config.keep_alive_sent(),
         };
         self.caps = c.caps;
-        self.link = Link::Connected;
         self.ping_deadline = None;
         if let Some(b) = &mut self.backoff {
             b.reset();
         }
         let resumed = c.session_present;
         self.out.reset_quota();
-        // Requests still waiting for their SUBACK / UNSUBACK go out again first.
-        self.resend_requests();
         if resumed {
             self.out.schedule_resend();
         } else {
+            // A re-subscription made here waits with the other requests.
             self.session_lost();
         }
         self.established_once = true;
+        self.link = Link::Connected;
         self.events.push_back(Event::Connected { session_present: resumed, capabilities: self.caps.clone() });
+        // Requests still waiting for their SUBACK / UNSUBACK go out first, in order.
+        self.resend_requests();
         self.pump();
     }
 
@@ -332,12 +333,9 @@ impl Session {
             self.events.push_back(Event::SessionLost { tokens: handed_back });
         }
         if self.established_once && self.config.resubscribe_on_session_lost && !self.remembered.is_empty() {
-            // Only what this server supports (its limits may differ from the last one's).
-            let mut subs = self.remembered.clone();
-            subs.retain(|s| self.unsupported_filter(&s.filter).is_none());
-            if !subs.is_empty() {
-                let _ = self.resubscribe(&subs);
-            }
+            // Sent (or refused, if this server lacks what it needs) by `resend_requests`.
+            let subs = self.remembered.clone();
+            let _ = self.resubscribe(&subs);
         }
     }
 

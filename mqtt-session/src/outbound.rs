@@ -76,7 +76,7 @@ pub(crate) struct Outbound {
     pub(crate) inflight: IdMap<Inflight>,
     pub(crate) requests: IdMap<Request>,
     /// Flows to resend after a reconnect, in original order.
-    pub(crate) resend: VecDeque<u16>,
+    pub(crate) resend: Vec<u16>,
     next_id: u16,
     pub(crate) tx: Vec<u8>,
     tx_start: usize,
@@ -97,7 +97,7 @@ impl Outbound {
             queued_bytes: 0,
             inflight: IdMap::default(),
             requests: IdMap::default(),
-            resend: VecDeque::new(),
+            resend: Vec::new(),
             next_id: 0,
             tx: Vec::new(),
             tx_start: 0,
@@ -196,7 +196,7 @@ impl Outbound {
     /// (PUBLISH with DUP = 1, or PUBREL once PUBREC was seen) [MQTT-4.4.0-1].
     pub(crate) fn schedule_resend(&mut self) {
         // The store is in the order the flows started.
-        self.resend = self.inflight.iter().map(|(id, _)| id).collect();
+        self.resend = self.inflight.ids().to_vec();
     }
 
     /// Resend what `schedule_resend` listed, in order, as far as the transmit buffer and the
@@ -283,4 +283,26 @@ impl Outbound {
     pub(crate) fn track_qos0(&mut self, token: Token) {
         self.qos0_pending.push_back((self.tx_appended, token));
     }
+}
+
+/// One encoded packet without `range` (inside its body), its Remaining Length rewritten; and
+/// how many bytes what followed `range` moved forward.
+pub(crate) fn cut(bytes: &[u8], range: core::ops::Range<usize>) -> Option<(Vec<u8>, usize)> {
+    let header = 2 + bytes.get(1..)?.iter().take_while(|&&b| b & 0x80 != 0).count();
+    let (first, before, after) = (*bytes.first()?, bytes.get(header..range.start)?, bytes.get(range.end..)?);
+    let mut out = Vec::with_capacity(bytes.len());
+    out.push(first);
+    let mut remaining = before.len() + after.len();
+    loop {
+        let byte = (remaining % 128) as u8;
+        remaining /= 128;
+        out.push(if remaining > 0 { byte | 0x80 } else { byte });
+        if remaining == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(before);
+    out.extend_from_slice(after);
+    let shift = bytes.len() - out.len();
+    Some((out, shift))
 }

@@ -4,9 +4,7 @@
 use crate::LimitPolicy;
 use crate::event::Event;
 use crate::session::Session;
-use alloc::vec::Vec;
-use sansmqtt_proto::property::SubscribeProperties;
-use sansmqtt_proto::{Packet, PacketId, ReasonCode, Subscribe, Subscription, TopicFilter};
+use sansmqtt_proto::{ReasonCode, TopicFilter};
 
 impl Session {
     /// Why the server of this connection refuses a subscription to `filter`, if it does:
@@ -26,30 +24,21 @@ impl Session {
     /// After CONNACK: requests still waiting for their SUBACK / UNSUBACK go out again, in the
     /// order they were made. One made before this server's CONNACK may use what it does not
     /// support (wildcards, shared subscriptions, Subscription Identifiers) or exceed its
-    /// Maximum Packet Size [MQTT-3.2.2-15]: it is not sent, and completes at once with a reason
-    /// per filter (the server's limit for the filter concerned, 0x83 for the others, 0x80 for a
-    /// packet too large). A Subscription Identifier is dropped instead with
-    /// [`LimitPolicy::Downgrade`].
+    /// Maximum Packet Size [MQTT-3.2.2-15]: it is not sent, and completes at once with the
+    /// server's limit as the reason for every filter (0xA2, 0x9E, 0xA1; 0x80 for a packet too
+    /// large). A Subscription Identifier is dropped instead with [`LimitPolicy::Downgrade`].
     pub(crate) fn resend_requests(&mut self) {
-        let ids: Vec<u16> = self.out.requests.iter().map(|(id, _)| id).collect();
-        for id in ids {
+        let mut i = 0;
+        while let Some(&id) = self.out.requests.ids().get(i) {
+            i += 1;
             let Some(r) = self.out.requests.get(id) else { continue };
             let mut refused = None;
             if r.subscribe {
-                let limits: Vec<Option<ReasonCode>> =
-                    r.filters.iter().map(|(f, _)| self.unsupported_filter(f)).collect();
-                if limits.iter().any(Option::is_some) {
-                    refused = Some(
-                        limits
-                            .into_iter()
-                            .map(|c| c.unwrap_or(ReasonCode::ImplementationSpecificError))
-                            .collect(),
-                    );
-                } else if r.sub_id.is_some() && !self.caps.subscription_identifiers_available {
+                refused = r.filters.iter().find_map(|(f, _)| self.unsupported_filter(f));
+                if refused.is_none() && r.sub_id.is_some() && !self.caps.subscription_identifiers_available {
                     match self.config.limit_policy {
                         LimitPolicy::Reject => {
-                            refused =
-                                Some(alloc::vec![ReasonCode::SubscriptionIdentifiersNotSupported; r.count]);
+                            refused = Some(ReasonCode::SubscriptionIdentifiersNotSupported)
                         }
                         LimitPolicy::Downgrade => self.drop_subscription_id(id),
                     }
@@ -57,15 +46,20 @@ impl Session {
             }
             let Some(r) = self.out.requests.get(id) else { continue };
             if refused.is_none() && self.check_size(r.bytes.len()).is_err() {
-                refused = Some(alloc::vec![ReasonCode::UnspecifiedError; r.count]);
+                refused = Some(ReasonCode::UnspecifiedError);
             }
             match refused {
                 None => {
                     let bytes = r.bytes.clone();
                     self.out.append(&bytes);
                 }
-                Some(reasons) => {
+                Some(code) => {
                     let Some(r) = self.out.requests.remove(id) else { continue };
+                    i -= 1;
+                    let mut reasons = alloc::vec::Vec::new();
+                    for _ in 0..r.count {
+                        reasons.push(code);
+                    }
                     self.events.push_back(if r.subscribe {
                         Event::Subscribed { token: r.token, reasons }
                     } else {
@@ -76,21 +70,14 @@ impl Session {
         }
     }
 
-    /// Encode pending SUBSCRIBE `id` again without its Subscription Identifier.
+    /// Remove the Subscription Identifier from pending SUBSCRIBE `id`: it is the only property
+    /// the session puts in a SUBSCRIBE, so the property block becomes empty.
     fn drop_subscription_id(&mut self, id: u16) {
-        let (Some(r), Some(packet_id)) = (self.out.requests.get(id), PacketId::new(id)) else { return };
-        let filters: Vec<Subscription<'_>> = r
-            .filters
-            .iter()
-            .filter_map(|(f, o)| Some(Subscription { filter: TopicFilter::new(f).ok()?, options: *o }))
-            .collect();
-        let mut sub = Subscribe::new(packet_id, &filters);
-        sub.properties = SubscribeProperties::default();
-        let mut bytes = Vec::new();
-        if Packet::Subscribe(sub).encode_to_vec_client(self.version, &mut bytes).is_err() {
-            return;
-        }
-        if let Some(r) = self.out.requests.get_mut(id) {
+        let Some(r) = self.out.requests.get_mut(id) else { return };
+        let header = 2 + r.bytes.iter().skip(1).take_while(|&&x| x & 0x80 != 0).count();
+        let Some(props) = r.bytes.get_mut(header + 2) else { return };
+        let len = usize::from(core::mem::take(props));
+        if let Some((bytes, _)) = crate::outbound::cut(&r.bytes, header + 3..header + 3 + len) {
             r.bytes = bytes;
             r.sub_id = None;
         }
