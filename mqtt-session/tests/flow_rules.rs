@@ -372,3 +372,60 @@ fn v5_resubscription_after_a_lost_session_meets_the_new_servers_limits() {
         "{ev:?}"
     );
 }
+
+/// 5.0: [MQTT-3.2.2-11]
+///
+/// Lowering a queued message to QoS 0 drops its packet identifier; when that shortens the
+/// Remaining Length across a byte boundary (128 / 16,384) the packet and its remaining Message
+/// Expiry Interval are still exact.
+#[test]
+fn v5_downgrade_to_qos0_is_exact_across_remaining_length_boundaries() {
+    for target in [127usize, 128, 129, 130, 16_383, 16_384, 16_385] {
+        let mut h = v5();
+        let mut m = Outgoing::new("q", b"", QoS::AtLeastOnce);
+        m.properties.message_expiry_interval = Some(50);
+        m.properties.payload_format_indicator = Some(sansmqtt_proto::PayloadFormat::Utf8);
+        // Remaining Length = topic (3) + id (2) + properties (1 + 2 + 5) + payload.
+        let payload = vec![b'p'; target - 13];
+        m.payload = &payload;
+        h.session.publish(h.now, &m).unwrap();
+        h.session.connect(h.now).unwrap();
+        h.drive();
+        h.expect_connect();
+        let mut p = ConnAckProperties::default();
+        p.maximum_qos = Some(QoS::AtMostOnce);
+        h.advance(2_000);
+        h.connack(false, p);
+        match h.take_inbox().as_slice() {
+            [Packet::Publish(p)] => {
+                assert_eq!(p.qos(), QoS::AtMostOnce, "{target}");
+                assert_eq!(p.topic.as_str(), "q");
+                assert_eq!(p.properties.message_expiry_interval, Some(48), "{target}");
+                assert_eq!(p.properties.payload_format_indicator, Some(sansmqtt_proto::PayloadFormat::Utf8));
+                assert_eq!(p.payload.as_bytes(), &payload[..], "{target}");
+            }
+            other => panic!("{target}: {other:?}"),
+        }
+    }
+}
+
+/// 5.0: a pending SUBSCRIBE loses its Subscription Identifier exactly, also when that
+/// shortens the Remaining Length across the 128 boundary.
+#[test]
+fn v5_pending_subscribe_without_its_identifier_is_exact_across_a_remaining_length_boundary() {
+    for len in [118usize, 119, 120, 121, 122] {
+        let mut h = v5();
+        let filter = "f".repeat(len);
+        let o = SubscriptionOptions::new(QoS::AtLeastOnce);
+        let id = sansmqtt_proto::SubscriptionId::new(200);
+        h.session.subscribe_with_id(h.now, &[(filter.as_str(), o), ("g", o)], id).unwrap();
+        let mut p = ConnAckProperties::default();
+        p.subscription_identifiers_available = Some(false);
+        h.connect_with(false, p);
+        assert_eq!(
+            subscribe_ids(&h.take_inbox()),
+            vec![(vec![filter.clone(), "g".to_string()], None)],
+            "{len}"
+        );
+    }
+}
