@@ -51,7 +51,8 @@ impl<'a> Outgoing<'a> {
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct DisconnectOptions {
-    /// v5 reason: Normal disconnection (default) or Disconnect with Will Message (0x04), ...
+    /// v5 reason: Normal disconnection (default), Disconnect with Will Message (0x04), or
+    /// another code a client may send (§3.14.2.1; server-only codes are refused).
     pub reason: ReasonCode,
     /// v5: a new Session Expiry Interval (not allowed if CONNECT sent 0).
     pub session_expiry_interval: Option<u32>,
