@@ -14,7 +14,7 @@ import sys
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 SPEC = pathlib.Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT.parent / "shared" / "spec"
 BINDS_CLIENT = {"client", "client+server", "both", "general"}
-ID_IN_TEXT = re.compile(r"MQTT-(\d+\.\d+\.\d+-\d+)")
+ID_IN_TEXT = re.compile(r"MQTT-(\d+\.\d+(?:\.\d+)?-\d+)")
 ID_IN_NAME = re.compile(r"mqtt_(\d+)_(\d+)_(\d+)_(\d+)")
 
 
@@ -44,7 +44,8 @@ def tests():
             while j >= 0 and (lines[j].strip().startswith("///") or lines[j].strip().startswith("#[")):
                 # In a doc line, "3.1.1:" / "5.0:" set the version of the ids that follow.
                 version = lead
-                for tok in re.finditer(r"(3\.1\.1|5\.0):|MQTT-(\d+\.\d+\.\d+-\d+)", lines[j]):
+                # (Ids have three numbers, or two as in 5.0's MQTT-4.2-1.)
+                for tok in re.finditer(r"(3\.1\.1|5\.0):|MQTT-(\d+\.\d+(?:\.\d+)?-\d+)", lines[j]):
                     if tok.group(1):
                         version = tok.group(1)
                     else:
