@@ -360,7 +360,12 @@ impl Session {
                 .insert(id.get(), Inflight { token: q.token, flow, bytes: q.bytes, counted: false });
             self.out.count(id.get());
         }
-        if self.want_ready && self.out.queue.len() < self.config.max_queued_messages {
+        // Hysteresis: room is announced once the queue has drained to half its bounds, so a
+        // fast producer is woken once per batch, not once per message sent.
+        if self.want_ready
+            && self.out.queue.len() <= self.config.max_queued_messages / 2
+            && self.out.queued_bytes <= self.config.max_queued_bytes / 2
+        {
             self.want_ready = false;
             self.events.push_back(Event::ReadyToPublish);
         }

@@ -178,7 +178,8 @@ pub enum Event<'a> {
         /// The publishes handed back.
         tokens: Vec<Token>,
     },
-    /// After `publish` failed with `QueueFull`: there is room again.
+    /// After `publish` failed with `QueueFull`: the queue has drained to half its bounds
+    /// (messages and bytes), so there is room for a batch again.
     ReadyToPublish,
     /// A re-authentication ([`Session::reauthenticate`](crate::Session::reauthenticate)) succeeded.
     Reauthenticated,

@@ -253,6 +253,34 @@ fn v5_server_maximum_qos_and_retain_are_respected_locally() {
     );
 }
 
+/// `ReadyToPublish` comes once the queue has drained to half, not at the first free slot.
+#[test]
+fn ready_to_publish_waits_until_the_queue_is_half_empty() {
+    for v in VERSIONS {
+        let mut cfg = Harness::config(v);
+        cfg.max_queued_messages = 4;
+        cfg.max_inflight = 1;
+        let mut h = Harness::new(cfg);
+        for i in 0..4u8 {
+            h.session.publish(h.now, &Outgoing::new("t", &[i], QoS::AtLeastOnce)).unwrap();
+        }
+        assert_eq!(
+            h.session.publish(h.now, &Outgoing::new("t", b"x", QoS::AtLeastOnce)),
+            Err(Error::QueueFull)
+        );
+        // One in flight, three queued: not yet.
+        let ev = h.connect(false);
+        assert!(!ev.contains(&Ev::ReadyToPublish), "{v}: {ev:?}");
+        let sent = publishes(&h.take_inbox());
+        assert_eq!(sent.len(), 1, "{v}");
+        h.puback(sent[0].0.unwrap());
+        // Two queued: half of 4.
+        h.drive();
+        assert!(h.take_events().contains(&Ev::ReadyToPublish), "{v}");
+        assert_eq!(h.session.queued(), 2, "{v}");
+    }
+}
+
 #[test]
 fn queue_full_rejects_then_reports_ready_to_publish() {
     for v in VERSIONS {

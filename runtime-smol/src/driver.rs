@@ -169,9 +169,9 @@ impl Driver {
                     self.olen += n;
                 }
             }
-            if g.room_ready() || (g.room_wanted && g.session.state() != State::Connected) {
-                // Publishers blocked on a full queue: one wake-up per drained batch. While not
-                // connected, at once (the queue may not drain until a reconnect).
+            if g.room_wanted {
+                // Publishers blocked on a full queue: one wake-up per drained batch (the
+                // session announces room once its queue is half empty).
                 g.room_wanted = false;
                 self.shared.changed.notify(usize::MAX);
             }

@@ -37,8 +37,9 @@ pub(crate) struct Inner {
     /// The driver has stopped.
     pub(crate) done: bool,
     pub(crate) route_changes: Vec<RouteChange>,
-    /// The session announced room in its outgoing queue; publishers blocked on a full queue
-    /// are woken once it has drained to half (one wake-up per batch, not per message).
+    /// The session announced room in its outgoing queue (`Event::ReadyToPublish`, which it
+    /// sends once the queue has drained to half): publishers blocked on a full queue are
+    /// woken at the end of the driver's round (one wake-up per batch, not per message).
     pub(crate) room_wanted: bool,
 }
 
@@ -46,13 +47,6 @@ impl Inner {
     /// Whether the stream is open and full (the driver then stops pulling events).
     pub(crate) fn stream_full(&self) -> bool {
         self.events_gen != 0 && self.events.len() >= self.event_capacity
-    }
-
-    /// Whether publishers waiting for queue room should be woken now: room was announced and
-    /// the queue has drained to half its message bound (hysteresis, so that a publisher
-    /// blocked on a full queue wakes once per batch rather than once per acknowledgement).
-    pub(crate) fn room_ready(&self) -> bool {
-        self.room_wanted && self.session.queued() <= self.session.config().max_queued_messages / 2
     }
 
     /// Record a completion for a tracked token; whether anyone was waiting for it.
