@@ -10,6 +10,7 @@
 
 mod id;
 mod lists;
+mod scan;
 mod sets;
 mod value;
 
@@ -75,56 +76,41 @@ macro_rules! property_set {
                 Self::decode_block(block, packet)
             }
 
-            /// Decode a property block (without its length).
-            #[allow(unused_mut, unused_variables)]
+            /// The properties this set may hold, as a mask of identifier bits.
+            const ALLOWED: u64 = Self::REPEATABLE
+                $( | $crate::property::scan::bit($crate::property::PropertyId::$pid) )*;
+
+            /// The properties that may appear more than once: User Property, and
+            /// Subscription Identifier in a set with a list of them.
+            const REPEATABLE: u64 = $crate::property::scan::bit($crate::property::PropertyId::UserProperty)
+                $( | {
+                    let _ = stringify!($sub);
+                    $crate::property::scan::bit($crate::property::PropertyId::SubscriptionIdentifier)
+                } )?;
+
+            /// Decode a property block (without its length): the scanner checks every
+            /// property, this only stores the values.
+            #[allow(unused_imports, unused_variables)]
             pub(crate) fn decode_block(
                 block: &'a [u8],
                 packet: $crate::frame::PacketType,
             ) -> Result<Self, $crate::error::DecodeError> {
-                use $crate::error::DecodeError;
                 use $crate::property::PropertyId;
-                #[allow(unused_imports)]
                 use $crate::property::value::PropValue;
+                use $crate::property::scan::{Scanner, bit};
                 let mut this = Self::default();
-                let mut r = $crate::codec::Reader::new(block);
-                let mut users = false;
-                $( let mut $sub = false; )?
-                while r.remaining() > 0 {
-                    let raw = r.varint()?;
-                    let id = PropertyId::from_u32(raw).ok_or(DecodeError::UnknownProperty(raw))?;
+                let mut s = Scanner::new(block, packet, Self::ALLOWED, Self::REPEATABLE);
+                while let Some((id, v)) = s.next()? {
                     match id {
-                        $(
-                            PropertyId::$pid => {
-                                if this.$field.is_some() {
-                                    return Err(DecodeError::DuplicateProperty(id));
-                                }
-                                this.$field = Some(PropValue::read(&mut r, id)?);
-                            }
-                        )*
-                        PropertyId::UserProperty => {
-                            r.utf8()?;
-                            r.utf8()?;
-                            users = true;
-                        }
-                        $(
-                            PropertyId::SubscriptionIdentifier => {
-                                <$crate::types::SubscriptionId as PropValue>::read(&mut r, id)?;
-                                $sub = true;
-                            }
-                        )?
-                        other => {
-                            return Err(DecodeError::PropertyNotAllowed {
-                                packet,
-                                property: other,
-                            });
-                        }
+                        $( PropertyId::$pid => this.$field = PropValue::from_raw(v), )*
+                        _ => {}
                     }
                 }
-                if users {
+                if s.seen & bit(PropertyId::UserProperty) != 0 {
                     this.user_properties = $crate::property::UserProperties::from_block(block);
                 }
                 $(
-                    if $sub {
+                    if s.seen & bit(PropertyId::SubscriptionIdentifier) != 0 {
                         this.$sub = $crate::property::SubscriptionIds::from_block(block);
                     }
                 )?

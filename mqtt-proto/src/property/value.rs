@@ -1,19 +1,20 @@
 //! How each Rust property type is read, sized, written and made `'static`.
 
 use super::PropertyId;
-use crate::codec::{Reader, Sink, bin_len, validate_utf8};
-use crate::error::{DecodeError, EncodeError};
+use super::scan::RawValue;
+use crate::codec::{Sink, bin_len};
+use crate::error::EncodeError;
 use crate::frame::varint_len;
 use crate::string::{Bin, Utf8};
-use crate::topic::{TopicName, validate_topic_name};
+use crate::topic::TopicName;
 use crate::types::{PayloadFormat, QoS, SubscriptionId};
 use core::num::{NonZeroU16, NonZeroU32};
 
 /// A property value type.
 pub(crate) trait PropValue<'a>: Sized {
-    /// Read the value of property `id`; out-of-range values are
-    /// [`DecodeError::InvalidPropertyValue`].
-    fn read(r: &mut Reader<'a>, id: PropertyId) -> Result<Self, DecodeError>;
+    /// The value from what the [`Scanner`](super::scan::Scanner) read and checked for a
+    /// property of this type (always `Some` then).
+    fn from_raw(v: RawValue<'a>) -> Option<Self>;
     /// Encoded size of the value (without the identifier byte).
     fn value_len(&self, id: PropertyId) -> Result<usize, EncodeError>;
     /// Write the value.
@@ -21,12 +22,8 @@ pub(crate) trait PropValue<'a>: Sized {
 }
 
 impl<'a> PropValue<'a> for bool {
-    fn read(r: &mut Reader<'a>, id: PropertyId) -> Result<Self, DecodeError> {
-        match r.u8()? {
-            0 => Ok(false),
-            1 => Ok(true),
-            _ => Err(DecodeError::InvalidPropertyValue(id)),
-        }
+    fn from_raw(v: RawValue<'a>) -> Option<Self> {
+        Some(v.int != 0)
     }
     fn value_len(&self, _: PropertyId) -> Result<usize, EncodeError> {
         Ok(1)
@@ -37,12 +34,8 @@ impl<'a> PropValue<'a> for bool {
 }
 
 impl<'a> PropValue<'a> for PayloadFormat {
-    fn read(r: &mut Reader<'a>, id: PropertyId) -> Result<Self, DecodeError> {
-        match r.u8()? {
-            0 => Ok(Self::Unspecified),
-            1 => Ok(Self::Utf8),
-            _ => Err(DecodeError::InvalidPropertyValue(id)),
-        }
+    fn from_raw(v: RawValue<'a>) -> Option<Self> {
+        Some(if v.int == 0 { Self::Unspecified } else { Self::Utf8 })
     }
     fn value_len(&self, _: PropertyId) -> Result<usize, EncodeError> {
         Ok(1)
@@ -54,12 +47,8 @@ impl<'a> PropValue<'a> for PayloadFormat {
 
 /// Maximum QoS (0x24): only 0 or 1 may be sent [MQTT-3.2.2-9 area, §3.2.2.3.4].
 impl<'a> PropValue<'a> for QoS {
-    fn read(r: &mut Reader<'a>, id: PropertyId) -> Result<Self, DecodeError> {
-        match r.u8()? {
-            0 => Ok(Self::AtMostOnce),
-            1 => Ok(Self::AtLeastOnce),
-            _ => Err(DecodeError::InvalidPropertyValue(id)),
-        }
+    fn from_raw(v: RawValue<'a>) -> Option<Self> {
+        Some(if v.int == 0 { Self::AtMostOnce } else { Self::AtLeastOnce })
     }
     fn value_len(&self, id: PropertyId) -> Result<usize, EncodeError> {
         if *self == Self::ExactlyOnce {
@@ -73,8 +62,8 @@ impl<'a> PropValue<'a> for QoS {
 }
 
 impl<'a> PropValue<'a> for u16 {
-    fn read(r: &mut Reader<'a>, _: PropertyId) -> Result<Self, DecodeError> {
-        r.u16()
+    fn from_raw(v: RawValue<'a>) -> Option<Self> {
+        Some(v.int as Self)
     }
     fn value_len(&self, _: PropertyId) -> Result<usize, EncodeError> {
         Ok(2)
@@ -85,8 +74,8 @@ impl<'a> PropValue<'a> for u16 {
 }
 
 impl<'a> PropValue<'a> for NonZeroU16 {
-    fn read(r: &mut Reader<'a>, id: PropertyId) -> Result<Self, DecodeError> {
-        Self::new(r.u16()?).ok_or(DecodeError::InvalidPropertyValue(id))
+    fn from_raw(v: RawValue<'a>) -> Option<Self> {
+        Self::new(v.int as u16)
     }
     fn value_len(&self, _: PropertyId) -> Result<usize, EncodeError> {
         Ok(2)
@@ -97,8 +86,8 @@ impl<'a> PropValue<'a> for NonZeroU16 {
 }
 
 impl<'a> PropValue<'a> for u32 {
-    fn read(r: &mut Reader<'a>, _: PropertyId) -> Result<Self, DecodeError> {
-        r.u32()
+    fn from_raw(v: RawValue<'a>) -> Option<Self> {
+        Some(v.int)
     }
     fn value_len(&self, _: PropertyId) -> Result<usize, EncodeError> {
         Ok(4)
@@ -109,8 +98,8 @@ impl<'a> PropValue<'a> for u32 {
 }
 
 impl<'a> PropValue<'a> for NonZeroU32 {
-    fn read(r: &mut Reader<'a>, id: PropertyId) -> Result<Self, DecodeError> {
-        Self::new(r.u32()?).ok_or(DecodeError::InvalidPropertyValue(id))
+    fn from_raw(v: RawValue<'a>) -> Option<Self> {
+        Self::new(v.int)
     }
     fn value_len(&self, _: PropertyId) -> Result<usize, EncodeError> {
         Ok(4)
@@ -121,8 +110,8 @@ impl<'a> PropValue<'a> for NonZeroU32 {
 }
 
 impl<'a> PropValue<'a> for SubscriptionId {
-    fn read(r: &mut Reader<'a>, id: PropertyId) -> Result<Self, DecodeError> {
-        Self::new(r.varint()?).ok_or(DecodeError::InvalidPropertyValue(id))
+    fn from_raw(v: RawValue<'a>) -> Option<Self> {
+        Self::new(v.int)
     }
     fn value_len(&self, _: PropertyId) -> Result<usize, EncodeError> {
         Ok(varint_len(self.get()))
@@ -133,8 +122,8 @@ impl<'a> PropValue<'a> for SubscriptionId {
 }
 
 impl<'a> PropValue<'a> for Utf8<'a> {
-    fn read(r: &mut Reader<'a>, _: PropertyId) -> Result<Self, DecodeError> {
-        Ok(Utf8::from_validated(r.utf8()?))
+    fn from_raw(v: RawValue<'a>) -> Option<Self> {
+        Some(Utf8::from_validated_bytes(v.bytes))
     }
     fn value_len(&self, _: PropertyId) -> Result<usize, EncodeError> {
         bin_len(self.len())
@@ -145,8 +134,8 @@ impl<'a> PropValue<'a> for Utf8<'a> {
 }
 
 impl<'a> PropValue<'a> for Bin<'a> {
-    fn read(r: &mut Reader<'a>, _: PropertyId) -> Result<Self, DecodeError> {
-        Ok(Bin::new(r.bin()?))
+    fn from_raw(v: RawValue<'a>) -> Option<Self> {
+        Some(Bin::new(v.bytes))
     }
     fn value_len(&self, _: PropertyId) -> Result<usize, EncodeError> {
         bin_len(self.len())
@@ -158,10 +147,8 @@ impl<'a> PropValue<'a> for Bin<'a> {
 
 /// Response Topic (0x08): a topic name, without wildcards [MQTT-3.3.2-14].
 impl<'a> PropValue<'a> for TopicName<'a> {
-    fn read(r: &mut Reader<'a>, _: PropertyId) -> Result<Self, DecodeError> {
-        let s = validate_utf8(r.bin()?)?;
-        validate_topic_name(s).map_err(DecodeError::InvalidTopicName)?;
-        Ok(TopicName(Utf8::from_validated(s)))
+    fn from_raw(v: RawValue<'a>) -> Option<Self> {
+        Some(TopicName(Utf8::from_validated_bytes(v.bytes)))
     }
     fn value_len(&self, id: PropertyId) -> Result<usize, EncodeError> {
         if self.is_empty() {
