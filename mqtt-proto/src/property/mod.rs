@@ -141,12 +141,11 @@ macro_rules! property_set {
             /// Write the property length (`content_len`, from [`Self::content_len`]) and the properties.
             #[allow(unused_imports)]
             pub(crate) fn write<S: $crate::codec::Sink>(&self, s: &mut S, content_len: usize) {
-                use $crate::property::value::PropValue;
+                use $crate::property::value::{PropValue, write};
                 s.put_varint(content_len as u32);
                 $(
                     if let Some(v) = &self.$field {
-                        s.put_u8($crate::property::PropertyId::$pid as u8);
-                        v.write(s);
+                        write(s, $crate::property::PropertyId::$pid, v.to_raw());
                     }
                 )*
                 self.user_properties.write(s);

@@ -24,7 +24,8 @@ const NON_ZERO: u64 = bit(PropertyId::ReceiveMaximum)
     | bit(PropertyId::TopicAlias)
     | bit(PropertyId::SubscriptionIdentifier);
 
-/// A checked property value, as the scanner hands it to a property set.
+/// A property value as it is on the wire: checked when the scanner hands it to a property
+/// set, or taken from a property set to be sized and written.
 #[derive(Clone, Copy)]
 pub(crate) struct RawValue<'a> {
     /// The value of an integer property (one-byte, two-byte, four-byte or variable byte
@@ -33,6 +34,20 @@ pub(crate) struct RawValue<'a> {
     /// The bytes of a UTF-8 string (already validated) or binary data property; empty
     /// otherwise.
     pub(crate) bytes: &'a [u8],
+}
+
+impl<'a> RawValue<'a> {
+    /// The value of an integer property.
+    #[inline]
+    pub(crate) const fn int(int: u32) -> Self {
+        Self { int, bytes: &[] }
+    }
+
+    /// The value of a UTF-8 string or binary data property.
+    #[inline]
+    pub(crate) const fn bytes(bytes: &'a [u8]) -> Self {
+        Self { int: 0, bytes }
+    }
 }
 
 /// Walks a property block, checking each property before handing it out.

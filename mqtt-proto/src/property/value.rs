@@ -1,7 +1,8 @@
-//! How each Rust property type is read, sized, written and made `'static`.
+//! How each Rust property type is sized and maps to its value on the wire, and how a
+//! property is written (one function for every property of every set).
 
-use super::PropertyId;
 use super::scan::RawValue;
+use super::{PropertyId, WireType};
 use crate::codec::{Sink, bin_len};
 use crate::error::EncodeError;
 use crate::frame::varint_len;
@@ -10,6 +11,26 @@ use crate::topic::TopicName;
 use crate::types::{PayloadFormat, QoS, SubscriptionId};
 use core::num::{NonZeroU16, NonZeroU32};
 
+/// Write property `id` with value `v` (sized by [`encoded_len`] first).
+#[inline]
+pub(crate) fn write<S: Sink>(s: &mut S, id: PropertyId, v: RawValue<'_>) {
+    write_of(s, id, v.int, v.bytes);
+}
+
+/// [`write`], out of line, with the value in registers.
+#[inline(never)]
+fn write_of<S: Sink>(s: &mut S, id: PropertyId, int: u32, bytes: &[u8]) {
+    let v = RawValue { int, bytes };
+    s.put_u8(id as u8);
+    match id.wire_type() {
+        WireType::Byte => s.put_u8(v.int as u8),
+        WireType::TwoByte => s.put_u16(v.int as u16),
+        WireType::FourByte => s.put_u32(v.int),
+        WireType::VarInt => s.put_varint(v.int),
+        WireType::Utf8 | WireType::Binary | WireType::Utf8Pair => s.put_bin(v.bytes),
+    }
+}
+
 /// A property value type.
 pub(crate) trait PropValue<'a>: Sized {
     /// The value from what the [`Scanner`](super::scan::Scanner) read and checked for a
@@ -17,8 +38,8 @@ pub(crate) trait PropValue<'a>: Sized {
     fn from_raw(v: RawValue<'a>) -> Option<Self>;
     /// Encoded size of the value (without the identifier byte).
     fn value_len(&self, id: PropertyId) -> Result<usize, EncodeError>;
-    /// Write the value.
-    fn write<S: Sink>(&self, s: &mut S);
+    /// The value as [`write`] takes it.
+    fn to_raw(&self) -> RawValue<'_>;
 }
 
 impl<'a> PropValue<'a> for bool {
@@ -28,8 +49,8 @@ impl<'a> PropValue<'a> for bool {
     fn value_len(&self, _: PropertyId) -> Result<usize, EncodeError> {
         Ok(1)
     }
-    fn write<S: Sink>(&self, s: &mut S) {
-        s.put_u8(u8::from(*self));
+    fn to_raw(&self) -> RawValue<'_> {
+        RawValue::int(u32::from(*self))
     }
 }
 
@@ -40,8 +61,8 @@ impl<'a> PropValue<'a> for PayloadFormat {
     fn value_len(&self, _: PropertyId) -> Result<usize, EncodeError> {
         Ok(1)
     }
-    fn write<S: Sink>(&self, s: &mut S) {
-        s.put_u8(*self as u8);
+    fn to_raw(&self) -> RawValue<'_> {
+        RawValue::int(*self as u32)
     }
 }
 
@@ -56,8 +77,8 @@ impl<'a> PropValue<'a> for QoS {
         }
         Ok(1)
     }
-    fn write<S: Sink>(&self, s: &mut S) {
-        s.put_u8(*self as u8);
+    fn to_raw(&self) -> RawValue<'_> {
+        RawValue::int(*self as u32)
     }
 }
 
@@ -68,8 +89,8 @@ impl<'a> PropValue<'a> for u16 {
     fn value_len(&self, _: PropertyId) -> Result<usize, EncodeError> {
         Ok(2)
     }
-    fn write<S: Sink>(&self, s: &mut S) {
-        s.put_u16(*self);
+    fn to_raw(&self) -> RawValue<'_> {
+        RawValue::int(u32::from(*self))
     }
 }
 
@@ -80,8 +101,8 @@ impl<'a> PropValue<'a> for NonZeroU16 {
     fn value_len(&self, _: PropertyId) -> Result<usize, EncodeError> {
         Ok(2)
     }
-    fn write<S: Sink>(&self, s: &mut S) {
-        s.put_u16(self.get());
+    fn to_raw(&self) -> RawValue<'_> {
+        RawValue::int(u32::from(self.get()))
     }
 }
 
@@ -92,8 +113,8 @@ impl<'a> PropValue<'a> for u32 {
     fn value_len(&self, _: PropertyId) -> Result<usize, EncodeError> {
         Ok(4)
     }
-    fn write<S: Sink>(&self, s: &mut S) {
-        s.put_u32(*self);
+    fn to_raw(&self) -> RawValue<'_> {
+        RawValue::int(*self)
     }
 }
 
@@ -104,8 +125,8 @@ impl<'a> PropValue<'a> for NonZeroU32 {
     fn value_len(&self, _: PropertyId) -> Result<usize, EncodeError> {
         Ok(4)
     }
-    fn write<S: Sink>(&self, s: &mut S) {
-        s.put_u32(self.get());
+    fn to_raw(&self) -> RawValue<'_> {
+        RawValue::int(self.get())
     }
 }
 
@@ -116,8 +137,8 @@ impl<'a> PropValue<'a> for SubscriptionId {
     fn value_len(&self, _: PropertyId) -> Result<usize, EncodeError> {
         Ok(varint_len(self.get()))
     }
-    fn write<S: Sink>(&self, s: &mut S) {
-        s.put_varint(self.get());
+    fn to_raw(&self) -> RawValue<'_> {
+        RawValue::int(self.get())
     }
 }
 
@@ -128,8 +149,8 @@ impl<'a> PropValue<'a> for Utf8<'a> {
     fn value_len(&self, _: PropertyId) -> Result<usize, EncodeError> {
         bin_len(self.len())
     }
-    fn write<S: Sink>(&self, s: &mut S) {
-        s.put_bin(self.as_bytes());
+    fn to_raw(&self) -> RawValue<'_> {
+        RawValue::bytes(self.as_bytes())
     }
 }
 
@@ -140,8 +161,8 @@ impl<'a> PropValue<'a> for Bin<'a> {
     fn value_len(&self, _: PropertyId) -> Result<usize, EncodeError> {
         bin_len(self.len())
     }
-    fn write<S: Sink>(&self, s: &mut S) {
-        s.put_bin(self.as_bytes());
+    fn to_raw(&self) -> RawValue<'_> {
+        RawValue::bytes(self.as_bytes())
     }
 }
 
@@ -156,7 +177,7 @@ impl<'a> PropValue<'a> for TopicName<'a> {
         }
         bin_len(self.as_str().len())
     }
-    fn write<S: Sink>(&self, s: &mut S) {
-        s.put_bin(self.as_utf8().as_bytes());
+    fn to_raw(&self) -> RawValue<'_> {
+        RawValue::bytes(self.as_utf8().as_bytes())
     }
 }
