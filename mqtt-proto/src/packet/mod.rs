@@ -463,24 +463,33 @@ impl<'a> Packet<'a> {
         version: ProtocolVersion,
         out: &mut alloc::vec::Vec<u8>,
     ) -> Result<usize, EncodeError> {
-        let total = total_len(self.body_len_as::<true>(version)?)?;
+        let body = self.body_len_as::<true>(version)?;
+        let total = total_len(body)?;
         let start = out.len();
         out.resize(start + total, 0);
-        let n = match self {
-            Self::Publish(p) => p.encode(version, &mut out[start..]),
-            _ => self.encode_client(version, &mut out[start..]),
-        };
-        if n.is_err() {
-            out.truncate(start);
+        if let Self::Publish(p) = self {
+            let n = p.encode(version, &mut out[start..]);
+            if n.is_err() {
+                out.truncate(start);
+            }
+            return n;
         }
-        n
+        self.write_client(version, &mut out[start..], body);
+        Ok(total)
     }
 
-    /// [`Packet::encode_to_vec_client`]'s out-of-line part.
+    /// [`Packet::encode_to_vec_client`]'s out-of-line part for every packet but PUBLISH:
+    /// write the packet, whose remaining length `body` was checked, into `buf`, which is
+    /// exactly as large as the packet.
     #[cfg(feature = "alloc")]
     #[inline(never)]
-    fn encode_client(&self, version: ProtocolVersion, buf: &mut [u8]) -> Result<usize, EncodeError> {
-        self.encode_as::<true>(version, buf)
+    fn write_client(&self, version: ProtocolVersion, buf: &mut [u8], body: usize) {
+        let size = buf.len();
+        let mut s = SliceSink::new(buf);
+        s.put_u8(self.first_byte());
+        s.put_varint(body as u32);
+        self.write_body::<_, true>(version, &mut s);
+        debug_assert_eq!(s.written(), size);
     }
 }
 
