@@ -348,6 +348,39 @@ impl Sink for SliceSink<'_> {
     }
 }
 
+/// A cursor over a caller's slice that has already been checked to be large enough, for
+/// code where size matters more than speed (packets other than PUBLISH, property sets):
+/// every write is one call to the same out-of-line copy.
+pub(crate) struct CompactSink<'b> {
+    buf: &'b mut [u8],
+    pos: usize,
+}
+
+impl<'b> CompactSink<'b> {
+    #[inline]
+    pub(crate) fn new(buf: &'b mut [u8]) -> Self {
+        Self { buf, pos: 0 }
+    }
+
+    #[inline]
+    pub(crate) const fn written(&self) -> usize {
+        self.pos
+    }
+}
+
+impl Sink for CompactSink<'_> {
+    /// Append `s`; never panics (a write past the end, which the caller's sizing rules
+    /// out, is dropped).
+    #[inline(never)]
+    fn put_slice(&mut self, s: &[u8]) {
+        let end = self.pos.saturating_add(s.len());
+        if let Some(d) = self.buf.get_mut(self.pos..end) {
+            d.copy_from_slice(s);
+        }
+        self.pos = end;
+    }
+}
+
 /// `dst.copy_from_slice(src)` (the lengths are equal), with copies of 16 to 64 bytes (topic
 /// names, small payloads) done inline as two overlapping fixed-size moves rather than a
 /// call to `memcpy`.
@@ -457,6 +490,29 @@ mod tests {
         s.put_slice(b"xyz");
         assert_eq!(s.written(), 13);
         assert_eq!(&buf[..13], &[0x30, 0xC8, 0x01, 0, 2, b'a', b'b', 1, 2, 5, b'x', b'y', b'z']);
+    }
+
+    #[test]
+    fn compact_sink_writes_like_slice_sink_and_never_past_the_end() {
+        let mut a = [0u8; 13];
+        let mut b = [0u8; 13];
+        fn fill<S: Sink>(s: &mut S) {
+            s.put_u8(0x30);
+            s.put_varint(200);
+            s.put_bin(b"ab");
+            s.put_u16(0x0102);
+            s.put_varint(5);
+            s.put_slice(b"xyz");
+        }
+        let mut s = SliceSink::new(&mut a);
+        fill(&mut s);
+        assert_eq!(s.written(), 13);
+        let mut c = CompactSink::new(&mut b);
+        fill(&mut c);
+        assert_eq!(c.written(), 13);
+        c.put_slice(b"more");
+        c.put_u8(1);
+        assert_eq!(a, b);
     }
 
     #[test]

@@ -25,6 +25,8 @@ use publish::RawPublish;
 pub use subscribe::{SubAck, Subscribe, Subscription};
 pub use unsubscribe::{UnsubAck, Unsubscribe};
 
+#[cfg(feature = "alloc")]
+use crate::codec::CompactSink;
 use crate::codec::{Reader, Sink, SliceSink};
 use crate::error::{DecodeError, EncodeError};
 use crate::frame::{FixedHeader, MAX_VARINT, PacketType, Status, varint_len};
@@ -489,7 +491,7 @@ impl<'a> Packet<'a> {
     #[inline(never)]
     fn write_client(&self, version: ProtocolVersion, buf: &mut [u8], body: usize) {
         let size = buf.len();
-        let mut s = SliceSink::new(buf);
+        let mut s = CompactSink::new(buf);
         s.put_u8(self.first_byte());
         s.put_varint(body as u32);
         self.write_body::<_, true>(version, &mut s);

@@ -1,7 +1,7 @@
 //! PUBLISH (§3.3).
 
 use super::total_len;
-use crate::codec::{Reader, Sink, SliceSink, is_plain_topic, validate_utf8};
+use crate::codec::{CompactSink, Reader, Sink, SliceSink, is_plain_topic, validate_utf8};
 use crate::error::{DecodeError, EncodeError};
 use crate::frame::{PacketType, varint_len};
 use crate::property::{PublishProperties, check_v3};
@@ -209,7 +209,7 @@ impl<'a> Publish<'a> {
 #[inline(never)]
 fn write_properties(p: &PublishProperties<'_>, buf: &mut [u8], len: usize) {
     let size = buf.len();
-    let mut s = SliceSink::new(buf);
+    let mut s = CompactSink::new(buf);
     p.write(&mut s, len);
     debug_assert_eq!(s.written(), size);
 }
