@@ -68,8 +68,7 @@ macro_rules! property_set {
                 r: &mut $crate::codec::Reader<'a>,
                 packet: $crate::frame::PacketType,
             ) -> Result<Self, $crate::error::DecodeError> {
-                let len = r.varint()?;
-                let block = r.take(len as usize)?;
+                let block = $crate::property::read_block(r)?;
                 if block.is_empty() {
                     return Ok(Self::default());
                 }
@@ -172,6 +171,13 @@ macro_rules! property_set {
     };
 }
 use property_set;
+
+/// A property length and the property block that follows (shared by every set's decoder).
+#[inline(never)]
+pub(crate) fn read_block<'a>(r: &mut crate::codec::Reader<'a>) -> Result<&'a [u8], crate::DecodeError> {
+    let len = r.varint()?;
+    r.take(len as usize)
+}
 
 /// Before 5.0 a packet has no properties: `Unsupported` unless `empty`.
 #[inline]
