@@ -379,6 +379,28 @@ impl Sink for CompactSink<'_> {
         }
         self.pos = end;
     }
+
+    #[inline(never)]
+    fn put_u8(&mut self, v: u8) {
+        self.put_slice(&[v]);
+    }
+
+    #[inline(never)]
+    fn put_u16(&mut self, v: u16) {
+        self.put_slice(&v.to_be_bytes());
+    }
+
+    #[inline(never)]
+    fn put_varint(&mut self, v: u32) {
+        let (b, n) = long_varint(v);
+        self.put_slice(b.get(..n).unwrap_or_default());
+    }
+
+    #[inline(never)]
+    fn put_bin(&mut self, b: &[u8]) {
+        self.put_u16(b.len() as u16);
+        self.put_slice(b);
+    }
 }
 
 /// `dst.copy_from_slice(src)` (the lengths are equal), with copies of 16 to 64 bytes (topic
@@ -494,8 +516,8 @@ mod tests {
 
     #[test]
     fn compact_sink_writes_like_slice_sink_and_never_past_the_end() {
-        let mut a = [0u8; 13];
-        let mut b = [0u8; 13];
+        let mut a = [0u8; 18];
+        let mut b = [0u8; 18];
         fn fill<S: Sink>(s: &mut S) {
             s.put_u8(0x30);
             s.put_varint(200);
@@ -503,13 +525,15 @@ mod tests {
             s.put_u16(0x0102);
             s.put_varint(5);
             s.put_slice(b"xyz");
+            s.put_varint(0);
+            s.put_varint(268_435_455);
         }
         let mut s = SliceSink::new(&mut a);
         fill(&mut s);
-        assert_eq!(s.written(), 13);
+        assert_eq!(s.written(), 18);
         let mut c = CompactSink::new(&mut b);
         fill(&mut c);
-        assert_eq!(c.written(), 13);
+        assert_eq!(c.written(), 18);
         c.put_slice(b"more");
         c.put_u8(1);
         assert_eq!(a, b);
