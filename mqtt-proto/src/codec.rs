@@ -222,7 +222,8 @@ const fn topic_flags(w: u64) -> u64 {
 /// surrogates) [MQTT-1.5.4-1] and no U+0000 [MQTT-1.5.4-2].
 #[inline]
 pub(crate) fn validate_utf8(b: &[u8]) -> Result<&str, DecodeError> {
-    if any_special(b, text_flags) {
+    let special = if WIDE { any_special(b, text_flags) } else { !is_plain_text_bytewise(b) };
+    if special {
         validate_utf8_slow(b)
     } else {
         core::str::from_utf8(b).map_err(|_| DecodeError::InvalidUtf8)
@@ -242,7 +243,24 @@ fn validate_utf8_slow(b: &[u8]) -> Result<&str, DecodeError> {
 /// Such bytes are a valid topic name's UTF-8 as they are (when not empty).
 #[inline]
 pub(crate) fn is_plain_topic(b: &[u8]) -> bool {
-    !any_special(b, topic_flags)
+    if WIDE { !any_special(b, topic_flags) } else { is_plain_topic_bytewise(b) }
+}
+
+/// Whether the scans above go eight bytes at a time ([`any_special`]): on 64-bit targets.
+/// Elsewhere (the 32-bit microcontrollers) a u64 word is assembled from eight byte loads
+/// anyway, so a byte loop is about as fast and a fraction of the code.
+const WIDE: bool = cfg!(target_pointer_width = "64");
+
+/// [`is_plain_topic`], one byte at a time.
+#[inline(always)]
+fn is_plain_topic_bytewise(b: &[u8]) -> bool {
+    b.iter().all(|&c| c != 0 && c != b'+' && c != b'#' && c.is_ascii())
+}
+
+/// Whether `b` is plain ASCII without NUL, one byte at a time.
+#[inline(always)]
+fn is_plain_text_bytewise(b: &[u8]) -> bool {
+    b.iter().all(|&c| c != 0 && c.is_ascii())
 }
 
 /// Where encoders write. Callers size the output from `encoded_len` first, so a sink never
@@ -450,13 +468,10 @@ pub(crate) fn bin_len(len: usize) -> Result<usize, crate::error::EncodeError> {
 mod tests {
     use super::*;
 
-    fn plain_topic_reference(b: &[u8]) -> bool {
-        b.iter().all(|&c| c != 0 && c != b'+' && c != b'#' && c.is_ascii())
-    }
-
-    fn plain_text_reference(b: &[u8]) -> bool {
-        b.iter().all(|&c| c != 0 && c.is_ascii())
-    }
+    // The byte loops used on 32-bit targets are the references for the word scans.
+    use super::{
+        is_plain_text_bytewise as plain_text_reference, is_plain_topic_bytewise as plain_topic_reference,
+    };
 
     /// Every byte value at every position of strings of every length up to 48, on an
     /// ASCII background and next to bytes that borrow (0x00, 0x01) or are non-ASCII.
