@@ -423,10 +423,15 @@ impl Sink for CompactSink<'_> {
 
 /// `dst.copy_from_slice(src)` (the lengths are equal), with copies of 16 to 64 bytes (topic
 /// names, small payloads) done inline as two overlapping fixed-size moves rather than a
-/// call to `memcpy`.
+/// call to `memcpy`, on 64-bit targets (see [`WIDE`]: elsewhere the moves are `memcpy`
+/// calls too).
 #[inline(always)]
 fn copy(dst: &mut [u8], src: &[u8]) {
     let n = src.len();
+    if !WIDE {
+        dst.copy_from_slice(src);
+        return;
+    }
     match (dst.first_chunk_mut::<16>(), src.first_chunk::<16>(), src.last_chunk::<16>()) {
         (Some(d), Some(s), Some(last)) if n <= 32 => {
             *d = *s;
