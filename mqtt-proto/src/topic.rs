@@ -46,7 +46,7 @@ pub fn validate_topic_name(topic: &str) -> Result<(), TopicError> {
         return Err(TopicError::Empty);
     }
     check_common(topic)?;
-    if topic.bytes().any(|b| b == b'+' || b == b'#') {
+    if any_wildcard(topic) {
         return Err(TopicError::Wildcard);
     }
     Ok(())
@@ -61,8 +61,8 @@ pub fn validate_topic_filter(filter: &str) -> Result<(), TopicError> {
     check_common(filter)?;
     let inner = match filter.strip_prefix(SHARE_PREFIX) {
         Some(rest) => {
-            let (name, inner) = rest.split_once('/').ok_or(TopicError::InvalidSharedSubscription)?;
-            if name.is_empty() || name.contains(['+', '#']) || inner.is_empty() {
+            let (name, inner) = split_level(rest).ok_or(TopicError::InvalidSharedSubscription)?;
+            if name.is_empty() || any_wildcard(name) || inner.is_empty() {
                 return Err(TopicError::InvalidSharedSubscription);
             }
             inner
@@ -74,12 +74,24 @@ pub fn validate_topic_filter(filter: &str) -> Result<(), TopicError> {
         match level {
             "#" if levels.peek().is_none() => {}
             "+" => {}
-            l if l.contains(['+', '#']) => return Err(TopicError::MisplacedWildcard),
+            l if any_wildcard(l) => return Err(TopicError::MisplacedWildcard),
             "#" => return Err(TopicError::MisplacedWildcard),
             _ => {}
         }
     }
     Ok(())
+}
+
+/// `s.split_once('/')`, as a byte scan (`/` is ASCII).
+fn split_level(s: &str) -> Option<(&str, &str)> {
+    let i = s.bytes().position(|b| b == b'/')?;
+    Some((s.get(..i)?, s.get(i + 1..)?))
+}
+
+/// Whether `s` contains `+` or `#` (a byte scan: both are ASCII, so their bytes occur in
+/// UTF-8 only as those characters).
+fn any_wildcard(s: &str) -> bool {
+    s.bytes().any(|b| b == b'+' || b == b'#')
 }
 
 fn check_common(s: &str) -> Result<(), TopicError> {
@@ -99,13 +111,13 @@ pub fn is_shared_filter(filter: &str) -> bool {
 
 /// Whether `filter` contains a wildcard (in its inner filter, for a shared subscription).
 pub fn has_wildcard(filter: &str) -> bool {
-    inner_filter(filter).contains(['+', '#'])
+    any_wildcard(inner_filter(filter))
 }
 
 /// The filter a `$share/{ShareName}/{filter}` subscription matches with; any other filter
 /// is returned unchanged.
 pub fn inner_filter(filter: &str) -> &str {
-    filter.strip_prefix(SHARE_PREFIX).and_then(|rest| rest.split_once('/')).map_or(filter, |(_, inner)| inner)
+    filter.strip_prefix(SHARE_PREFIX).and_then(split_level).map_or(filter, |(_, inner)| inner)
 }
 
 /// Whether `topic` (a topic name) matches `filter` (§4.7): `+` matches one level, `#` the
