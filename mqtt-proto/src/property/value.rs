@@ -175,7 +175,7 @@ impl<'a> PropValue<'a> for TopicName<'a> {
         if self.is_empty() {
             return Err(EncodeError::InvalidPropertyValue(id));
         }
-        bin_len(self.as_str().len())
+        bin_len(self.as_utf8().len())
     }
     fn to_raw(&self) -> RawValue<'_> {
         RawValue::bytes(self.as_utf8().as_bytes())
