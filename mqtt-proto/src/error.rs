@@ -258,7 +258,7 @@ pub enum EncodeError {
     /// DUP cannot be set on a QoS 0 PUBLISH [MQTT-3.3.1-2].
     DupWithQoS0,
     /// A packet that only a server sends (CONNACK, SUBACK, UNSUBACK, PINGRESP), given to
-    /// [`Packet::encode_to_vec_client`](crate::Packet::encode_to_vec_client).
+    /// `Packet::encode_to_vec_client` (feature `alloc`).
     ServerOnlyPacket(PacketType),
 }
 

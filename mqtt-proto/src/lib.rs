@@ -37,7 +37,7 @@
 //! ```
 //!
 //! # Features
-//! - `alloc`: [`Packet::encode_to_vec`].
+//! - `alloc`: `Packet::encode_to_vec` and `Packet::encode_to_vec_client`.
 //! - `bytes` (implies `alloc`): `'static` packets sharing a `bytes::Bytes` input, `BufMut` encoding.
 //! - `arbitrary`: `arbitrary::Arbitrary` for packets.
 //! - `fuzzing`: the fuzz target bodies in `fuzzing` (hidden), so `cargo test` replays the corpus.
