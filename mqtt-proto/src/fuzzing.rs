@@ -2,9 +2,10 @@
 //! workspace tests replay the checked-in corpus through them on stable Rust. Each function
 //! panics exactly when it finds a bug.
 //!
-//! Panics here are the point: this module is compiled only with the `fuzzing` feature (never
-//! in a build that talks to a peer), and each `panic!` / `expect` reports a broken invariant to
-//! the fuzzer or to the corpus-replay test. Nothing on the protocol path calls into it.
+//! Failures here are the point: this module is compiled only with the `fuzzing` feature (never
+//! in a build that talks to a peer), and each `assert!` or call to `broken` reports a broken
+//! invariant to the fuzzer or to the corpus-replay test. Nothing on the protocol path calls
+//! into it.
 
 use crate::{DecodeError, Decoded, EncodeError, FixedHeader, Packet, PacketType, ProtocolVersion, Status};
 use alloc::vec::Vec;
@@ -22,14 +23,15 @@ pub fn decode(data: &[u8]) {
         let shared = bytes::Bytes::copy_from_slice(data);
         match Packet::decode_shared(&shared, version) {
             Ok(Status::Complete(d)) => assert_eq!(d.packet, packet),
-            other => panic!("decode_shared disagrees: {other:?}"),
+            other => broken(format_args!("decode_shared disagrees: {other:?}")),
         }
         assert_eq!(packet.clone().into_owned(), packet);
         // The size limit: the exact size passes, one byte less is refused from the header.
-        let exact = u32::try_from(len).expect("a frame is at most 256 MiB");
+        // A frame is at most 5 + 268,435,455 bytes, so it always fits.
+        let Ok(exact) = u32::try_from(len) else { broken(format_args!("a frame of {len} bytes")) };
         match Packet::decode_with_limit(data, version, exact) {
             Ok(Status::Complete(d)) => assert_eq!((d.len, &d.packet), (len, &packet)),
-            other => panic!("decode_with_limit(exact size) disagrees: {other:?}"),
+            other => broken(format_args!("decode_with_limit(exact size) disagrees: {other:?}")),
         }
         assert_eq!(
             Packet::decode_with_limit(data, version, exact - 1),
@@ -39,12 +41,12 @@ pub fn decode(data: &[u8]) {
         // `needed` is exactly the number of missing bytes.
         let header = match crate::FixedHeader::parse(data) {
             Ok(Status::Complete(h)) => usize::from(h.header_len),
-            other => panic!("a decoded packet has a fixed header: {other:?}"),
+            other => broken(format_args!("a decoded packet has a fixed header: {other:?}")),
         };
         for cut in [0, 1, header.saturating_sub(1), header, len / 2, len - 1] {
             if cut < len {
                 let Ok(Status::Incomplete { needed }) = Packet::decode(&data[..cut], version) else {
-                    panic!("prefix {cut} of {len} is not Incomplete");
+                    broken(format_args!("prefix {cut} of {len} is not Incomplete"));
                 };
                 if cut >= header {
                     assert_eq!(needed.get(), len - cut);
@@ -56,8 +58,20 @@ pub fn decode(data: &[u8]) {
     }
 }
 
+/// Report a broken invariant: the only way a fuzz body fails, and the only panic of the
+/// fuzzing modules (this one and `sansmqtt_session::fuzzing`). Not reachable from a peer's
+/// bytes: these modules exist only with the `fuzzing` feature and are called only by the fuzz
+/// targets and the corpus-replay tests, never by the protocol path.
+#[track_caller]
+pub fn broken(what: core::fmt::Arguments<'_>) -> ! {
+    panic!("broken invariant: {what}")
+}
+
 fn check_reencode(packet: &Packet<'_>, version: ProtocolVersion) {
-    let n = packet.encoded_len(version).expect("a decoded packet re-encodes");
+    let n = match packet.encoded_len(version) {
+        Ok(n) => n,
+        Err(e) => broken(format_args!("a decoded packet does not re-encode: {e:?}")),
+    };
     let mut buf = alloc::vec![0u8; n];
     assert_eq!(packet.encode(version, &mut buf), Ok(n));
     match Packet::decode(&buf, version) {
@@ -65,7 +79,7 @@ fn check_reencode(packet: &Packet<'_>, version: ProtocolVersion) {
             assert_eq!(d.len, n);
             assert_eq!(&d.packet, packet);
         }
-        other => panic!("re-encoded packet does not decode: {other:?}"),
+        other => broken(format_args!("re-encoded packet does not decode: {other:?}")),
     }
 }
 
@@ -114,7 +128,10 @@ pub fn roundtrip_packet(packet: &Packet<'_>, version: ProtocolVersion) {
     }
     if let Packet::Publish(p) = packet {
         let mut head = alloc::vec![0u8; n];
-        let h = p.encode_header(version, &mut head).expect("header encodes when the packet does");
+        let h = match p.encode_header(version, &mut head) {
+            Ok(h) => h,
+            Err(e) => broken(format_args!("the header does not encode when the packet does: {e:?}")),
+        };
         assert_eq!(h + p.payload.len(), n);
         assert_eq!(&head[..h], &buf[..h]);
     }
@@ -123,7 +140,7 @@ pub fn roundtrip_packet(packet: &Packet<'_>, version: ProtocolVersion) {
             assert_eq!(d.len, n);
             assert_eq!(&d.packet, packet, "roundtrip changed the packet");
         }
-        other => panic!("encoded packet does not decode: {other:?} from {buf:?}"),
+        other => broken(format_args!("encoded packet does not decode: {other:?} from {buf:?}")),
     }
     if let Ok(Status::Complete(h)) = FixedHeader::parse(&buf) {
         let body = &buf[usize::from(h.header_len)..];
@@ -133,7 +150,7 @@ pub fn roundtrip_packet(packet: &Packet<'_>, version: ProtocolVersion) {
                 assert!(!p.packet_type().is_client_only(), "client decoded a {}", p.packet_type());
                 assert_eq!(&p, packet, "client decode changed the packet");
             }
-            other => panic!("client decode: {other:?}"),
+            other => broken(format_args!("client decode: {other:?}")),
         }
     }
 }

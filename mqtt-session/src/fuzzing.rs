@@ -2,14 +2,16 @@
 //! bytes and time, checked against invariants. `fuzz/fuzz_targets/session.rs` is a one-line
 //! call into [`session`]; the workspace tests replay the corpus through it on stable.
 //!
-//! Panics here are the point: this module is compiled only with the `fuzzing` feature (never
-//! in a build that talks to a peer), and each `panic!` / `expect` reports a broken invariant to
-//! the fuzzer or to the corpus-replay test. Nothing on the protocol path calls into it.
+//! Failures here are the point: this module is compiled only with the `fuzzing` feature (never
+//! in a build that talks to a peer), and each `assert!` or call to `broken` reports a broken
+//! invariant to the fuzzer or to the corpus-replay test. Nothing on the protocol path calls
+//! into it.
 
 use crate::{AckMode, AckToken, Action, Config, Event, Instant, Outgoing, Session, SessionLostPolicy};
 use alloc::collections::{BTreeMap, BTreeSet};
 use alloc::vec::Vec;
 use arbitrary::{Arbitrary, Unstructured};
+use sansmqtt_proto::fuzzing::broken;
 use sansmqtt_proto::property::ConnAckProperties;
 use sansmqtt_proto::{
     Ack, ConnAck, Delivery, Disconnect, Packet, PacketId, ProtocolVersion, Publish, QoS, ReasonCode,
@@ -281,7 +283,7 @@ fn check_wire(wire: &mut Vec<u8>, v: ProtocolVersion, model: &mut Model) {
                 wire.clear();
                 return;
             }
-            Err(e) => panic!("the client sent an invalid packet: {e:?}"),
+            Err(e) => broken(format_args!("the client sent an invalid packet: {e:?}")),
         };
         wire.drain(..len);
         if std::env::var_os("SANSMQTT_FUZZ_TRACE").is_some() {
@@ -291,8 +293,8 @@ fn check_wire(wire: &mut Vec<u8>, v: ProtocolVersion, model: &mut Model) {
             Packet::Publish(p) => {
                 if let Some(id) = p.packet_id() {
                     match model.client_ids.get(&id.get()) {
-                        Some(true) => panic!("PUBLISH {id} resent after PUBREL"),
-                        Some(false) if !p.dup => panic!("packet id {id} reused while in use"),
+                        Some(true) => broken(format_args!("PUBLISH {id} resent after PUBREL")),
+                        Some(false) if !p.dup => broken(format_args!("packet id {id} reused while in use")),
                         _ => {}
                     }
                     model.client_ids.insert(id.get(), false);
@@ -314,8 +316,12 @@ fn check_wire(wire: &mut Vec<u8>, v: ProtocolVersion, model: &mut Model) {
     }
 }
 
+/// Packet ids 1 to 8 (few, so that the fuzzer reuses them).
 fn pid(id: u8) -> PacketId {
-    PacketId::new(u16::from(id % 8 + 1)).unwrap_or(PacketId::new(1).unwrap_or_else(|| unreachable!()))
+    match PacketId::new(u16::from(id % 8) + 1) {
+        Some(p) => p,
+        None => broken(format_args!("id {id} % 8 + 1 is zero")),
+    }
 }
 
 const GRANTED: [ReasonCode; 4] = [ReasonCode::GrantedQoS1; 4];
