@@ -165,16 +165,31 @@ impl<'a> Packet<'a> {
         body: &'a [u8],
         version: ProtocolVersion,
     ) -> Result<Self, DecodeError> {
+        Self::decode_body_as::<false>(header, body, version)
+    }
+
+    /// [`Packet::decode_body`] and [`Packet::decode_body_client`]: the PUBLISH hot path inline,
+    /// every other packet out of line. `CLIENT`: refuse the packets only clients send.
+    #[inline(always)]
+    fn decode_body_as<const CLIENT: bool>(
+        header: FixedHeader,
+        body: &'a [u8],
+        version: ProtocolVersion,
+    ) -> Result<Self, DecodeError> {
         if header.packet_type == PacketType::Publish {
-            // The hot path, inlined into the caller: a PUBLISH without properties is built
-            // in place from a few scalars (a `Packet` is large, so no copies of it).
+            // A PUBLISH without properties is built in place from a few scalars (a `Packet`
+            // is large, so no copies of it).
             let raw = RawPublish::read(body, header.flags, version)?;
             if raw.is_plain() {
                 return Ok(Self::Publish(raw.into_plain()));
             }
             return raw.finish(version).map(Self::Publish);
         }
-        Self::decode_other(header, body, version)
+        if CLIENT {
+            Self::decode_other_client(header, body, version)
+        } else {
+            Self::decode_other(header, body, version)
+        }
     }
 
     /// [`Packet::decode_body`] for every packet type, out of line.
@@ -197,14 +212,7 @@ impl<'a> Packet<'a> {
         body: &'a [u8],
         version: ProtocolVersion,
     ) -> Result<Self, DecodeError> {
-        if header.packet_type == PacketType::Publish {
-            let raw = RawPublish::read(body, header.flags, version)?;
-            if raw.is_plain() {
-                return Ok(Self::Publish(raw.into_plain()));
-            }
-            return raw.finish(version).map(Self::Publish);
-        }
-        Self::decode_other_client(header, body, version)
+        Self::decode_body_as::<true>(header, body, version)
     }
 
     /// [`Packet::decode_body_client`] for every packet type but PUBLISH, out of line.
