@@ -37,34 +37,23 @@ fn mutual_tls_against_mosquitto() {
     let client_cert = std::fs::read(&pki.client_cert).unwrap();
     let client_key = std::fs::read(&pki.client_key).unwrap();
     run(LIMIT, async {
+        // Our CA and a client certificate (mutual TLS).
+        let mutual = || {
+            TlsOptions::new().ca_file(&pki.ca).unwrap().client_auth_pem(&client_cert, &client_key).unwrap()
+        };
         for v in [ProtocolVersion::V3_1_1, ProtocolVersion::V5] {
-            let tls = TlsOptions::new()
-                .ca_file(&pki.ca)
-                .unwrap()
-                .client_auth_pem(&client_cert, &client_key)
-                .unwrap();
+            let tls = mutual();
             let client = Client::new(Options::new(&url).unwrap().version(v).client_id("tls-ok").tls(tls));
             client.connect().await.expect("mutual TLS");
             roundtrip(&client, "tls/roundtrip").await;
             client.disconnect().await.unwrap();
         }
         // The certificate verified against an explicit server name, with ALPN offered.
-        let tls = TlsOptions::new()
-            .ca_file(&pki.ca)
-            .unwrap()
-            .client_auth_pem(&client_cert, &client_key)
-            .unwrap()
-            .server_name("localhost")
-            .alpn(&["mqtt"]);
+        let tls = mutual().server_name("localhost").alpn(&["mqtt"]);
         let client = Client::new(Options::new(&url).unwrap().client_id("tls-named").tls(tls));
         client.connect().await.expect("server name override");
         client.disconnect().await.unwrap();
-        let tls = TlsOptions::new()
-            .ca_file(&pki.ca)
-            .unwrap()
-            .client_auth_pem(&client_cert, &client_key)
-            .unwrap()
-            .server_name("not-the-server.example");
+        let tls = mutual().server_name("not-the-server.example");
         let client = Client::new(Options::new(&url).unwrap().client_id("tls-misnamed").tls(tls));
         let err = client.connect().await.expect_err("the certificate does not name this server");
         assert!(matches!(err, Error::Connect(DisconnectReason::TransportClosed)), "{err:?}");
