@@ -150,28 +150,26 @@ impl Session {
                 props.topic_alias_maximum = Some(self.config.topic_alias_maximum);
             }
         }
-        let auth_method = self.auth.as_ref().filter(|_| v.is_v5()).map(|a| String::from(a.method()));
+        // Borrowed from the session's own fields, not cloned: only `self.out` is written below.
         let auth_data = self.auth.as_mut().filter(|_| v.is_v5()).and_then(|a| a.start());
-        let username = self.config.username.clone();
-        let password = self.config.password.clone();
-        let client_id = self.client_id.clone();
-        let will_cfg = self.config.will.clone();
-        let mut connect =
-            Connect::new(Utf8::new(&client_id).unwrap_or_default(), self.config.keep_alive_secs());
+        let auth_method = self.auth.as_ref().filter(|_| v.is_v5()).map(|a| a.method());
+        let cfg = &self.config;
+        let mut connect = Connect::new(Utf8::new(&self.client_id).unwrap_or_default(), cfg.keep_alive_secs());
         connect.clean_start = clean_start;
         connect.properties = props;
-        connect.properties.authentication_method = auth_method.as_deref().and_then(|m| Utf8::new(m).ok());
+        connect.properties.authentication_method = auth_method.and_then(|m| Utf8::new(m).ok());
         connect.properties.authentication_data = auth_data.as_deref().map(Bin::new);
-        connect.username = username.as_deref().and_then(|u| Utf8::new(u).ok());
-        connect.password = password.as_deref().map(Bin::new);
-        let will_users: Vec<UserProperty<'_>> = will_cfg
+        connect.username = cfg.username.as_deref().and_then(|u| Utf8::new(u).ok());
+        connect.password = cfg.password.as_deref().map(Bin::new);
+        let will_users: Vec<UserProperty<'_>> = cfg
+            .will
             .iter()
             .flat_map(|w| w.user_properties.iter())
             .filter_map(|(k, val)| {
                 Some(UserProperty { name: Utf8::new(k).ok()?, value: Utf8::new(val).ok()? })
             })
             .collect();
-        connect.will = will_cfg.as_ref().and_then(|w| {
+        connect.will = cfg.will.as_ref().and_then(|w| {
             let mut p = WillProperties::default();
             if v.is_v5() {
                 p.will_delay_interval = w.delay_interval;
