@@ -1,6 +1,7 @@
 //! Application commands: connect, publish, subscribe, unsubscribe, ack, disconnect.
 
 use crate::error::{DisconnectReason, Error};
+use crate::event::publish_failed;
 use crate::event::{AckToken, Event, PublishFailure, Token};
 use crate::outbound::{Expiry, Flow, Inflight, Queued, Request};
 use crate::session::{Action, Link, Remembered, Session};
@@ -277,10 +278,7 @@ impl Session {
                 QueueFullPolicy::DropOldest => {
                     if let Some(q) = self.out.queue.pop_front() {
                         self.out.queued_bytes -= q.bytes.len();
-                        self.events.push_back(Event::PublishFailed {
-                            token: q.token,
-                            reason: PublishFailure::Dropped,
-                        });
+                        publish_failed(&mut self.events, q.token, PublishFailure::Dropped);
                     }
                 }
             }
@@ -311,8 +309,7 @@ impl Session {
             if let Some(e) = q.expiry {
                 let waited = (self.now - e.queued_at).as_secs();
                 if waited >= u64::from(e.secs) {
-                    self.events
-                        .push_back(Event::PublishFailed { token: q.token, reason: PublishFailure::Expired });
+                    publish_failed(&mut self.events, q.token, PublishFailure::Expired);
                     continue;
                 }
                 // The remaining interval is what is sent [MQTT-3.3.2-6 applies to servers; the same for queued client messages].
@@ -327,8 +324,7 @@ impl Session {
             if let Some(max) = self.caps.maximum_packet_size
                 && q.bytes.len() > max as usize
             {
-                self.events
-                    .push_back(Event::PublishFailed { token: q.token, reason: PublishFailure::TooLarge });
+                publish_failed(&mut self.events, q.token, PublishFailure::TooLarge);
                 continue;
             }
             if q.qos == QoS::AtMostOnce {
@@ -383,8 +379,7 @@ impl Session {
         }
         if self.config.limit_policy == LimitPolicy::Reject {
             let reason = if over_qos { ReasonCode::QoSNotSupported } else { ReasonCode::RetainNotSupported };
-            self.events
-                .push_back(Event::PublishFailed { token: q.token, reason: PublishFailure::Rejected(reason) });
+            publish_failed(&mut self.events, q.token, PublishFailure::Rejected(reason));
             return false;
         }
         if over_retain && let Some(b) = q.bytes.first_mut() {

@@ -184,3 +184,14 @@ pub enum Event<'a> {
     /// A re-authentication ([`Session::reauthenticate`](crate::Session::reauthenticate)) succeeded.
     Reauthenticated,
 }
+
+/// Queue `Event::PublishFailed`: one out-of-line function for every place a message fails
+/// (smaller firmware than building the event at each of them).
+#[inline(never)]
+pub(crate) fn publish_failed(
+    events: &mut alloc::collections::VecDeque<Event<'static>>,
+    token: Token,
+    reason: PublishFailure,
+) {
+    events.push_back(Event::PublishFailed { token, reason });
+}

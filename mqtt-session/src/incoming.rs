@@ -1,6 +1,7 @@
 //! Processing received packets (lazily, from `poll_event`).
 
 use crate::error::{DisconnectReason, Violation};
+use crate::event::publish_failed;
 use crate::event::{AckToken, Event, PublishFailure, ServerCapabilities};
 use crate::inbound::{AckKind, PendingAck};
 use crate::outbound::Flow;
@@ -334,8 +335,10 @@ impl Session {
         }
         if self.established_once && self.config.resubscribe_on_session_lost && !self.remembered.is_empty() {
             // Sent (or refused, if this server lacks what it needs) by `resend_requests`.
-            let subs = self.remembered.clone();
+            // Lent to the request, not cloned: sending it does not touch the list.
+            let subs = core::mem::take(&mut self.remembered);
             let _ = self.resubscribe(&subs);
+            self.remembered = subs;
         }
     }
 
@@ -380,8 +383,7 @@ impl Session {
                 // A PUBREC with an error ends the flow: no PUBREL.
                 let token = f.token;
                 self.out.finish(id.get());
-                self.events
-                    .push_back(Event::PublishFailed { token, reason: PublishFailure::Rejected(reason) });
+                publish_failed(&mut self.events, token, PublishFailure::Rejected(reason));
                 self.pump();
             }
             _ => {
@@ -410,12 +412,11 @@ impl Session {
     }
 
     fn complete(&mut self, token: crate::Token, reason: ReasonCode) {
-        let e = if reason.is_error() {
-            Event::PublishFailed { token, reason: PublishFailure::Rejected(reason) }
+        if reason.is_error() {
+            publish_failed(&mut self.events, token, PublishFailure::Rejected(reason));
         } else {
-            Event::Published { token, reason }
-        };
-        self.events.push_back(e);
+            self.events.push_back(Event::Published { token, reason });
+        }
         self.pump();
     }
 

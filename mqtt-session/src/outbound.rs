@@ -5,6 +5,7 @@
 //! alias and a placeholder packet id; the id (and the remaining v5 Message Expiry) are patched
 //! in place when the message leaves the queue. The in-flight copy is what a reconnect resends.
 
+use crate::event::publish_failed;
 use crate::event::{Event, PublishFailure, Token};
 use crate::idmap::IdMap;
 use crate::time::Instant;
@@ -187,7 +188,7 @@ impl Outbound {
         self.tx_start = 0;
         self.tx_taken = self.tx_appended;
         for (_, token) in self.qos0_pending.drain(..) {
-            events.push_back(Event::PublishFailed { token, reason: PublishFailure::ConnectionLost });
+            publish_failed(events, token, PublishFailure::ConnectionLost);
         }
         self.resend.clear();
     }
@@ -223,10 +224,7 @@ impl Outbound {
                     if max.is_some_and(|m| flow.bytes.len() > m as usize) =>
                 {
                     if let Some(f) = self.finish(id) {
-                        events.push_back(Event::PublishFailed {
-                            token: f.token,
-                            reason: PublishFailure::TooLarge,
-                        });
+                        publish_failed(events, f.token, PublishFailure::TooLarge);
                     }
                 }
                 Flow::AwaitPubAck | Flow::AwaitPubRec => {

@@ -202,10 +202,7 @@ impl Session {
         if !matches!(self.link, Link::Opening) {
             return;
         }
-        self.reset_inbound();
-        self.out.connection_lost(&mut self.events);
-        self.out_aliases.clear();
-        self.ping_deadline = None;
+        self.forget_connection();
         self.last_rx = self.now;
         self.last_tx = self.now;
         self.send_connect();
@@ -430,10 +427,7 @@ impl Session {
 
     /// The transport is gone: report, reset per-connection state, maybe schedule a reconnect.
     fn connection_ended(&mut self, reason: DisconnectReason) {
-        self.out_aliases.clear();
-        self.reset_inbound();
-        self.out.connection_lost(&mut self.events);
-        self.ping_deadline = None;
+        self.forget_connection();
         if core::mem::take(&mut self.fallback_pending) {
             self.link = Link::Opening;
             self.actions.push_back(Action::Connect);
@@ -472,6 +466,16 @@ impl Session {
 
     /// Per-connection incoming state goes; a message made ready by `prepare_event` stays (its
     /// frame at the front of the receive buffer, its aliased topic in `held_topic`).
+    /// Drop what belonged to the connection just opened or ended: received bytes and
+    /// aliases, unsent bytes (failing the QoS 0 messages among them), the ping deadline.
+    #[inline(never)]
+    fn forget_connection(&mut self) {
+        self.out_aliases.clear();
+        self.reset_inbound();
+        self.out.connection_lost(&mut self.events);
+        self.ping_deadline = None;
+    }
+
     fn reset_inbound(&mut self) {
         let mut keep = 0;
         if let Some(d) = &mut self.ready {
