@@ -192,12 +192,11 @@ impl<'b, T: Transport> Client<'b, T> {
                 self.tx_end = n;
             }
             let pending = &self.tx[self.tx_start..self.tx_end];
-            let written = match self.session.poll_timeout() {
-                Some(d) => match with_deadline(embassy_instant(d), self.transport.write(pending)).await {
-                    Ok(r) => r,
-                    Err(_) => return Flushed::Deadline,
-                },
-                None => self.transport.write(pending).await,
+            // One await for both cases (no deadline: `Instant::MAX`, which never comes): one
+            // copy of the write future's code in the firmware instead of two.
+            let deadline = self.session.poll_timeout().map_or(embassy_time::Instant::MAX, embassy_instant);
+            let Ok(written) = with_deadline(deadline, self.transport.write(pending)).await else {
+                return Flushed::Deadline;
             };
             match written {
                 Ok(n) if n > 0 => self.tx_start = (self.tx_start + n).min(self.tx_end),
@@ -238,17 +237,13 @@ impl<'b, T: Transport> Client<'b, T> {
         if buf.is_empty() {
             // Backpressure (e.g. manual acks outstanding): never read into an empty slice,
             // where `Ok(0)` would look like end of file. Only the deadline can move things.
-            match deadline {
-                Some(d) => Timer::at(embassy_instant(d)).await,
-                None => core::future::pending::<()>().await,
-            }
+            // (No deadline: `Instant::MAX`, which never comes.)
+            Timer::at(deadline.map_or(embassy_time::Instant::MAX, embassy_instant)).await;
             self.session.handle_timeout(now());
             return Ok(());
         }
-        let read = match deadline {
-            Some(d) => with_deadline(embassy_instant(d), self.transport.read(buf)).await.ok(),
-            None => Some(self.transport.read(buf).await),
-        };
+        let until = deadline.map_or(embassy_time::Instant::MAX, embassy_instant);
+        let read = with_deadline(until, self.transport.read(buf)).await.ok();
         match read {
             None => self.session.handle_timeout(now()),
             Some(Ok(0)) => {
