@@ -61,7 +61,7 @@ impl<'a> Utf8<'a> {
         if s.len() > usize::from(u16::MAX) {
             return Err(EncodeError::TooLong { len: s.len() });
         }
-        if s.as_bytes().contains(&0) {
+        if crate::codec::has_nul(s.as_bytes()) {
             return Err(EncodeError::NullCharacter);
         }
         Ok(Self(Repr::Borrowed(s.as_bytes())))

@@ -98,7 +98,7 @@ fn check_common(s: &str) -> Result<(), TopicError> {
     if s.len() > usize::from(u16::MAX) {
         return Err(TopicError::TooLong);
     }
-    if s.as_bytes().contains(&0) {
+    if crate::codec::has_nul(s.as_bytes()) {
         return Err(TopicError::NullCharacter);
     }
     Ok(())
