@@ -454,12 +454,14 @@ impl Session {
     }
 
     fn send_subscribe(&mut self, subs: &[Remembered], id: Option<SubscriptionId>) -> Result<Token, Error> {
-        let filters: Vec<sansmqtt_proto::Subscription<'_>> = subs
-            .iter()
-            .map(|s| {
-                Ok(sansmqtt_proto::Subscription { filter: TopicFilter::new(&s.filter)?, options: s.options })
-            })
-            .collect::<Result<_, Error>>()?;
+        // Plain loops rather than `collect::<Result<..>>`: smaller firmware.
+        let mut filters = Vec::with_capacity(subs.len());
+        for s in subs {
+            filters.push(sansmqtt_proto::Subscription {
+                filter: TopicFilter::new(&s.filter)?,
+                options: s.options,
+            });
+        }
         let packet_id = self.out.allocate_id().ok_or(Error::NoPacketId)?;
         let mut sub = Subscribe::new(packet_id, &filters);
         if self.version.is_v5() {
@@ -491,8 +493,10 @@ impl Session {
     /// Unsubscribe from filters. `Event::Unsubscribed` follows.
     pub fn unsubscribe(&mut self, now: Instant, filters: &[&str]) -> Result<Token, Error> {
         self.tick(now);
-        let parsed: Vec<TopicFilter<'_>> =
-            filters.iter().map(|f| TopicFilter::new(f)).collect::<Result<_, _>>()?;
+        let mut parsed = Vec::with_capacity(filters.len());
+        for f in filters {
+            parsed.push(TopicFilter::new(f)?);
+        }
         let packet_id = self.out.allocate_id().ok_or(Error::NoPacketId)?;
         let mut bytes = Vec::new();
         Packet::Unsubscribe(Unsubscribe::new(packet_id, &parsed))
