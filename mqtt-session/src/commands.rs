@@ -162,14 +162,12 @@ impl Session {
         connect.properties.authentication_data = auth_data.as_deref().map(Bin::new);
         connect.username = cfg.username.as_deref().and_then(|u| Utf8::new(u).ok());
         connect.password = cfg.password.as_deref().map(Bin::new);
-        let will_users: Vec<UserProperty<'_>> = cfg
-            .will
-            .iter()
-            .flat_map(|w| w.user_properties.iter())
-            .filter_map(|(k, val)| {
-                Some(UserProperty { name: Utf8::new(k).ok()?, value: Utf8::new(val).ok()? })
-            })
-            .collect();
+        let mut will_users: Vec<UserProperty<'_>> = Vec::new();
+        for (k, val) in cfg.will.iter().flat_map(|w| w.user_properties.iter()) {
+            if let (Ok(name), Ok(value)) = (Utf8::new(k), Utf8::new(val)) {
+                will_users.push(UserProperty { name, value });
+            }
+        }
         connect.will = cfg.will.as_ref().and_then(|w| {
             let mut p = WillProperties::default();
             if v.is_v5() {

@@ -509,8 +509,8 @@ impl From<&Packet<'_>> for OwnedPacket {
             Packet::PubRec(a) => Self::PubRec(a.packet_id, a.reason),
             Packet::PubRel(a) => Self::PubRel(a.packet_id),
             Packet::PubComp(a) => Self::PubComp(a.packet_id),
-            Packet::SubAck(s) => Self::SubAck(s.packet_id, s.reasons.iter().collect()),
-            Packet::UnsubAck(s) => Self::UnsubAck(s.packet_id, s.reasons.iter().collect()),
+            Packet::SubAck(s) => Self::SubAck(s.packet_id, reasons_of(&s.reasons)),
+            Packet::UnsubAck(s) => Self::UnsubAck(s.packet_id, reasons_of(&s.reasons)),
             Packet::PingResp => Self::PingResp,
             Packet::Disconnect(Disconnect { reason, properties, .. }) => Self::Disconnect {
                 reason: *reason,
@@ -526,6 +526,16 @@ impl From<&Packet<'_>> for OwnedPacket {
             other => Self::Other(other.packet_type()),
         }
     }
+}
+
+/// The reason codes of a SUBACK or UNSUBACK, owned (a push loop: smaller firmware than
+/// `collect` over an iterator without an exact length).
+fn reasons_of(list: &sansmqtt_proto::ReasonCodes<'_>) -> Vec<ReasonCode> {
+    let mut v = Vec::new();
+    for r in list.iter() {
+        v.push(r);
+    }
+    v
 }
 
 fn connack_info(c: &ConnAck<'_>) -> ConnAckInfo {
