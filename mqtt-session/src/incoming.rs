@@ -514,18 +514,30 @@ impl From<&Packet<'_>> for OwnedPacket {
             Packet::PingResp => Self::PingResp,
             Packet::Disconnect(Disconnect { reason, properties, .. }) => Self::Disconnect {
                 reason: *reason,
-                reason_string: properties.reason_string.as_ref().map(|s| s.as_str().to_string()),
-                server_reference: properties.server_reference.as_ref().map(|s| s.as_str().to_string()),
+                reason_string: owned_str(&properties.reason_string),
+                server_reference: owned_str(&properties.server_reference),
                 session_expiry: properties.session_expiry_interval.is_some(),
             },
             Packet::Auth(a) => Self::Auth(crate::auth::AuthInfo {
                 reason: a.reason,
-                method: a.properties.authentication_method.as_ref().map(|s| s.as_str().to_string()),
-                data: a.properties.authentication_data.as_ref().map(|d| d.as_bytes().to_vec()),
+                method: owned_str(&a.properties.authentication_method),
+                data: owned_bin(&a.properties.authentication_data),
             }),
             other => Self::Other(other.packet_type()),
         }
     }
+}
+
+/// An optional string property, owned: one out-of-line copy for every such property.
+#[inline(never)]
+fn owned_str(v: &Option<sansmqtt_proto::Utf8<'_>>) -> Option<String> {
+    v.as_ref().map(|s| s.as_str().to_string())
+}
+
+/// An optional binary property, owned.
+#[inline(never)]
+fn owned_bin(v: &Option<sansmqtt_proto::Bin<'_>>) -> Option<Vec<u8>> {
+    v.as_ref().map(|d| d.as_bytes().to_vec())
 }
 
 /// The reason codes of a SUBACK or UNSUBACK, owned (a push loop: smaller firmware than
@@ -540,13 +552,13 @@ fn reasons_of(list: &sansmqtt_proto::ReasonCodes<'_>) -> Vec<ReasonCode> {
 
 fn connack_info(c: &ConnAck<'_>) -> ConnAckInfo {
     let p = &c.properties;
-    let s = |v: &Option<sansmqtt_proto::Utf8<'_>>| v.as_ref().map(|s| s.as_str().to_string());
+    let s = owned_str;
     let d = ServerCapabilities::default();
     ConnAckInfo {
         session_present: c.session_present,
         reason: c.reason,
         auth_method: s(&p.authentication_method),
-        auth_data: p.authentication_data.as_ref().map(|d| d.as_bytes().to_vec()),
+        auth_data: owned_bin(&p.authentication_data),
         caps: ServerCapabilities {
             receive_maximum: p.receive_maximum.map_or(d.receive_maximum, |v| v.get()),
             maximum_qos: p.maximum_qos.unwrap_or(d.maximum_qos),
