@@ -27,14 +27,6 @@ pub trait Authenticator: core::fmt::Debug + Send {
     }
 }
 
-/// An AUTH packet (or CONNACK auth properties) detached from the receive buffer.
-#[derive(Debug)]
-pub(crate) struct AuthInfo {
-    pub(crate) reason: ReasonCode,
-    pub(crate) method: Option<String>,
-    pub(crate) data: Option<Vec<u8>>,
-}
-
 impl Session {
     /// Use `auth` for enhanced authentication (MQTT 5.0) from the next CONNECT on.
     pub fn set_authenticator(&mut self, auth: Box<dyn Authenticator>) {
@@ -64,28 +56,26 @@ impl Session {
         self.out.push_packet(&Packet::Auth(Auth { reason, properties: props }), self.version);
     }
 
-    /// AUTH from the server.
-    pub(crate) fn on_auth(&mut self, a: AuthInfo) {
+    /// AUTH from the server: its reason, Authentication Method and Authentication Data.
+    pub(crate) fn on_auth(&mut self, reason: ReasonCode, method: Option<&str>, data: Option<&[u8]>) {
         let Some(auth) = self.auth.as_mut() else {
             self.violation(Violation::UnexpectedPacket(PacketType::Auth));
             return;
         };
-        if a.method.as_deref() != Some(auth.method()) {
+        if method != Some(auth.method()) {
             // [MQTT-4.12.0-5]: every AUTH carries the method of the CONNECT.
             self.violation(Violation::UnexpectedPacket(PacketType::Auth));
             return;
         }
-        match a.reason {
-            ReasonCode::ContinueAuthentication => match auth.challenge(a.data.as_deref()) {
+        match reason {
+            ReasonCode::ContinueAuthentication => match auth.challenge(data) {
                 Ok(data) => self.send_auth(ReasonCode::ContinueAuthentication, data),
                 Err(code) => self.close(DisconnectReason::AuthenticationFailed(code), Some(code)),
             },
-            ReasonCode::Success if matches!(self.link, Link::Connected) => {
-                match auth.finish(a.data.as_deref()) {
-                    Ok(()) => self.events.push_back(Event::Reauthenticated),
-                    Err(code) => self.close(DisconnectReason::AuthenticationFailed(code), Some(code)),
-                }
-            }
+            ReasonCode::Success if matches!(self.link, Link::Connected) => match auth.finish(data) {
+                Ok(()) => self.events.push_back(Event::Reauthenticated),
+                Err(code) => self.close(DisconnectReason::AuthenticationFailed(code), Some(code)),
+            },
             _ => self.violation(Violation::UnexpectedPacket(PacketType::Auth)),
         }
     }

@@ -8,7 +8,7 @@ use alloc::vec::Vec;
 use sansmqtt_proto::PacketId;
 
 /// Received bytes not yet processed. Its capacity, fixed at creation, bounds memory.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub(crate) struct RxBuf {
     buf: Vec<u8>,
     start: usize,

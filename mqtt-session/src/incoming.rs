@@ -10,9 +10,10 @@ use crate::time::Duration;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use core::ops::Range;
+use sansmqtt_proto::property::ConnAckProperties;
 use sansmqtt_proto::{
     Ack, ConnAck, DecodeError, Delivery, Disconnect, FixedHeader, Packet, PacketId, PacketType,
-    ProtocolVersion, Publish, ReasonCode, Status,
+    ProtocolVersion, Publish, ReasonCode, ReasonCodes, Status,
 };
 
 /// A message frame at the front of the receive buffer, ready to hand out.
@@ -82,15 +83,31 @@ impl Session {
         {
             return Step::Stop;
         }
-        let frame = &data[..len];
-        let body = &frame[usize::from(header.header_len)..];
+        // The handlers read the packet where it lies, borrowed from the receive buffer, while
+        // they change the session: the buffer (three words) is moved out of the session for
+        // that time and put back after. No handler touches `inb.rx`.
+        let rx = core::mem::take(&mut self.inb.rx);
+        let step = match rx.data().get(..len) {
+            Some(frame) => self.on_frame(header, frame),
+            None => Step::Stop,
+        };
+        self.inb.rx = rx;
+        if let Step::Consumed = step {
+            self.inb.rx.consume(len);
+        }
+        step
+    }
+
+    /// Decode the complete frame and act on it. `Consumed`: drop the frame (every packet but
+    /// a PUBLISH to deliver); `Stop`: the frame stays (a decoding error ended the connection).
+    fn on_frame(&mut self, header: FixedHeader, frame: &[u8]) -> Step {
+        let body = frame.get(usize::from(header.header_len)..).unwrap_or_default();
         if self.version.is_v5()
             && header.packet_type == PacketType::ConnAck
             && matches!(self.link, Link::AwaitConnAck { .. })
             && body == [0, 1]
         {
             // A 3.1.1 server answers a 5.0 CONNECT with return code 1 (unacceptable version).
-            self.inb.rx.consume(len);
             self.refused(ReasonCode::UnsupportedProtocolVersion);
             return Step::Consumed;
         }
@@ -105,71 +122,56 @@ impl Session {
                 return Step::Stop;
             }
         };
-        if let Packet::Publish(p) = &packet {
-            let topic_start = usize::from(header.header_len) + 2;
-            let info = PublishInfo {
-                len,
-                delivery: p.delivery,
-                dup: p.dup,
-                topic: topic_start..topic_start + p.topic.as_str().len(),
-                alias: p.properties.topic_alias.map(|a| a.get()),
-                topic_str: if p.properties.topic_alias.is_some() && !p.topic.is_empty() {
-                    Some(p.topic.as_str().to_string())
-                } else {
-                    None
-                },
-            };
-            return self.on_publish(info);
-        }
-        let owned = OwnedPacket::from(&packet);
-        self.inb.rx.consume(len);
-        self.dispatch(owned);
-        Step::Consumed
-    }
-
-    fn dispatch(&mut self, p: OwnedPacket) {
         let connected = matches!(self.link, Link::Connected);
-        match p {
-            OwnedPacket::ConnAck(c) if !connected => self.on_connack(c),
-            OwnedPacket::PubAck(id, reason) if connected => self.on_puback(id, reason),
-            OwnedPacket::PubRec(id, reason) if connected => self.on_pubrec(id, reason),
-            OwnedPacket::PubRel(id) if connected => self.on_pubrel(id),
-            OwnedPacket::PubComp(id) if connected => self.on_pubcomp(id),
-            OwnedPacket::SubAck(id, reasons) if connected => self.on_suback(id, reasons, true),
-            OwnedPacket::UnsubAck(id, reasons) if connected => self.on_suback(id, reasons, false),
-            OwnedPacket::PingResp if connected => self.ping_deadline = None,
-            OwnedPacket::Disconnect { reason, reason_string, server_reference, session_expiry } => {
-                if !self.version.is_v5() || session_expiry {
+        match packet {
+            Packet::Publish(p) => return self.on_publish(header, frame.len(), &p),
+            Packet::ConnAck(c) if !connected => self.on_connack(&c),
+            Packet::PubAck(a) if connected => self.on_puback(a.packet_id, a.reason),
+            Packet::PubRec(a) if connected => self.on_pubrec(a.packet_id, a.reason),
+            Packet::PubRel(a) if connected => self.on_pubrel(a.packet_id),
+            Packet::PubComp(a) if connected => self.on_pubcomp(a.packet_id),
+            Packet::SubAck(s) if connected => self.on_suback(s.packet_id, &s.reasons, true),
+            Packet::UnsubAck(s) if connected => self.on_suback(s.packet_id, &s.reasons, false),
+            Packet::PingResp if connected => self.ping_deadline = None,
+            Packet::Disconnect(Disconnect { reason, properties, .. }) => {
+                if !self.version.is_v5() || properties.session_expiry_interval.is_some() {
                     // 3.1.1: DISCONNECT is client-to-server only. 5.0: the server must not send
                     // a Session Expiry Interval [MQTT-3.14.2-2].
                     self.violation(Violation::UnexpectedPacket(PacketType::Disconnect));
-                    return;
+                } else {
+                    let reason_string = owned_str(&properties.reason_string);
+                    let server_reference = owned_str(&properties.server_reference);
+                    self.close(DisconnectReason::ByServer { reason, reason_string, server_reference }, None);
                 }
-                self.close(DisconnectReason::ByServer { reason, reason_string, server_reference }, None);
             }
-            OwnedPacket::Auth(a) => self.on_auth(a),
+            Packet::Auth(a) => {
+                let p = &a.properties;
+                let method = p.authentication_method.as_ref().map(|m| m.as_str());
+                self.on_auth(a.reason, method, p.authentication_data.as_ref().map(|d| d.as_bytes()));
+            }
             other => self.violation(Violation::UnexpectedPacket(other.packet_type())),
         }
+        Step::Consumed
     }
 
-    fn on_publish(&mut self, info: PublishInfo) -> Step {
+    fn on_publish(&mut self, header: FixedHeader, len: usize, p: &Publish<'_>) -> Step {
         if !matches!(self.link, Link::Connected) {
             self.violation(Violation::UnexpectedPacket(PacketType::Publish));
             return Step::Stop;
         }
         // Topic alias (v5): set or use a mapping of this connection.
         let mut alias_index = None;
-        if let Some(alias) = info.alias {
+        if let Some(alias) = p.properties.topic_alias.map(|a| a.get()) {
             if alias > self.config.topic_alias_maximum {
                 self.violation(Violation::TopicAliasOutOfRange(alias));
                 return Step::Stop;
             }
             let i = usize::from(alias) - 1;
-            if let Some(topic) = info.topic_str {
+            if !p.topic.is_empty() {
                 if self.inb.aliases.len() <= i {
                     self.inb.aliases.resize(i + 1, None);
                 }
-                self.inb.aliases[i] = Some(topic);
+                self.inb.aliases[i] = Some(p.topic.as_str().to_string());
             } else if self.inb.aliases.get(i).is_none_or(Option::is_none) {
                 self.violation(Violation::UnknownTopicAlias(alias));
                 return Step::Stop;
@@ -177,7 +179,7 @@ impl Session {
                 alias_index = Some(i);
             }
         }
-        let (id, kind) = match info.delivery {
+        let (id, kind) = match p.delivery {
             Delivery::AtMostOnce => (None, None),
             Delivery::AtLeastOnce(id) => (Some(id), Some(AckKind::PubAck)),
             Delivery::ExactlyOnce(id) => (Some(id), Some(AckKind::PubRec)),
@@ -188,7 +190,6 @@ impl Session {
             if duplicate_qos2 {
                 // Already received: acknowledge again, never deliver twice.
                 self.owe_ack(id, kind, true);
-                self.inb.rx.consume(info.len);
                 return Step::Consumed;
             }
             if self.version.is_v5() && self.inb.unacked() >= usize::from(self.config.receive_maximum.max(1)) {
@@ -204,11 +205,11 @@ impl Session {
                 ack_token = Some(AckToken { seq, packet_id: id });
             }
         }
-        let _ = info.dup;
+        let topic_start = usize::from(header.header_len) + 2;
         Step::Deliver(ReadyMessage {
-            len: info.len,
+            len,
             alias: alias_index,
-            topic: info.topic,
+            topic: topic_start..topic_start + p.topic.as_str().len(),
             ack_token,
             held: false,
         })
@@ -243,7 +244,7 @@ impl Session {
         }
     }
 
-    fn on_connack(&mut self, c: ConnAckInfo) {
+    fn on_connack(&mut self, c: &ConnAck<'_>) {
         if c.reason.is_error() {
             self.refused(c.reason);
             return;
@@ -253,17 +254,24 @@ impl Session {
             self.violation(Violation::UnexpectedPacket(PacketType::ConnAck));
             return;
         }
-        if self.version.is_v5() && !self.auth_connack(c.auth_method.as_deref(), c.auth_data.as_deref()) {
+        let p = &c.properties;
+        if self.version.is_v5()
+            && !self.auth_connack(
+                p.authentication_method.as_ref().map(|m| m.as_str()),
+                p.authentication_data.as_ref().map(|d| d.as_bytes()),
+            )
+        {
             return;
         }
-        if let Some(id) = &c.caps.assigned_client_identifier {
+        let caps = capabilities(p);
+        if let Some(id) = &caps.assigned_client_identifier {
             self.client_id.clone_from(id);
         }
-        self.keep_alive = match c.caps.server_keep_alive {
+        self.keep_alive = match caps.server_keep_alive {
             Some(s) => Duration::from_secs(u64::from(s)),
             None => self.config.keep_alive_sent(),
         };
-        self.caps = c.caps;
+        self.caps = caps;
         self.ping_deadline = None;
         if let Some(b) = &mut self.backoff {
             b.reset();
@@ -420,11 +428,12 @@ impl Session {
         self.pump();
     }
 
-    fn on_suback(&mut self, id: PacketId, reasons: Vec<ReasonCode>, subscribe: bool) {
+    fn on_suback(&mut self, id: PacketId, list: &ReasonCodes<'_>, subscribe: bool) {
         let Some(req) = self.out.requests.get(id.get()) else { return };
         if req.subscribe != subscribe {
             return;
         }
+        let reasons = reasons_of(list);
         if (subscribe || self.version.is_v5()) && reasons.len() != req.count {
             self.violation(Violation::AckCountMismatch);
             return;
@@ -445,99 +454,10 @@ impl Session {
     }
 }
 
-/// What `on_publish` needs after the frame's borrow ends.
-struct PublishInfo {
-    len: usize,
-    delivery: Delivery,
-    dup: bool,
-    topic: Range<usize>,
-    alias: Option<u16>,
-    topic_str: Option<String>,
-}
-
-struct ConnAckInfo {
-    session_present: bool,
-    reason: ReasonCode,
-    caps: ServerCapabilities,
-    auth_method: Option<String>,
-    auth_data: Option<Vec<u8>>,
-}
-
-/// A non-PUBLISH packet with everything the session keeps, detached from the receive buffer.
-enum OwnedPacket {
-    ConnAck(ConnAckInfo),
-    PubAck(PacketId, ReasonCode),
-    PubRec(PacketId, ReasonCode),
-    PubRel(PacketId),
-    PubComp(PacketId),
-    SubAck(PacketId, Vec<ReasonCode>),
-    UnsubAck(PacketId, Vec<ReasonCode>),
-    PingResp,
-    Disconnect {
-        reason: ReasonCode,
-        reason_string: Option<String>,
-        server_reference: Option<String>,
-        session_expiry: bool,
-    },
-    Auth(crate::auth::AuthInfo),
-    Other(PacketType),
-}
-
-impl OwnedPacket {
-    fn packet_type(&self) -> PacketType {
-        match self {
-            Self::ConnAck(_) => PacketType::ConnAck,
-            Self::PubAck(..) => PacketType::PubAck,
-            Self::PubRec(..) => PacketType::PubRec,
-            Self::PubRel(_) => PacketType::PubRel,
-            Self::PubComp(_) => PacketType::PubComp,
-            Self::SubAck(..) => PacketType::SubAck,
-            Self::UnsubAck(..) => PacketType::UnsubAck,
-            Self::PingResp => PacketType::PingResp,
-            Self::Disconnect { .. } => PacketType::Disconnect,
-            Self::Auth(_) => PacketType::Auth,
-            Self::Other(t) => *t,
-        }
-    }
-}
-
-impl From<&Packet<'_>> for OwnedPacket {
-    fn from(p: &Packet<'_>) -> Self {
-        match p {
-            Packet::ConnAck(c) => Self::ConnAck(connack_info(c)),
-            Packet::PubAck(a) => Self::PubAck(a.packet_id, a.reason),
-            Packet::PubRec(a) => Self::PubRec(a.packet_id, a.reason),
-            Packet::PubRel(a) => Self::PubRel(a.packet_id),
-            Packet::PubComp(a) => Self::PubComp(a.packet_id),
-            Packet::SubAck(s) => Self::SubAck(s.packet_id, reasons_of(&s.reasons)),
-            Packet::UnsubAck(s) => Self::UnsubAck(s.packet_id, reasons_of(&s.reasons)),
-            Packet::PingResp => Self::PingResp,
-            Packet::Disconnect(Disconnect { reason, properties, .. }) => Self::Disconnect {
-                reason: *reason,
-                reason_string: owned_str(&properties.reason_string),
-                server_reference: owned_str(&properties.server_reference),
-                session_expiry: properties.session_expiry_interval.is_some(),
-            },
-            Packet::Auth(a) => Self::Auth(crate::auth::AuthInfo {
-                reason: a.reason,
-                method: owned_str(&a.properties.authentication_method),
-                data: owned_bin(&a.properties.authentication_data),
-            }),
-            other => Self::Other(other.packet_type()),
-        }
-    }
-}
-
 /// An optional string property, owned: one out-of-line copy for every such property.
 #[inline(never)]
 fn owned_str(v: &Option<sansmqtt_proto::Utf8<'_>>) -> Option<String> {
     v.as_ref().map(|s| s.as_str().to_string())
-}
-
-/// An optional binary property, owned.
-#[inline(never)]
-fn owned_bin(v: &Option<sansmqtt_proto::Bin<'_>>) -> Option<Vec<u8>> {
-    v.as_ref().map(|d| d.as_bytes().to_vec())
 }
 
 /// The reason codes of a SUBACK or UNSUBACK, owned (a push loop: smaller firmware than
@@ -550,31 +470,25 @@ fn reasons_of(list: &sansmqtt_proto::ReasonCodes<'_>) -> Vec<ReasonCode> {
     v
 }
 
-fn connack_info(c: &ConnAck<'_>) -> ConnAckInfo {
-    let p = &c.properties;
+/// What the server announced in CONNACK, with the defaults for what it left out.
+fn capabilities(p: &ConnAckProperties<'_>) -> ServerCapabilities {
     let s = owned_str;
     let d = ServerCapabilities::default();
-    ConnAckInfo {
-        session_present: c.session_present,
-        reason: c.reason,
-        auth_method: s(&p.authentication_method),
-        auth_data: owned_bin(&p.authentication_data),
-        caps: ServerCapabilities {
-            receive_maximum: p.receive_maximum.map_or(d.receive_maximum, |v| v.get()),
-            maximum_qos: p.maximum_qos.unwrap_or(d.maximum_qos),
-            retain_available: p.retain_available.unwrap_or(true),
-            maximum_packet_size: p.maximum_packet_size.map(|v| v.get()),
-            topic_alias_maximum: p.topic_alias_maximum.unwrap_or(0),
-            wildcard_subscription_available: p.wildcard_subscription_available.unwrap_or(true),
-            subscription_identifiers_available: p.subscription_identifiers_available.unwrap_or(true),
-            shared_subscription_available: p.shared_subscription_available.unwrap_or(true),
-            server_keep_alive: p.server_keep_alive,
-            assigned_client_identifier: s(&p.assigned_client_identifier),
-            session_expiry_interval: p.session_expiry_interval,
-            server_reference: s(&p.server_reference),
-            response_information: s(&p.response_information),
-            reason_string: s(&p.reason_string),
-        },
+    ServerCapabilities {
+        receive_maximum: p.receive_maximum.map_or(d.receive_maximum, |v| v.get()),
+        maximum_qos: p.maximum_qos.unwrap_or(d.maximum_qos),
+        retain_available: p.retain_available.unwrap_or(true),
+        maximum_packet_size: p.maximum_packet_size.map(|v| v.get()),
+        topic_alias_maximum: p.topic_alias_maximum.unwrap_or(0),
+        wildcard_subscription_available: p.wildcard_subscription_available.unwrap_or(true),
+        subscription_identifiers_available: p.subscription_identifiers_available.unwrap_or(true),
+        shared_subscription_available: p.shared_subscription_available.unwrap_or(true),
+        server_keep_alive: p.server_keep_alive,
+        assigned_client_identifier: s(&p.assigned_client_identifier),
+        session_expiry_interval: p.session_expiry_interval,
+        server_reference: s(&p.server_reference),
+        response_information: s(&p.response_information),
+        reason_string: s(&p.reason_string),
     }
 }
 
