@@ -245,8 +245,9 @@ impl Session {
             return Err(Error::PacketTooLarge { size, max });
         }
         self.make_room(size)?;
-        let mut bytes = alloc::vec![0; size];
-        publish.encode(self.version, &mut bytes)?;
+        // Through the one client encoder (no second copy of the PUBLISH encoder).
+        let mut bytes = Vec::with_capacity(size);
+        Packet::Publish(publish).encode_to_vec_client(self.version, &mut bytes)?;
         let id_offset = crate::incoming::publish_id_offset(&bytes);
         let expiry = msg.properties.message_expiry_interval.map(|secs| Expiry {
             offset: expiry_offset(&bytes, id_offset, qos, msg.properties.payload_format_indicator.is_some()),

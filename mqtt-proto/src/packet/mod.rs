@@ -370,8 +370,10 @@ impl<'a> Packet<'a> {
 
     fn write_body<S: Sink, const CLIENT: bool>(&self, v: ProtocolVersion, s: &mut S) {
         match self {
-            // Refused by `body_len_as` before anything is written.
-            Self::ConnAck(_) | Self::SubAck(_) | Self::UnsubAck(_) | Self::PingResp if CLIENT => {}
+            // Refused by `body_len_as` before anything is written; a client's PUBLISH is
+            // written by `Publish::encode_to_vec`, never here.
+            Self::ConnAck(_) | Self::SubAck(_) | Self::UnsubAck(_) | Self::PingResp | Self::Publish(_)
+                if CLIENT => {}
             Self::Connect(p) => p.write_body(v, s),
             Self::ConnAck(p) => p.write_body(v, s),
             Self::Publish(p) => p.write_header(v, s),
@@ -384,7 +386,7 @@ impl<'a> Packet<'a> {
             Self::Disconnect(p) => p.write_body(v, s),
             Self::Auth(p) => p.write_body(v, s),
         }
-        if let Self::Publish(p) = self {
+        if !CLIENT && let Self::Publish(p) = self {
             s.put_slice(p.payload.as_bytes());
         }
     }
@@ -477,17 +479,13 @@ impl<'a> Packet<'a> {
         version: ProtocolVersion,
         out: &mut alloc::vec::Vec<u8>,
     ) -> Result<usize, EncodeError> {
+        if let Self::Publish(p) = self {
+            return p.encode_to_vec(version, out);
+        }
         let body = self.body_len_as::<true>(version)?;
         let total = total_len(body)?;
         let start = out.len();
         out.resize(start + total, 0);
-        if let Self::Publish(p) = self {
-            let n = p.encode(version, &mut out[start..]);
-            if n.is_err() {
-                out.truncate(start);
-            }
-            return n;
-        }
         self.write_client(version, &mut out[start..], body);
         Ok(total)
     }

@@ -137,6 +137,19 @@ impl<'a> Publish<'a> {
         payload: bool,
     ) -> Result<usize, EncodeError> {
         let (head, props) = self.header_lens(version)?;
+        self.write_into(version, buf, payload, head, props)
+    }
+
+    /// [`Publish::encode_into`] once [`Publish::header_lens`] gave `head` and `props`.
+    #[inline(always)]
+    fn write_into(
+        &self,
+        version: ProtocolVersion,
+        buf: &mut [u8],
+        payload: bool,
+        head: usize,
+        props: usize,
+    ) -> Result<usize, EncodeError> {
         let body = head + self.payload.len();
         let total = total_len(body)?;
         let n = if payload { total } else { total - self.payload.len() };
@@ -183,6 +196,27 @@ impl<'a> Publish<'a> {
     #[inline]
     pub fn encode_header(&self, version: ProtocolVersion, buf: &mut [u8]) -> Result<usize, EncodeError> {
         self.encode_into(version, buf, false)
+    }
+
+    /// Append the encoded packet to `out`; on error `out` is unchanged. Out of line: the one
+    /// copy of the PUBLISH encoder in a program that encodes through
+    /// [`Packet::encode_to_vec_client`](crate::Packet::encode_to_vec_client).
+    #[cfg(feature = "alloc")]
+    #[inline(never)]
+    pub(crate) fn encode_to_vec(
+        &self,
+        version: ProtocolVersion,
+        out: &mut alloc::vec::Vec<u8>,
+    ) -> Result<usize, EncodeError> {
+        let (head, props) = self.header_lens(version)?;
+        let total = total_len(head + self.payload.len())?;
+        let start = out.len();
+        out.resize(start + total, 0);
+        let n = self.write_into(version, out.get_mut(start..).unwrap_or_default(), true, head, props);
+        if n.is_err() {
+            out.truncate(start);
+        }
+        n
     }
 
     /// An owned `'static` copy.
