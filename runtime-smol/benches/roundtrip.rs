@@ -6,7 +6,9 @@
 //!
 //! Each client is a binary of its own (`benches/roundtrip/{sansmqtt,rumqttc}.rs`, built here
 //! as the examples `roundtrip-sansmqtt` and `roundtrip-rumqttc`), so that neither's peak RSS
-//! counts the other's code pages.
+//! counts the other's code pages. A third row, the floor, runs the same session under a plain
+//! blocking loop on one thread (`benches/roundtrip/blocking.rs`, no async runtime): what the
+//! exchange with the broker costs the kernel plus the session's own work.
 //!
 //! `cargo bench -p sansmqtt-smol --bench roundtrip` (N can be scaled: `-- --scale 0.1`).
 //! With `-- --static` both clients are linked statically (`+crt-static`, in a target
@@ -18,8 +20,13 @@ use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-const CLIENTS: [(&str, &str); 2] =
-    [("sansmqtt-smol", "roundtrip-sansmqtt"), ("rumqttc", "roundtrip-rumqttc")];
+/// (name in the table, example binary). The last is the floor: the same session under a
+/// blocking loop with no async runtime (see `benches/roundtrip/blocking.rs`).
+const CLIENTS: [(&str, &str); 3] = [
+    ("sansmqtt-smol", "roundtrip-sansmqtt"),
+    ("rumqttc", "roundtrip-rumqttc"),
+    ("floor: session, blocking loop", "roundtrip-blocking"),
+];
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
