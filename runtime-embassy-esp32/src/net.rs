@@ -138,11 +138,10 @@ impl crate::Transport for TcpTransport<'_> {
         self.reset().await;
         self.stack.wait_config_up().await;
         self.socket.set_timeout(self.io_timeout);
-        let r = self.socket.connect(self.remote).await.map_err(TcpError::Connect);
-        if r.is_err() {
-            self.reset().await;
-        }
-        r
+        // A failed attempt leaves the socket closed (embassy-net fails a connect only once the
+        // socket is closed, or before it left that state), so there is nothing to reset here;
+        // the next `connect` resets whatever a cancelled attempt left anyway.
+        self.socket.connect(self.remote).await.map_err(TcpError::Connect)
     }
 
     async fn close(&mut self) {
