@@ -224,25 +224,22 @@ impl<'b, T: Transport> Client<'b, T> {
         if matches!(self.link, Link::Connecting | Link::Closing) {
             return Ok(());
         }
-        if self.link != Link::Up {
-            let Some(d) = deadline else {
-                // No transport, no deadline, no action: the session is idle for good.
-                return Err(Error::Disconnected);
-            };
-            Timer::at(embassy_instant(d)).await;
-            self.session.handle_timeout(now());
-            return Ok(());
+        if self.link != Link::Up && deadline.is_none() {
+            // No transport, no deadline, no action: the session is idle for good.
+            return Err(Error::Disconnected);
         }
-        let buf = self.session.recv_buf();
-        if buf.is_empty() {
-            // Backpressure (e.g. manual acks outstanding): never read into an empty slice,
-            // where `Ok(0)` would look like end of file. Only the deadline can move things.
-            // (No deadline: `Instant::MAX`, which never comes.)
-            Timer::at(deadline.map_or(embassy_time::Instant::MAX, embassy_instant)).await;
-            self.session.handle_timeout(now());
-            return Ok(());
-        }
+        // No deadline: `Instant::MAX`, which never comes.
         let until = deadline.map_or(embassy_time::Instant::MAX, embassy_instant);
+        let buf = self.session.recv_buf();
+        if self.link != Link::Up || buf.is_empty() {
+            // No transport: only the deadline can move things. Backpressure (e.g. manual acks
+            // outstanding): never read into an empty slice, where `Ok(0)` would look like end
+            // of file; only the deadline can move things either. (One await for both: one copy
+            // of the timer's code.)
+            Timer::at(until).await;
+            self.session.handle_timeout(now());
+            return Ok(());
+        }
         let read = with_deadline(until, self.transport.read(buf)).await.ok();
         match read {
             None => self.session.handle_timeout(now()),
