@@ -67,6 +67,8 @@ pub use sansmqtt_session;
 pub use transport::{Connector, Dial, DialError, Transport};
 
 /// The time in the session's terms: milliseconds of `embassy_time::Instant::now()`.
+// Out of line: the tick conversion (a 64-bit division) once, not at every call.
+#[inline(never)]
 pub fn now() -> sansmqtt_session::Instant {
     sansmqtt_session::Instant::from_millis(embassy_time::Instant::now().as_millis())
 }
