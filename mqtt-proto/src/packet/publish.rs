@@ -137,19 +137,6 @@ impl<'a> Publish<'a> {
         payload: bool,
     ) -> Result<usize, EncodeError> {
         let (head, props) = self.header_lens(version)?;
-        self.write_into(version, buf, payload, head, props)
-    }
-
-    /// [`Publish::encode_into`] once [`Publish::header_lens`] gave `head` and `props`.
-    #[inline(always)]
-    fn write_into(
-        &self,
-        version: ProtocolVersion,
-        buf: &mut [u8],
-        payload: bool,
-        head: usize,
-        props: usize,
-    ) -> Result<usize, EncodeError> {
         let body = head + self.payload.len();
         let total = total_len(body)?;
         let n = if payload { total } else { total - self.payload.len() };
@@ -198,8 +185,9 @@ impl<'a> Publish<'a> {
         self.encode_into(version, buf, false)
     }
 
-    /// Append the encoded packet to `out`; on error `out` is unchanged. Out of line: the one
-    /// copy of the PUBLISH encoder in a program that encodes through
+    /// Append the encoded packet to `out`; on error `out` is unchanged. Out of line and
+    /// written through the compact sink (this is not the hot path of [`Publish::encode`]):
+    /// the one copy of the PUBLISH encoder in a program that encodes through
     /// [`Packet::encode_to_vec_client`](crate::Packet::encode_to_vec_client).
     #[cfg(feature = "alloc")]
     #[inline(never)]
@@ -209,14 +197,17 @@ impl<'a> Publish<'a> {
         out: &mut alloc::vec::Vec<u8>,
     ) -> Result<usize, EncodeError> {
         let (head, props) = self.header_lens(version)?;
-        let total = total_len(head + self.payload.len())?;
+        let body = head + self.payload.len();
+        let total = total_len(body)?;
         let start = out.len();
         out.resize(start + total, 0);
-        let n = self.write_into(version, out.get_mut(start..).unwrap_or_default(), true, head, props);
-        if n.is_err() {
-            out.truncate(start);
-        }
-        n
+        let mut s = CompactSink::new(out.get_mut(start..).unwrap_or_default());
+        s.put_u8((PacketType::Publish as u8) << 4 | self.flags());
+        s.put_varint(body as u32);
+        self.write_header_with(version, &mut s, props);
+        s.put_slice(self.payload.as_bytes());
+        debug_assert_eq!(s.written(), total);
+        Ok(total)
     }
 
     /// An owned `'static` copy.
