@@ -10,7 +10,7 @@ use crate::options::Options;
 use crate::shared::{Outcome, Shared};
 use crate::stream::Events;
 use sansmqtt_proto::{ProtocolVersion, QoS, ReasonCode, SubscriptionOptions};
-use sansmqtt_session::{DisconnectOptions, Outgoing, ServerCapabilities, Session, State, Token};
+use sansmqtt_session::{AckToken, DisconnectOptions, Outgoing, ServerCapabilities, Session, State, Token};
 use std::sync::Arc;
 
 /// The owner of the shared state: when the last [`Client`] clone is dropped, the driver
@@ -109,8 +109,12 @@ impl Client {
 
     /// A client and its driver, for running the driver on an executor of your choice
     /// (`executor.spawn(driver.run())`); any executor works, the I/O uses async-io's reactor.
-    pub fn with_driver(options: Options) -> (Self, Driver) {
-        let shared = Arc::new(Shared::new(Session::new(options.config.clone()), options.event_capacity));
+    pub fn with_driver(mut options: Options) -> (Self, Driver) {
+        let mut session = Session::new(options.config.clone());
+        if let Some(auth) = options.authenticator.take() {
+            session.set_authenticator(auth);
+        }
+        let shared = Arc::new(Shared::new(session, options.event_capacity));
         let handle = Arc::new(Handle { shared: shared.clone() });
         let driver = Driver::new(shared, Arc::downgrade(&handle), options);
         (Self { handle }, driver)
@@ -254,6 +258,27 @@ impl Client {
         };
         shared.driver.notify();
         Ok(self.track(token))
+    }
+
+    /// Acknowledge a message received with [`Options::manual_acks`], by its
+    /// [`Message::ack_token`](crate::Message::ack_token). Usable from handlers. The PUBACK (or
+    /// PUBREC) goes out once every older message is acknowledged too. A token from before a
+    /// reconnect is unknown: the broker sends that message again.
+    pub fn ack(&self, token: AckToken) -> Result<(), Error> {
+        let shared = self.shared();
+        shared.lock().session.ack(shared.now(), token)?;
+        shared.driver.notify();
+        Ok(())
+    }
+
+    /// Start an MQTT 5.0 re-authentication with the [`Options::authenticator`]; on success
+    /// [`Event::Reauthenticated`](crate::Event::Reauthenticated) follows, on failure the broker
+    /// disconnects. Usable from handlers.
+    pub fn reauthenticate(&self) -> Result<(), Error> {
+        let shared = self.shared();
+        shared.lock().session.reauthenticate(shared.now())?;
+        shared.driver.notify();
+        Ok(())
     }
 
     /// Start a graceful disconnect (DISCONNECT, then close) without waiting; no reconnect

@@ -406,6 +406,7 @@ fn next_event(
                 }
                 Event::SessionLost { tokens }
             }
+            S::Reauthenticated => Event::Reauthenticated,
             S::ReadyToPublish => {
                 g.room_wanted = true; // Publishers are woken at the end of the round.
                 continue;

@@ -2,7 +2,7 @@
 
 use sansmqtt_proto::property::PublishProperties;
 use sansmqtt_proto::{QoS, ReasonCode};
-use sansmqtt_session::{DisconnectReason, PublishFailure, Token};
+use sansmqtt_session::{AckToken, DisconnectReason, PublishFailure, Token};
 
 /// A received application message.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -20,6 +20,9 @@ pub struct Message {
     pub dup: bool,
     /// v5 properties (empty for 3.1.1).
     pub properties: PublishProperties<'static>,
+    /// With [`Options::manual_acks`](crate::Options::manual_acks), a QoS 1 or 2 message's
+    /// token for [`Client::ack`](crate::Client::ack); `None` otherwise.
+    pub ack_token: Option<AckToken>,
 }
 
 impl Default for Message {
@@ -31,6 +34,7 @@ impl Default for Message {
             retain: false,
             dup: false,
             properties: PublishProperties::default(),
+            ack_token: None,
         }
     }
 }
@@ -51,6 +55,7 @@ impl Message {
         self.qos = m.qos;
         self.retain = m.retain;
         self.dup = m.dup;
+        self.ack_token = m.ack_token;
         self.properties = if m.properties.is_empty() {
             PublishProperties::default()
         } else {
@@ -105,6 +110,8 @@ pub enum Event {
         /// One per filter (v5).
         reasons: Vec<ReasonCode>,
     },
+    /// A re-authentication ([`Client::reauthenticate`](crate::Client::reauthenticate)) succeeded.
+    Reauthenticated,
     /// The broker did not resume the session: these publishes' outcome is unknown.
     SessionLost {
         /// The publishes handed back.

@@ -14,6 +14,8 @@
 //! - **Subscribe / unsubscribe** with [`Client::subscribe`] / [`Client::unsubscribe`].
 //! - **Events** as an async stream ([`Client::events`]), or **handlers** in the paho / MiniMQTT
 //!   style ([`Options::on_connect`], [`Options::on_message`], [`Options::on_topic`], ...).
+//! - **Manual acks** ([`Options::manual_acks`], [`Client::ack`]) and MQTT 5.0 enhanced
+//!   authentication ([`Options::authenticator`], [`Client::reauthenticate`]).
 //! - **Reconnect** automatically after the session's backoff; unacknowledged QoS 1/2
 //!   messages are resent, subscriptions restored.
 //!
@@ -52,8 +54,8 @@ pub use handlers::{AckHandler, ConnectHandler, DisconnectHandler, MessageHandler
 pub use options::Options;
 pub use sansmqtt_proto::{ProtocolVersion, QoS, ReasonCode, SubscriptionOptions};
 pub use sansmqtt_session::{
-    self, Backoff, Config, DisconnectOptions, DisconnectReason, Outgoing, PublishFailure, State, Token,
-    WillConfig,
+    self, AckToken, Authenticator, Backoff, Config, DisconnectOptions, DisconnectReason, Outgoing,
+    PublishFailure, State, Token, WillConfig,
 };
 pub use stream::Events;
 #[cfg(feature = "tls")]

@@ -6,7 +6,9 @@ use crate::event::Message;
 use crate::handlers::Handlers;
 use crate::url::BrokerUrl;
 use sansmqtt_proto::{ProtocolVersion, ReasonCode};
-use sansmqtt_session::{Backoff, Config, DisconnectReason, PublishFailure, Token, WillConfig};
+use sansmqtt_session::{
+    AckMode, Authenticator, Backoff, Config, DisconnectReason, PublishFailure, Token, WillConfig,
+};
 use std::hash::{BuildHasher, Hasher};
 use std::time::Duration;
 
@@ -22,6 +24,7 @@ pub struct Options {
     pub(crate) connect_timeout: Duration,
     pub(crate) event_capacity: usize,
     pub(crate) handlers: Handlers,
+    pub(crate) authenticator: Option<Box<dyn Authenticator>>,
     #[cfg(feature = "tls")]
     pub(crate) tls: crate::tls::TlsOptions,
 }
@@ -51,6 +54,7 @@ impl Options {
             connect_timeout: Duration::from_secs(10),
             event_capacity: 1024,
             handlers: Handlers::default(),
+            authenticator: None,
             #[cfg(feature = "tls")]
             tls: crate::tls::TlsOptions::default(),
         }
@@ -132,6 +136,25 @@ impl Options {
     /// bounded and the broker sees TCP backpressure).
     pub fn event_capacity(mut self, capacity: usize) -> Self {
         self.event_capacity = capacity.max(1);
+        self
+    }
+
+    /// Acknowledge QoS 1 and 2 messages yourself: each [`Message`] then carries an
+    /// [`ack_token`](Message::ack_token) to pass to [`Client::ack`] once the message is
+    /// processed (paho's manual acks). Acks go out in arrival order, so a message not yet
+    /// acked holds back the acks of later ones; once Receive Maximum messages wait for an ack,
+    /// the broker sends no more QoS 1 / 2 messages, and the client stops reading when its
+    /// queue of pending acks is full. Unacked messages are sent again by the broker after a
+    /// reconnect that resumes the session.
+    pub fn manual_acks(mut self) -> Self {
+        self.config.ack_mode = AckMode::Manual;
+        self
+    }
+
+    /// MQTT 5.0 enhanced authentication (§4.12): `auth` answers the broker's AUTH challenges
+    /// during every CONNECT and on [`Client::reauthenticate`].
+    pub fn authenticator(mut self, auth: impl Authenticator + 'static) -> Self {
+        self.authenticator = Some(Box::new(auth));
         self
     }
 

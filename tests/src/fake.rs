@@ -1,7 +1,7 @@
 //! A scripted fake broker for faults and byte-exact checks: it answers CONNECT with a fixed
 //! reply (a CONNACK, then bad bytes, or only bad bytes), optionally floods the client with
-//! one packet repeated, then records what the client sends until the client closes. Every
-//! connection gets the same script.
+//! one packet repeated, or answers packets of given types with fixed replies, then records
+//! what the client sends until the client closes. Every connection gets the same script.
 
 use sansmqtt_proto::ProtocolVersion;
 use std::io::{Read, Write};
@@ -44,11 +44,13 @@ fn read_packet(s: &mut TcpStream) -> Option<Vec<u8>> {
     Some(out)
 }
 
-/// What to send after the reply: `packet`, `count` times.
+/// What to send after the reply: `packet`, `count` times; and what to answer to a packet
+/// whose first byte is the key of an entry of `answers`.
 #[derive(Clone, Default)]
 struct Flood {
     packet: Vec<u8>,
     count: usize,
+    answers: Vec<(u8, Vec<u8>)>,
 }
 
 fn serve(mut s: TcpStream, reply: &[u8], flood: &Flood, received: &Mutex<Vec<Vec<u8>>>) {
@@ -64,8 +66,20 @@ fn serve(mut s: TcpStream, reply: &[u8], flood: &Flood, received: &Mutex<Vec<Vec
         }
     }
     let mut got = Vec::new();
-    let mut buf = [0u8; 4096];
     let end = Instant::now() + Duration::from_secs(5);
+    if !flood.answers.is_empty() {
+        while let Some(packet) = read_packet(&mut s).filter(|_| Instant::now() < end) {
+            if let Some((_, answer)) = flood.answers.iter().find(|(first, _)| *first == packet[0])
+                && s.write_all(answer).is_err()
+            {
+                break;
+            }
+            got.extend(packet);
+        }
+        received.lock().unwrap().push(got);
+        return;
+    }
+    let mut buf = [0u8; 4096];
     while Instant::now() < end {
         match s.read(&mut buf) {
             Ok(0) | Err(_) => break,
@@ -84,7 +98,13 @@ impl FakeBroker {
     /// Answer every CONNECT with `reply`, then send `packet` `count` times, as fast as the
     /// client reads.
     pub fn flood(reply: Vec<u8>, packet: Vec<u8>, count: usize) -> Self {
-        Self::spawn(reply, Flood { packet, count })
+        Self::spawn(reply, Flood { packet, count, ..Flood::default() })
+    }
+
+    /// Answer every CONNECT with `reply`, then each later packet whose first byte (type and
+    /// flags) is the key of an entry of `answers` with that entry's bytes.
+    pub fn answering(reply: Vec<u8>, answers: Vec<(u8, Vec<u8>)>) -> Self {
+        Self::spawn(reply, Flood { answers, ..Flood::default() })
     }
 
     fn spawn(reply: Vec<u8>, flood: Flood) -> Self {

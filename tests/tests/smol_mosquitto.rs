@@ -15,6 +15,11 @@ fn is_message(e: &Event) -> bool {
     matches!(e, Event::Message(_))
 }
 
+async fn next_message(events: &mut sansmqtt_smol::Events) -> sansmqtt_smol::Message {
+    let Event::Message(m) = expect(events, "message", is_message).await else { unreachable!() };
+    m
+}
+
 #[test]
 fn connect_and_disconnect() {
     let broker = TestBroker::start("smol-connect", "");
@@ -212,6 +217,69 @@ fn half_open_broker_is_detected_within_one_and_a_half_keep_alives() {
             // The bound is 1.5 × keep-alive after the last byte received (at or before the freeze);
             // 500 ms of slack covers scheduling on a loaded machine.
             assert!(took <= keep_alive * 3 / 2 + Duration::from_millis(500), "{v}: detected after {took:?}");
+        }
+    });
+}
+
+#[test]
+fn manual_acks_hold_back_the_puback_until_the_application_acks() {
+    let broker = TestBroker::start("smol-manual-ack", "");
+    if broker.skips("manual acks (the check needs a broker that resends unacked messages)") {
+        return;
+    }
+    run(LIMIT, async {
+        for v in VERSIONS {
+            let topic = format!("manual/{}", v.level());
+            let id = format!("smol-manual-{}", v.level());
+            let persistent =
+                || options(broker.addr(v), v, &id).clean_start(false).session_expiry(300).manual_acks();
+            let sub = Client::new(persistent());
+            let mut events = sub.events();
+            sub.connect().await.unwrap();
+            sub.subscribe(&topic, QoS::AtLeastOnce).unwrap().wait().await.unwrap();
+            let publisher =
+                Client::new(options(broker.addr(v), v, &format!("smol-manual-pub-{}", v.level())));
+            publisher.connect().await.unwrap();
+            for i in 0..3 {
+                publisher
+                    .publish(&topic, format!("m{i}"), QoS::AtLeastOnce, false)
+                    .await
+                    .unwrap()
+                    .wait()
+                    .await
+                    .unwrap();
+            }
+            // Ack the first two; the third stays unacknowledged when the client disconnects.
+            for i in 0..3 {
+                let m = next_message(&mut events).await;
+                assert_eq!(m.payload, format!("m{i}").into_bytes(), "{v}");
+                let token = m.ack_token.expect("a QoS 1 message in manual mode carries an ack token");
+                if i < 2 {
+                    sub.ack(token).unwrap();
+                }
+            }
+            sub.disconnect().await.unwrap();
+            drop((sub, events));
+
+            // The resumed session gets exactly the unacked one again, then new traffic.
+            let again = Client::new(persistent());
+            let mut events = again.events();
+            assert!(again.connect().await.unwrap(), "{v}: the session is resumed");
+            let m = next_message(&mut events).await;
+            assert_eq!(
+                (m.payload.as_slice(), m.dup),
+                (&b"m2"[..], true),
+                "{v}: only the unacked message is resent"
+            );
+            again.ack(m.ack_token.unwrap()).unwrap();
+            publisher.publish(&topic, "m3", QoS::AtLeastOnce, false).await.unwrap().wait().await.unwrap();
+            let m = next_message(&mut events).await;
+            assert_eq!(m.payload, b"m3", "{v}: the acked messages are not resent");
+            // An ack token is single-use.
+            assert!(again.ack(m.ack_token.unwrap()).is_ok());
+            assert!(again.ack(m.ack_token.unwrap()).is_err(), "{v}: a second ack of one message is refused");
+            again.disconnect().await.unwrap();
+            publisher.disconnect().await.unwrap();
         }
     });
 }
