@@ -1,7 +1,7 @@
 //! The reconnect schedule: exponential backoff with caller-seeded jitter.
 
 use crate::config::Backoff;
-use crate::time::Duration;
+use crate::time::{Duration, millis};
 
 /// Backoff state across consecutive failed connection attempts.
 #[derive(Clone, Debug)]
@@ -53,11 +53,6 @@ impl Schedule {
         let v = x.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 40;
         v as f32 / (1u64 << 24) as f32
     }
-}
-
-/// Whole milliseconds, saturating.
-fn millis(d: Duration) -> u64 {
-    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }
 
 #[cfg(test)]

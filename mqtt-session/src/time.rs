@@ -35,9 +35,17 @@ impl Instant {
 impl Add<Duration> for Instant {
     type Output = Self;
     /// Saturating addition.
+    // Out of line: deadlines are set in many places.
+    #[inline(never)]
     fn add(self, d: Duration) -> Self {
-        Self(self.0.saturating_add(u64::try_from(d.as_millis()).unwrap_or(u64::MAX)))
+        Self(self.0.saturating_add(millis(d)))
     }
+}
+
+/// Whole milliseconds of `d`, saturating at `u64::MAX`: `d.as_millis()` without its 128-bit
+/// arithmetic (which costs code on 32-bit targets).
+pub(crate) fn millis(d: Duration) -> u64 {
+    d.as_secs().saturating_mul(1000).saturating_add(u64::from(d.subsec_millis()))
 }
 
 impl Sub<Self> for Instant {
