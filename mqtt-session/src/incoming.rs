@@ -295,34 +295,47 @@ impl Session {
     /// CONNACK said the session is new: nothing of the old one survives on the server.
     fn session_lost(&mut self) {
         self.inb.clear_qos2();
-        let mut handed_back = Vec::new();
-        let policy = self.config.session_lost_policy;
-        let flows = self.out.inflight.take_values();
+        let resend_as_new = self.config.session_lost_policy == crate::SessionLostPolicy::ResendAsNew;
+        // The policy re-queues the flows whose PUBLISH may not have arrived; the rest are
+        // handed back (PUBREL sent: the server had the message and lost it with the session).
+        let requeue = |f: &crate::outbound::Inflight| resend_as_new && f.flow != Flow::AwaitPubComp;
+        let mut flows = self.out.inflight.take_values();
         self.out.quota_used = 0;
-        let mut requeue = Vec::new();
-        for f in flows {
-            match (policy, f.flow) {
-                (crate::SessionLostPolicy::ResendAsNew, Flow::AwaitPubAck | Flow::AwaitPubRec) => {
-                    requeue.push(f)
-                }
-                _ => handed_back.push(f.token),
+        let mut handed_back = Vec::new();
+        for f in &flows {
+            if !requeue(f) {
+                handed_back.push(f.token);
             }
         }
         // Re-queue in original order, ahead of anything queued later, as far as the queue's
-        // bounds allow; the newest that do not fit are handed back instead.
+        // bounds allow; from the first that does not fit on, they are handed back instead.
+        // (Plain loops over the vector and a pop loop: smaller code than iterator adapters.)
         let mut room_msgs = self.config.max_queued_messages.saturating_sub(self.out.queue.len());
         let mut room_bytes = self.config.max_queued_bytes.saturating_sub(self.out.queued_bytes);
-        let mut fits = 0;
-        for f in &requeue {
-            if room_msgs == 0 || f.bytes.len() > room_bytes {
-                break;
+        let (mut fits, mut candidates, mut full) = (0, 0, false);
+        for f in &flows {
+            if !requeue(f) {
+                continue;
+            }
+            candidates += 1;
+            if full || room_msgs == 0 || f.bytes.len() > room_bytes {
+                full = true;
+                handed_back.push(f.token);
+                continue;
             }
             room_msgs -= 1;
             room_bytes -= f.bytes.len();
             fits += 1;
         }
-        handed_back.extend(requeue.drain(fits..).map(|f| f.token));
-        for f in requeue.into_iter().rev() {
+        // Newest first, each pushed to the front: the queue gets them in original order.
+        while let Some(f) = flows.pop() {
+            if !requeue(&f) {
+                continue;
+            }
+            candidates -= 1;
+            if candidates >= fits {
+                continue;
+            }
             let qos = if f.flow == Flow::AwaitPubAck {
                 sansmqtt_proto::QoS::AtLeastOnce
             } else {
