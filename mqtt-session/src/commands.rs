@@ -474,7 +474,7 @@ impl Session {
         if matches!(self.link, Link::Connected) {
             self.out.append(&bytes);
         }
-        let filters = subs.iter().map(|s| (s.filter.clone(), s.options)).collect();
+        let filters = subs.to_vec();
         self.out.requests.insert(
             packet_id.get(),
             Request { token, subscribe: true, count: subs.len(), bytes, filters, sub_id: id },

@@ -5,7 +5,7 @@ use crate::event::publish_failed;
 use crate::event::{AckToken, Event, PublishFailure, ServerCapabilities};
 use crate::inbound::{AckKind, PendingAck};
 use crate::outbound::Flow;
-use crate::session::{Link, Remembered, Session};
+use crate::session::{Link, Session};
 use crate::time::Duration;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
@@ -457,7 +457,7 @@ impl Session {
                 if let Some(f) = req.filters.get(i)
                     && !r.is_error()
                 {
-                    self.remember(Remembered { filter: f.0.clone(), options: f.1 });
+                    self.remember(f.clone());
                 }
             }
             self.events.push_back(Event::Subscribed { token: req.token, reasons });

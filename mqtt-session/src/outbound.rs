@@ -64,7 +64,7 @@ pub(crate) struct Request {
     pub(crate) count: usize,
     pub(crate) bytes: Vec<u8>,
     /// SUBSCRIBE only: the filters, remembered once granted.
-    pub(crate) filters: Vec<(alloc::string::String, sansmqtt_proto::SubscriptionOptions)>,
+    pub(crate) filters: Vec<crate::session::Remembered>,
     /// SUBSCRIBE only: its Subscription Identifier.
     pub(crate) sub_id: Option<sansmqtt_proto::SubscriptionId>,
 }

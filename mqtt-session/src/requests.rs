@@ -34,7 +34,7 @@ impl Session {
             let Some(r) = self.out.requests.get(id) else { continue };
             let mut refused = None;
             if r.subscribe {
-                refused = r.filters.iter().find_map(|(f, _)| self.unsupported_filter(f));
+                refused = r.filters.iter().find_map(|f| self.unsupported_filter(&f.filter));
                 if refused.is_none() && r.sub_id.is_some() && !self.caps.subscription_identifiers_available {
                     match self.config.limit_policy {
                         LimitPolicy::Reject => {
