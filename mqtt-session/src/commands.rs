@@ -4,7 +4,7 @@ use crate::error::{DisconnectReason, Error};
 use crate::event::publish_failed;
 use crate::event::{AckToken, Event, PublishFailure, Token};
 use crate::outbound::{Expiry, Flow, Inflight, Queued, Request};
-use crate::session::{Action, Link, Remembered, Session};
+use crate::session::{Link, Remembered, Session};
 use crate::time::Instant;
 use crate::{LimitPolicy, QueueFullPolicy};
 use alloc::string::{String, ToString};
@@ -62,7 +62,8 @@ pub struct DisconnectOptions {
 }
 
 impl Session {
-    /// Start connecting: the session asks the driver for a transport ([`Action::Connect`]).
+    /// Start connecting: the session asks the driver for a transport
+    /// ([`Action::Connect`](crate::Action::Connect)).
     ///
     /// Fails at once if the configuration cannot produce a valid CONNECT (an empty client id
     /// in 3.1.1 without clean session, an invalid will topic, a user name with U+0000, ...).
@@ -72,7 +73,7 @@ impl Session {
         match self.link {
             Link::Idle | Link::Backoff { .. } => {
                 self.link = Link::Opening;
-                self.actions.push_back(Action::Connect);
+                self.connects_due += 1;
                 Ok(())
             }
             _ => Err(Error::InvalidState),
@@ -539,7 +540,8 @@ impl Session {
     }
 
     /// End the session gracefully: v5 DISCONNECT with the reason and properties, then
-    /// [`Action::Close`]; `Event::Disconnected(ByClient)` follows `handle_closed`. No reconnect.
+    /// [`Action::Close`](crate::Action::Close); `Event::Disconnected(ByClient)` follows
+    /// `handle_closed`. No reconnect.
     ///
     /// In 5.0 the reason must be one a client may send [MQTT-3.14.2-1], and a Session Expiry
     /// Interval may be set only if CONNECT announced a non-zero one (§3.14.2.2.2); otherwise

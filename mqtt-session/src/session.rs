@@ -83,7 +83,9 @@ pub struct Session {
     pub(crate) out: Outbound,
     pub(crate) inb: Inbound,
     pub(crate) events: VecDeque<Event<'static>>,
-    pub(crate) actions: VecDeque<Action>,
+    /// `Action::Connect`s not yet handed out by `poll_action` (the only action that is queued:
+    /// `Action::Close` follows from the link's state). A count, not a queue of actions.
+    pub(crate) connects_due: usize,
     pub(crate) now: Instant,
     pub(crate) last_tx: Instant,
     pub(crate) last_rx: Instant,
@@ -122,7 +124,7 @@ impl Session {
             out: Outbound::new(config.tx_buffer_size),
             inb: Inbound::new(rx),
             events: VecDeque::new(),
-            actions: VecDeque::new(),
+            connects_due: 0,
             now: Instant::ZERO,
             last_tx: Instant::ZERO,
             last_rx: Instant::ZERO,
@@ -261,7 +263,7 @@ impl Session {
         match self.link {
             Link::Backoff { until } if now >= until => {
                 self.link = Link::Opening;
-                self.actions.push_back(Action::Connect);
+                self.connects_due += 1;
             }
             Link::AwaitConnAck { deadline } if now >= deadline => {
                 self.close(DisconnectReason::ConnectTimeout, None);
@@ -354,8 +356,9 @@ impl Session {
 
     /// Transport work: open or close the connection.
     pub fn poll_action(&mut self) -> Option<Action> {
-        if let Some(a) = self.actions.pop_front() {
-            return Some(a);
+        if self.connects_due > 0 {
+            self.connects_due -= 1;
+            return Some(Action::Connect);
         }
         if let Link::Closing { close_emitted: ref mut emitted @ false, .. } = self.link
             && self.out.tx_pending() == 0
@@ -430,7 +433,7 @@ impl Session {
         self.forget_connection();
         if core::mem::take(&mut self.fallback_pending) {
             self.link = Link::Opening;
-            self.actions.push_back(Action::Connect);
+            self.connects_due += 1;
             return;
         }
         let reconnect = !matches!(reason, DisconnectReason::ByClient);
