@@ -64,12 +64,27 @@ impl<'a> TcpTransport<'a> {
         &mut self.socket
     }
 
-    /// Abort whatever the socket holds and wait (bounded) until the reset is out.
-    async fn reset(&mut self) {
-        if self.socket.state() != State::Closed {
-            self.socket.abort();
+    /// End whatever the socket holds, each step bounded by the close timeout: gracefully
+    /// (`close()`, then `flush()` until the FIN is acknowledged) when `graceful` and the socket
+    /// is open, then, if that failed or when not `graceful`, by an abort (`abort()`, then
+    /// `flush()` until the reset is out). One await in a loop: one copy of the flush future's
+    /// code for both ways and both callers.
+    async fn end(&mut self, mut graceful: bool) {
+        loop {
+            if graceful {
+                if self.socket.state() == State::Closed {
+                    return;
+                }
+                self.socket.close();
+            } else if self.socket.state() != State::Closed {
+                self.socket.abort();
+            }
+            let flushed = with_timeout(self.close_timeout, self.socket.flush()).await;
+            if !graceful || matches!(flushed, Ok(Ok(()))) {
+                return;
+            }
+            graceful = false;
         }
-        let _ = with_timeout(self.close_timeout, self.socket.flush()).await;
     }
 }
 
@@ -134,8 +149,8 @@ impl Write for TcpTransport<'_> {
 
 impl crate::Transport for TcpTransport<'_> {
     async fn connect(&mut self) -> Result<(), TcpError> {
-        // A previous connection (or a cancelled attempt) may linger in any state.
-        self.reset().await;
+        // A previous connection (or a cancelled attempt) may linger in any state: abort it.
+        self.end(false).await;
         self.stack.wait_config_up().await;
         self.socket.set_timeout(self.io_timeout);
         // A failed attempt leaves the socket closed (embassy-net fails a connect only once the
@@ -145,13 +160,6 @@ impl crate::Transport for TcpTransport<'_> {
     }
 
     async fn close(&mut self) {
-        if self.socket.state() == State::Closed {
-            return;
-        }
-        self.socket.close();
-        let graceful = with_timeout(self.close_timeout, self.socket.flush()).await;
-        if !matches!(graceful, Ok(Ok(()))) {
-            self.reset().await;
-        }
+        self.end(true).await;
     }
 }
