@@ -191,6 +191,8 @@ impl Session {
 
     // ----- inputs -----
 
+    // Out of line: every input and command starts with it.
+    #[inline(never)]
     pub(crate) fn tick(&mut self, now: Instant) {
         // Time never goes backwards for the session.
         if now > self.now {
