@@ -79,11 +79,7 @@ pub(crate) struct Outbound {
     /// Flows to resend after a reconnect, in original order.
     pub(crate) resend: Vec<u16>,
     next_id: u16,
-    pub(crate) tx: Vec<u8>,
-    tx_start: usize,
-    /// Bytes ever appended to / taken from `tx`, to know when a QoS 0 publish is written.
-    tx_appended: u64,
-    tx_taken: u64,
+    pub(crate) tx: Tx,
     qos0_pending: VecDeque<(u64, Token)>,
     pub(crate) tx_soft_limit: usize,
     /// QoS 1/2 PUBLISH packets sent on this connection and not yet completed: the part of
@@ -100,10 +96,7 @@ impl Outbound {
             requests: IdMap::default(),
             resend: Vec::new(),
             next_id: 0,
-            tx: Vec::new(),
-            tx_start: 0,
-            tx_appended: 0,
-            tx_taken: 0,
+            tx: Tx::default(),
             qos0_pending: VecDeque::new(),
             tx_soft_limit,
             quota_used: 0,
@@ -129,7 +122,7 @@ impl Outbound {
 
     /// Bytes waiting in the transmit buffer.
     pub(crate) fn tx_pending(&self) -> usize {
-        self.tx.len() - self.tx_start
+        self.tx.pending()
     }
 
     /// Whether `n` more bytes fit under the soft limit (a packet always fits an empty buffer).
@@ -138,42 +131,30 @@ impl Outbound {
     }
 
     pub(crate) fn append(&mut self, bytes: &[u8]) {
-        if self.tx_start > 0 && self.tx_start == self.tx.len() {
-            self.tx.clear();
-            self.tx_start = 0;
-        }
-        self.tx.extend_from_slice(bytes);
-        self.tx_appended += bytes.len() as u64;
+        self.tx.append(bytes);
     }
 
     /// Encode a control packet straight into the transmit buffer.
     pub(crate) fn push_packet(&mut self, packet: &Packet<'_>, version: ProtocolVersion) {
-        if self.tx_start > 0 && self.tx_start == self.tx.len() {
-            self.tx.clear();
-            self.tx_start = 0;
-        }
-        let before = self.tx.len();
-        // Control packets built by the session always encode; a failure drops only that packet.
-        if packet.encode_to_vec_client(version, &mut self.tx).is_ok() {
-            self.tx_appended += (self.tx.len() - before) as u64;
-        }
+        self.tx.push_packet(packet, version);
     }
 
     /// Move up to `buf.len()` pending bytes out; QoS 0 publishes fully written complete.
     pub(crate) fn take(&mut self, buf: &mut [u8], events: &mut VecDeque<Event<'static>>) -> usize {
-        let n = buf.len().min(self.tx_pending());
-        buf[..n].copy_from_slice(&self.tx[self.tx_start..self.tx_start + n]);
-        self.tx_start += n;
-        self.tx_taken += n as u64;
-        if self.tx_start == self.tx.len() {
-            self.tx.clear();
-            self.tx_start = 0;
-        } else if self.tx_start > self.tx.len() / 2 && self.tx_start > 4096 {
-            self.tx.drain(..self.tx_start);
-            self.tx_start = 0;
+        let t = &mut self.tx;
+        let n = buf.len().min(t.pending());
+        buf[..n].copy_from_slice(&t.buf[t.start..t.start + n]);
+        t.start += n;
+        t.taken += n as u64;
+        if t.start == t.buf.len() {
+            t.buf.clear();
+            t.start = 0;
+        } else if t.start > t.buf.len() / 2 && t.start > 4096 {
+            t.buf.drain(..t.start);
+            t.start = 0;
         }
         while let Some(&(end, token)) = self.qos0_pending.front() {
-            if end > self.tx_taken {
+            if end > self.tx.taken {
                 break;
             }
             self.qos0_pending.pop_front();
@@ -184,9 +165,9 @@ impl Outbound {
 
     /// The connection ended: unsent bytes are dropped; unsent QoS 0 publishes fail.
     pub(crate) fn connection_lost(&mut self, events: &mut VecDeque<Event<'static>>) {
-        self.tx.clear();
-        self.tx_start = 0;
-        self.tx_taken = self.tx_appended;
+        self.tx.buf.clear();
+        self.tx.start = 0;
+        self.tx.taken = self.tx.appended;
         // A pop loop: smaller code than a `drain` iterator and its drop guard.
         while let Some((_, token)) = self.qos0_pending.pop_front() {
             publish_failed(events, token, PublishFailure::ConnectionLost);
@@ -234,11 +215,13 @@ impl Outbound {
                         i += 1;
                         continue;
                     }
-                    let bytes = flow.bytes.clone();
-                    self.append(&bytes);
+                    // Appended from the store in place (the transmit buffer is a field of its own).
+                    self.tx.append(&flow.bytes);
                     // DUP = 1 on a re-delivery [MQTT-3.3.1-1].
-                    let first = self.tx.len() - bytes.len();
-                    self.tx[first] |= 0x08;
+                    let first = self.tx.buf.len() - flow.bytes.len();
+                    if let Some(b) = self.tx.buf.get_mut(first) {
+                        *b |= 0x08;
+                    }
                     self.count(id);
                 }
                 Flow::AwaitPubComp => {
@@ -280,7 +263,48 @@ impl Outbound {
 
     /// Record a QoS 0 publish written into `tx` (it completes once taken).
     pub(crate) fn track_qos0(&mut self, token: Token) {
-        self.qos0_pending.push_back((self.tx_appended, token));
+        self.qos0_pending.push_back((self.tx.appended, token));
+    }
+}
+
+/// The transmit buffer: bytes not yet handed out by `take` from `start` on.
+#[derive(Debug, Default)]
+pub(crate) struct Tx {
+    buf: Vec<u8>,
+    start: usize,
+    /// Bytes ever appended / taken, to know when a QoS 0 publish is written.
+    appended: u64,
+    taken: u64,
+}
+
+impl Tx {
+    /// Bytes waiting.
+    pub(crate) fn pending(&self) -> usize {
+        self.buf.len() - self.start
+    }
+
+    /// An empty buffer whose bytes were all taken starts over at the front.
+    fn rewind(&mut self) {
+        if self.start > 0 && self.start == self.buf.len() {
+            self.buf.clear();
+            self.start = 0;
+        }
+    }
+
+    pub(crate) fn append(&mut self, bytes: &[u8]) {
+        self.rewind();
+        self.buf.extend_from_slice(bytes);
+        self.appended += bytes.len() as u64;
+    }
+
+    /// Encode a control packet straight into the buffer.
+    fn push_packet(&mut self, packet: &Packet<'_>, version: ProtocolVersion) {
+        self.rewind();
+        let before = self.buf.len();
+        // Control packets built by the session always encode; a failure drops only that packet.
+        if packet.encode_to_vec_client(version, &mut self.buf).is_ok() {
+            self.appended += (self.buf.len() - before) as u64;
+        }
     }
 }
 

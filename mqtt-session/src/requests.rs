@@ -49,10 +49,8 @@ impl Session {
                 refused = Some(ReasonCode::UnspecifiedError);
             }
             match refused {
-                None => {
-                    let bytes = r.bytes.clone();
-                    self.out.append(&bytes);
-                }
+                // Appended from the request in place (the transmit buffer is a field of its own).
+                None => self.out.tx.append(&r.bytes),
                 Some(code) => {
                     let Some(r) = self.out.requests.remove(id) else { continue };
                     i -= 1;
