@@ -581,16 +581,22 @@ impl Session {
                     p.session_expiry_interval = opts.session_expiry_interval;
                     p.reason_string = opts.reason_string.as_deref().and_then(|s| Utf8::new(s).ok());
                     d.properties = p;
-                    let mut bytes = Vec::new();
-                    let _ = Packet::Disconnect(d.clone()).encode_to_vec_client(self.version, &mut bytes);
-                    if self.check_size(bytes.len()).is_err() {
-                        d.properties.reason_string = None;
-                    }
                 } else {
                     d.reason = ReasonCode::Success;
                 }
+                // One packet, encoded once to measure it and changed in place: no clone.
+                let mut packet = Packet::Disconnect(d);
+                if self.version.is_v5() {
+                    let mut bytes = Vec::new();
+                    let _ = packet.encode_to_vec_client(self.version, &mut bytes);
+                    if self.check_size(bytes.len()).is_err()
+                        && let Packet::Disconnect(d) = &mut packet
+                    {
+                        d.properties.reason_string = None;
+                    }
+                }
                 self.pump();
-                self.out.push_packet(&Packet::Disconnect(d), self.version);
+                self.out.push_packet(&packet, self.version);
                 self.enter_closing(DisconnectReason::ByClient);
                 Ok(())
             }
