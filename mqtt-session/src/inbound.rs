@@ -1,7 +1,6 @@
 //! Incoming traffic: the receive buffer, incoming QoS 2 state, the ordered ack queue and
 //! the topic alias table.
 
-use alloc::collections::VecDeque;
 use alloc::string::String;
 use alloc::vec;
 use alloc::vec::Vec;
@@ -87,8 +86,9 @@ pub(crate) struct Inbound {
     /// this connection's Receive Maximum: the server's send quota is reset on each new
     /// connection [MQTT-4.9.0], while their PUBRELs are still to come.
     pub(crate) qos2_earlier: Vec<u16>,
-    /// Acks owed, in arrival order.
-    pub(crate) acks: VecDeque<PendingAck>,
+    /// Acks owed, in arrival order (a vector: a queue at most Receive Maximum long, and in
+    /// automatic ack mode almost always empty; smaller code than a `VecDeque`).
+    pub(crate) acks: Vec<PendingAck>,
     next_seq: u64,
     /// Incoming topic aliases of this connection (index = alias - 1).
     pub(crate) aliases: Vec<Option<String>>,
@@ -101,7 +101,7 @@ impl Inbound {
             pending_consume: 0,
             qos2: Vec::new(),
             qos2_earlier: Vec::new(),
-            acks: VecDeque::new(),
+            acks: Vec::new(),
             next_seq: 0,
             aliases: Vec::new(),
         }

@@ -219,7 +219,7 @@ impl Session {
     /// Queue an ack in arrival order; send every completed one at the front [MQTT-4.6.0-2].
     pub(crate) fn owe_ack(&mut self, id: PacketId, kind: AckKind, done: bool) -> u64 {
         let seq = self.inb.next_seq();
-        self.inb.acks.push_back(PendingAck { seq, id, kind, done });
+        self.inb.acks.push(PendingAck { seq, id, kind, done });
         self.flush_acks();
         seq
     }
@@ -231,18 +231,20 @@ impl Session {
         if !matches!(self.link, Link::Connected) {
             return;
         }
-        while let Some(a) = self.inb.acks.front().copied() {
-            if !a.done {
-                break;
-            }
-            self.inb.acks.pop_front();
+        let mut sent = 0;
+        while let Some(a) = self.inb.acks.get(sent).filter(|a| a.done) {
             let ack = Ack::new(a.id);
             let p = match a.kind {
                 AckKind::PubAck => Packet::PubAck(ack),
                 AckKind::PubRec => Packet::PubRec(ack),
             };
             self.out.push_packet(&p, self.version);
+            sent += 1;
         }
+        // The rest move to the front (the queue is short: at most Receive Maximum entries).
+        let acks = &mut self.inb.acks;
+        acks.copy_within(sent.., 0);
+        acks.truncate(acks.len() - sent);
     }
 
     fn on_connack(&mut self, c: &ConnAck<'_>) {
