@@ -242,9 +242,7 @@ impl Session {
             sent += 1;
         }
         // The rest move to the front (the queue is short: at most Receive Maximum entries).
-        let acks = &mut self.inb.acks;
-        acks.copy_within(sent.., 0);
-        acks.truncate(acks.len() - sent);
+        crate::outbound::remove_front(&mut self.inb.acks, sent);
     }
 
     fn on_connack(&mut self, c: &ConnAck<'_>) {

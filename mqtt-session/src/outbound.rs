@@ -80,7 +80,9 @@ pub(crate) struct Outbound {
     pub(crate) resend: Vec<u16>,
     next_id: u16,
     pub(crate) tx: Tx,
-    qos0_pending: VecDeque<(u64, Token)>,
+    /// QoS 0 publishes in `tx`, in order, with where they end (a vector: completed ones
+    /// leave from the front in batches, by `remove_front`).
+    qos0_pending: Vec<(u64, Token)>,
     pub(crate) tx_soft_limit: usize,
     /// QoS 1/2 PUBLISH packets sent on this connection and not yet completed: the part of
     /// the server's Receive Maximum in use. Reset with every connection.
@@ -97,7 +99,7 @@ impl Outbound {
             resend: Vec::new(),
             next_id: 0,
             tx: Tx::default(),
-            qos0_pending: VecDeque::new(),
+            qos0_pending: Vec::new(),
             tx_soft_limit,
             quota_used: 0,
         }
@@ -150,16 +152,18 @@ impl Outbound {
             t.buf.clear();
             t.start = 0;
         } else if t.start > t.buf.len() / 2 && t.start > 4096 {
-            t.buf.drain(..t.start);
+            remove_front(&mut t.buf, t.start);
             t.start = 0;
         }
-        while let Some(&(end, token)) = self.qos0_pending.front() {
+        let mut written = 0;
+        while let Some(&(end, token)) = self.qos0_pending.get(written) {
             if end > self.tx.taken {
                 break;
             }
-            self.qos0_pending.pop_front();
             events.push_back(Event::Published { token, reason: ReasonCode::Success });
+            written += 1;
         }
+        remove_front(&mut self.qos0_pending, written);
         n
     }
 
@@ -168,10 +172,10 @@ impl Outbound {
         self.tx.buf.clear();
         self.tx.start = 0;
         self.tx.taken = self.tx.appended;
-        // A pop loop: smaller code than a `drain` iterator and its drop guard.
-        while let Some((_, token)) = self.qos0_pending.pop_front() {
+        for &(_, token) in &self.qos0_pending {
             publish_failed(events, token, PublishFailure::ConnectionLost);
         }
+        self.qos0_pending.clear();
         self.resend.clear();
     }
 
@@ -263,8 +267,16 @@ impl Outbound {
 
     /// Record a QoS 0 publish written into `tx` (it completes once taken).
     pub(crate) fn track_qos0(&mut self, token: Token) {
-        self.qos0_pending.push_back((self.tx.appended, token));
+        self.qos0_pending.push((self.tx.appended, token));
     }
+}
+
+/// Drop the first `n` entries of `v`, moving the rest to the front (one move per batch;
+/// smaller code than a `VecDeque` or `drain`).
+pub(crate) fn remove_front<T: Copy>(v: &mut Vec<T>, n: usize) {
+    let n = n.min(v.len());
+    v.copy_within(n.., 0);
+    v.truncate(v.len() - n);
 }
 
 /// The transmit buffer: bytes not yet handed out by `take` from `start` on.
