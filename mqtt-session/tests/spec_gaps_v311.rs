@@ -515,3 +515,47 @@ fn v311_packet_larger_than_the_receive_buffer_closes_the_connection() {
     assert!(h.take_inbox().is_empty(), "nothing acknowledged, no DISCONNECT in 3.1.1");
     assert!(h.actions.contains(&Action::Close));
 }
+
+/// 3.1.1: [MQTT-3.1.2-5] 5.0: [MQTT-3.1.2-5]
+///
+/// Clean Session 0 / Clean Start 0 with a stored session: the server resumes from the session
+/// state and sends the QoS 1 / QoS 2 messages it stored while the client was away. The client
+/// asks to resume (Clean Session 0), and on Session Present 1 continues where it stopped: it
+/// resends its unacknowledged PUBLISH (DUP 1, same identifier), delivers and acknowledges the
+/// stored messages, and completes the QoS 2 flow the server began before the loss.
+#[test]
+fn resumed_session_continues_both_ways_and_takes_the_messages_stored_meanwhile() {
+    for v in VERSIONS {
+        let mut cfg = Harness::config(v);
+        cfg.clean_start = false;
+        cfg.session_expiry_interval = 3600;
+        let mut h = Harness::new(cfg);
+        h.connect(false);
+        let t = h.session.publish(h.now, &Outgoing::new("out", b"mine", QoS::AtLeastOnce)).unwrap();
+        h.drive();
+        let sent = publishes(&h.take_inbox());
+        h.publish_to_client("in", b"before", QoS::ExactlyOnce, 30);
+        assert_eq!(messages(&h.take_events()).len(), 1);
+        assert_eq!(acks(&h.take_inbox()), vec![("PUBREC", 30)]);
+
+        let c = reconnect(&mut h, true);
+        assert!(!c.clean_start, "{v}: the client asks to resume");
+        let resent = publishes(&h.take_inbox());
+        assert_eq!(resent, vec![(sent[0].0, true, "out".to_string(), b"mine".to_vec())], "{v}");
+        // What the server stored meanwhile, and the rest of its QoS 2 flow.
+        h.publish_to_client("in", b"stored 1", QoS::AtLeastOnce, 31);
+        h.publish_to_client("in", b"stored 2", QoS::ExactlyOnce, 32);
+        h.pubrel(30);
+        assert_eq!(
+            messages(&h.take_events()),
+            vec![
+                ("in".into(), b"stored 1".to_vec(), QoS::AtLeastOnce, false),
+                ("in".into(), b"stored 2".to_vec(), QoS::ExactlyOnce, false)
+            ],
+            "{v}"
+        );
+        assert_eq!(acks(&h.take_inbox()), vec![("PUBACK", 31), ("PUBREC", 32), ("PUBCOMP", 30)], "{v}");
+        h.puback(sent[0].0.unwrap());
+        assert_eq!(h.take_events(), vec![Ev::Published(t, ReasonCode::Success)], "{v}");
+    }
+}
