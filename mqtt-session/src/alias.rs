@@ -42,7 +42,9 @@ impl Session {
                 // Replace aliases round-robin once the server's maximum is reached.
                 let i = table.next_victim % max;
                 table.next_victim = i + 1;
-                table.topics[i] = String::from(topic);
+                if let Some(t) = table.topics.get_mut(i) {
+                    *t = String::from(topic);
+                }
                 (i + 1, false)
             }
         };

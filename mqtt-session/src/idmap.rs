@@ -39,18 +39,22 @@ impl<V> IdMap<V> {
 
     /// The value for `id`.
     pub(crate) fn get(&self, id: u16) -> Option<&V> {
-        self.position(id).map(|i| &self.values[i])
+        self.position(id).and_then(|i| self.values.get(i))
     }
 
     /// The value for `id`, mutably.
     pub(crate) fn get_mut(&mut self, id: u16) -> Option<&mut V> {
-        self.position(id).map(|i| &mut self.values[i])
+        self.position(id).and_then(|i| self.values.get_mut(i))
     }
 
     /// Insert at the end; an existing entry for `id` is replaced in place.
     pub(crate) fn insert(&mut self, id: u16, value: V) {
         match self.position(id) {
-            Some(i) => self.values[i] = value,
+            Some(i) => {
+                if let Some(v) = self.values.get_mut(i) {
+                    *v = value;
+                }
+            }
             None => {
                 self.ids.push(id);
                 self.values.push(value);

@@ -30,7 +30,7 @@ impl RxBuf {
             self.end -= self.start;
             self.start = 0;
         }
-        &mut self.buf[self.end..]
+        self.buf.get_mut(self.end..).unwrap_or_default()
     }
 
     /// `n` bytes were written into [`Self::writable`].
@@ -40,7 +40,7 @@ impl RxBuf {
 
     /// Unprocessed bytes.
     pub(crate) fn data(&self) -> &[u8] {
-        &self.buf[self.start..self.end]
+        self.buf.get(self.start..self.end).unwrap_or_default()
     }
 
     pub(crate) fn consume(&mut self, n: usize) {

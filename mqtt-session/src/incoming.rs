@@ -172,7 +172,9 @@ impl Session {
                 while self.inb.aliases.len() <= i {
                     self.inb.aliases.push(None);
                 }
-                self.inb.aliases[i] = Some(p.topic.as_str().to_string());
+                if let Some(slot) = self.inb.aliases.get_mut(i) {
+                    *slot = Some(p.topic.as_str().to_string());
+                }
             } else if self.inb.aliases.get(i).is_none_or(Option::is_none) {
                 self.violation(Violation::UnknownTopicAlias(alias));
                 return Step::Stop;

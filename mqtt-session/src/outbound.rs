@@ -145,7 +145,9 @@ impl Outbound {
     pub(crate) fn take(&mut self, buf: &mut [u8], events: &mut VecDeque<Event<'static>>) -> usize {
         let t = &mut self.tx;
         let n = buf.len().min(t.pending());
-        buf[..n].copy_from_slice(&t.buf[t.start..t.start + n]);
+        if let (Some(to), Some(from)) = (buf.get_mut(..n), t.buf.get(t.start..t.start + n)) {
+            to.copy_from_slice(from);
+        }
         t.start += n;
         t.taken += n as u64;
         if t.start == t.buf.len() {

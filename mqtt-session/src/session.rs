@@ -498,7 +498,7 @@ impl Session {
         if !d.held {
             self.held_topic = None;
         }
-        let frame = &self.inb.rx.data()[..d.len];
+        let frame = self.inb.rx.data().get(..d.len)?;
         let p = crate::incoming::decode_publish(frame, self.version)?;
         let topic = match d.alias {
             Some(i) => self.inb.aliases.get(i).and_then(|t| t.as_deref()).unwrap_or_default(),
@@ -510,7 +510,7 @@ impl Session {
         };
         Some(Event::Message(Message {
             topic,
-            payload: &frame[frame.len() - p.payload.len()..],
+            payload: frame.get(frame.len() - p.payload.len()..).unwrap_or_default(),
             qos: p.qos(),
             retain: p.retain,
             dup: p.dup,

@@ -486,7 +486,7 @@ impl<'a> Packet<'a> {
         let total = total_len(body)?;
         let start = out.len();
         out.resize(start + total, 0);
-        self.write_client(version, &mut out[start..], body);
+        self.write_client(version, out.get_mut(start..).unwrap_or_default(), body);
         Ok(total)
     }
 
