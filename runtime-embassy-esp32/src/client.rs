@@ -191,7 +191,8 @@ impl<'b, T: Transport> Client<'b, T> {
                 self.tx_start = 0;
                 self.tx_end = n;
             }
-            let pending = &self.tx[self.tx_start..self.tx_end];
+            // `tx_start < tx_end <= tx.len()` here: never empty.
+            let pending = self.tx.get(self.tx_start..self.tx_end).unwrap_or_default();
             // One await for both cases (no deadline: `Instant::MAX`, which never comes): one
             // copy of the write future's code in the firmware instead of two.
             let deadline = self.session.poll_timeout().map_or(embassy_time::Instant::MAX, embassy_instant);
