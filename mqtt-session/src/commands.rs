@@ -156,19 +156,25 @@ impl Session {
         let auth_data = self.auth.as_mut().filter(|_| v.is_v5()).and_then(|a| a.start());
         let auth_method = self.auth.as_ref().filter(|_| v.is_v5()).map(|a| a.method());
         let cfg = &self.config;
-        let mut connect = Connect::new(Utf8::new(&self.client_id).unwrap_or_default(), cfg.keep_alive_secs());
-        connect.clean_start = clean_start;
-        connect.properties = props;
-        connect.properties.authentication_method = auth_method.and_then(|m| Utf8::new(m).ok());
-        connect.properties.authentication_data = auth_data.as_deref().map(Bin::new);
-        connect.username = cfg.username.as_deref().and_then(|u| Utf8::new(u).ok());
-        connect.password = cfg.password.as_deref().map(Bin::new);
         let mut will_users: Vec<UserProperty<'_>> = Vec::new();
         for (k, val) in cfg.will.iter().flat_map(|w| w.user_properties.iter()) {
             if let (Ok(name), Ok(value)) = (Utf8::new(k), Utf8::new(val)) {
                 will_users.push(UserProperty { name, value });
             }
         }
+        // Built in place inside the packet: a CONNECT is large, and moving it into a `Packet`
+        // afterwards is a long copy.
+        let mut packet = Packet::Connect(Connect::new(
+            Utf8::new(&self.client_id).unwrap_or_default(),
+            cfg.keep_alive_secs(),
+        ));
+        let Packet::Connect(connect) = &mut packet else { return };
+        connect.clean_start = clean_start;
+        connect.properties = props;
+        connect.properties.authentication_method = auth_method.and_then(|m| Utf8::new(m).ok());
+        connect.properties.authentication_data = auth_data.as_deref().map(Bin::new);
+        connect.username = cfg.username.as_deref().and_then(|u| Utf8::new(u).ok());
+        connect.password = cfg.password.as_deref().map(Bin::new);
         connect.will = cfg.will.as_ref().and_then(|w| {
             let mut p = WillProperties::default();
             if v.is_v5() {
@@ -188,7 +194,7 @@ impl Session {
                 properties: p,
             })
         });
-        self.out.push_packet(&Packet::Connect(connect), v);
+        self.out.push_packet(&packet, v);
     }
 
     /// Publish a message. QoS 0 completes when written, QoS 1 on PUBACK, QoS 2 on PUBCOMP
