@@ -233,7 +233,8 @@ impl Session {
             return Err(Error::NotConnected);
         }
         let placeholder = PacketId::new(1).ok_or(Error::NoPacketId)?;
-        let publish = Publish {
+        // Built in place inside its Packet (moving a PUBLISH into one is a long copy).
+        let packet = Packet::Publish(Publish {
             dup: false,
             retain,
             delivery: match qos {
@@ -244,8 +245,11 @@ impl Session {
             topic,
             properties: msg.properties.clone(),
             payload: Bin::new(msg.payload),
+        });
+        let size = match &packet {
+            Packet::Publish(p) => p.encoded_len(self.version)?,
+            _ => 0,
         };
-        let size = publish.encoded_len(self.version)?;
         if let Some(max) = self.caps.maximum_packet_size
             && size > max as usize
         {
@@ -254,7 +258,7 @@ impl Session {
         self.make_room(size)?;
         // Through the one client encoder (no second copy of the PUBLISH encoder).
         let mut bytes = Vec::with_capacity(size);
-        Packet::Publish(publish).encode_to_vec_client(self.version, &mut bytes)?;
+        packet.encode_to_vec_client(self.version, &mut bytes)?;
         let id_offset = crate::incoming::publish_id_offset(&bytes);
         let expiry = msg.properties.message_expiry_interval.map(|secs| Expiry {
             offset: expiry_offset(&bytes, id_offset, qos, msg.properties.payload_format_indicator.is_some()),
