@@ -69,15 +69,18 @@ pub fn validate_topic_filter(filter: &str) -> Result<(), TopicError> {
         }
         None => filter,
     };
-    let mut levels = inner.split('/').peekable();
-    while let Some(level) = levels.next() {
-        match level {
-            "#" if levels.peek().is_none() => {}
-            "+" => {}
-            l if any_wildcard(l) => return Err(TopicError::MisplacedWildcard),
-            "#" => return Err(TopicError::MisplacedWildcard),
-            _ => {}
+    // A byte scan (both wildcards and `/` are ASCII), not `split('/')` and its searcher:
+    // `+` must be a whole level, `#` a whole level and the last one.
+    let b = inner.as_bytes();
+    let mut prev = b'/';
+    for (i, &c) in b.iter().enumerate() {
+        if c == b'+' || c == b'#' {
+            let next = b.get(i + 1).copied().unwrap_or(b'/');
+            if prev != b'/' || next != b'/' || (c == b'#' && i + 1 != b.len()) {
+                return Err(TopicError::MisplacedWildcard);
+            }
         }
+        prev = c;
     }
     Ok(())
 }
@@ -301,5 +304,47 @@ impl<'a> arbitrary::Arbitrary<'a> for TopicFilter<'a> {
             s = alloc::string::String::from("fallback/+");
         }
         Ok(TopicFilter(Utf8(crate::string::Repr::Shared(bytes::Bytes::from(s.into_bytes())))))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{TopicError, any_wildcard, validate_topic_filter};
+
+    /// The level rules as `split('/')` states them (the reference for the byte scan).
+    fn levels_ok(inner: &str) -> bool {
+        let mut levels = inner.split('/').peekable();
+        while let Some(level) = levels.next() {
+            match level {
+                "#" if levels.peek().is_none() => {}
+                "+" => {}
+                "#" => return false,
+                l if any_wildcard(l) => return false,
+                _ => {}
+            }
+        }
+        true
+    }
+
+    /// Every filter of up to 7 characters over `a / + #` is judged by the byte scan as by
+    /// the level-splitting reference.
+    #[test]
+    fn the_wildcard_byte_scan_agrees_with_splitting_into_levels() {
+        let alphabet = [b'a', b'/', b'+', b'#'];
+        for len in 1..=7u32 {
+            for n in 0..4usize.pow(len) {
+                let mut k = n;
+                let f: alloc::vec::Vec<u8> = (0..len)
+                    .map(|_| {
+                        let c = alphabet[k % 4];
+                        k /= 4;
+                        c
+                    })
+                    .collect();
+                let f = core::str::from_utf8(&f).unwrap_or_default();
+                let expected = if levels_ok(f) { Ok(()) } else { Err(TopicError::MisplacedWildcard) };
+                assert_eq!(validate_topic_filter(f), expected, "{f:?}");
+            }
+        }
     }
 }
