@@ -84,8 +84,9 @@ impl<'a> Reader<'a> {
 
     /// Binary Data: a two-byte length, then that many bytes (§1.5.6).
     pub(crate) fn bin(&mut self) -> Result<&'a [u8], DecodeError> {
-        let r = nom::Parser::parse(&mut nom::multi::length_data(nom::number::complete::be_u16), self.rest);
-        self.run(r)
+        // The two nom readers above, not a `length_data` combinator of its own.
+        let n = self.u16()?;
+        self.take(usize::from(n))
     }
 
     /// UTF-8 Encoded String (§1.5.4): well-formed, no U+0000.
