@@ -337,27 +337,27 @@ impl Session {
                 publish_failed(&mut self.events, q.token, PublishFailure::TooLarge);
                 continue;
             }
-            if q.qos == QoS::AtMostOnce {
-                match self.with_alias(&q.bytes) {
-                    Some(aliased) => self.out.append(&aliased),
-                    None => self.out.append(&q.bytes),
+            let mut id = None;
+            if q.qos != QoS::AtMostOnce {
+                let Some(pid) = self.out.allocate_id() else {
+                    self.out.queued_bytes += q.bytes.len();
+                    self.out.queue.push_front(q);
+                    break;
+                };
+                if let Some(b) = q.bytes.get_mut(q.id_offset..q.id_offset + 2) {
+                    b.copy_from_slice(&pid.get().to_be_bytes());
                 }
-                self.out.track_qos0(q.token);
-                continue;
-            }
-            let Some(id) = self.out.allocate_id() else {
-                self.out.queued_bytes += q.bytes.len();
-                self.out.queue.push_front(q);
-                break;
-            };
-            if let Some(b) = q.bytes.get_mut(q.id_offset..q.id_offset + 2) {
-                b.copy_from_slice(&id.get().to_be_bytes());
+                id = Some(pid);
             }
             // The stored copy keeps the full topic: a resend never relies on an alias.
             match self.with_alias(&q.bytes) {
                 Some(aliased) => self.out.append(&aliased),
                 None => self.out.append(&q.bytes),
             }
+            let Some(id) = id else {
+                self.out.track_qos0(q.token);
+                continue;
+            };
             let flow = if q.qos == QoS::AtLeastOnce { Flow::AwaitPubAck } else { Flow::AwaitPubRec };
             self.out
                 .inflight
