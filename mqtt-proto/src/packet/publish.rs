@@ -95,9 +95,16 @@ impl<'a> Publish<'a> {
         Ok((n, props))
     }
 
+    /// [`Publish::header_lens`] out of line, for the paths off the encode hot path (sizing,
+    /// and the client's vector encoder): one copy of it there.
+    #[inline(never)]
+    fn header_lens_cold(&self, v: ProtocolVersion) -> Result<(usize, usize), EncodeError> {
+        self.header_lens(v)
+    }
+
     #[inline]
     pub(crate) fn body_len(&self, v: ProtocolVersion) -> Result<usize, EncodeError> {
-        Ok(self.header_lens(v)?.0 + self.payload.len())
+        Ok(self.header_lens_cold(v)?.0 + self.payload.len())
     }
 
     /// Write everything after the fixed header except the payload.
@@ -196,7 +203,7 @@ impl<'a> Publish<'a> {
         version: ProtocolVersion,
         out: &mut alloc::vec::Vec<u8>,
     ) -> Result<usize, EncodeError> {
-        let (head, props) = self.header_lens(version)?;
+        let (head, props) = self.header_lens_cold(version)?;
         let body = head + self.payload.len();
         let total = total_len(body)?;
         let start = out.len();
