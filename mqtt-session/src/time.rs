@@ -43,7 +43,9 @@ impl Add<Duration> for Instant {
 }
 
 /// Whole milliseconds of `d`, saturating at `u64::MAX`: `d.as_millis()` without its 128-bit
-/// arithmetic (which costs code on 32-bit targets).
+/// arithmetic (which costs code on 32-bit targets). Out of line: shared by `Instant + Duration`
+/// and the backoff.
+#[inline(never)]
 pub(crate) fn millis(d: Duration) -> u64 {
     d.as_secs().saturating_mul(1000).saturating_add(u64::from(d.subsec_millis()))
 }
