@@ -43,6 +43,7 @@ impl RxBuf {
         self.buf.get(self.start..self.end).unwrap_or_default()
     }
 
+    #[inline(never)]
     pub(crate) fn consume(&mut self, n: usize) {
         self.start = (self.start + n).min(self.end);
         if self.start == self.end {
