@@ -253,8 +253,10 @@ pub(crate) fn is_plain_topic(b: &[u8]) -> bool {
 const WIDE: bool = cfg!(target_pointer_width = "64");
 
 /// Whether `b` contains a NUL byte: `memchr` on 64-bit targets; elsewhere a byte loop, a
-/// fraction of the code of `memchr`'s word-at-a-time prelude inlined at every check.
-#[inline]
+/// fraction of the code of `memchr`'s word-at-a-time prelude inlined at every check (and
+/// out of line there: one copy of the loop).
+#[cfg_attr(target_pointer_width = "64", inline)]
+#[cfg_attr(not(target_pointer_width = "64"), inline(never))]
 #[allow(clippy::manual_contains, reason = "the byte loop is the point on 32-bit targets")]
 pub(crate) fn has_nul(b: &[u8]) -> bool {
     if WIDE { b.contains(&0) } else { b.iter().any(|&c| c == 0) }
