@@ -361,7 +361,7 @@ impl Session {
             let flow = if q.qos == QoS::AtLeastOnce { Flow::AwaitPubAck } else { Flow::AwaitPubRec };
             self.out
                 .inflight
-                .insert(id.get(), Inflight { token: q.token, flow, bytes: q.bytes, counted: false });
+                .push(id.get(), Inflight { token: q.token, flow, bytes: q.bytes, counted: false });
             self.out.count(id.get());
         }
         // Hysteresis: room is announced once the queue has drained to half its bounds, so a
@@ -486,7 +486,7 @@ impl Session {
             self.out.append(&bytes);
         }
         let filters = subs.to_vec();
-        self.out.requests.insert(
+        self.out.requests.push(
             packet_id.get(),
             Request { token, subscribe: true, count: subs.len(), bytes, filters, sub_id: id },
         );
@@ -517,7 +517,7 @@ impl Session {
         if matches!(self.link, Link::Connected) {
             self.out.append(&bytes);
         }
-        self.out.requests.insert(
+        self.out.requests.push(
             packet_id.get(),
             Request {
                 token,

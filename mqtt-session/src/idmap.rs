@@ -47,19 +47,11 @@ impl<V> IdMap<V> {
         self.position(id).and_then(|i| self.values.get_mut(i))
     }
 
-    /// Insert at the end; an existing entry for `id` is replaced in place.
-    pub(crate) fn insert(&mut self, id: u16, value: V) {
-        match self.position(id) {
-            Some(i) => {
-                if let Some(v) = self.values.get_mut(i) {
-                    *v = value;
-                }
-            }
-            None => {
-                self.ids.push(id);
-                self.values.push(value);
-            }
-        }
+    /// Add `id` at the end. `id` is new: every caller adds an identifier just taken from
+    /// `Outbound::allocate_id`, which is in no store (so no search for an existing entry).
+    pub(crate) fn push(&mut self, id: u16, value: V) {
+        self.ids.push(id);
+        self.values.push(value);
     }
 
     /// Remove `id`, keeping the order of the others.
@@ -69,7 +61,6 @@ impl<V> IdMap<V> {
         Some(self.values.remove(i))
     }
 
-    /// Entries in insertion order.
     /// The identifiers, in insertion order.
     pub(crate) fn ids(&self) -> &[u16] {
         &self.ids
@@ -97,12 +88,12 @@ mod tests {
     use super::IdMap;
 
     #[test]
-    fn keeps_insertion_order_and_replaces_in_place() {
+    fn keeps_insertion_order() {
         let mut m = IdMap::default();
         for id in [9u16, 3, 7] {
-            m.insert(id, u32::from(id) * 10);
+            m.push(id, u32::from(id) * 10);
         }
-        m.insert(3, 31);
+        *m.get_mut(3).unwrap() = 31;
         assert_eq!(m.iter().collect::<alloc::vec::Vec<_>>(), [(9, &90), (3, &31), (7, &70)]);
         assert_eq!(m.remove(9), Some(90));
         assert_eq!(m.remove(9), None);
