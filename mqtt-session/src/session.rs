@@ -292,7 +292,8 @@ impl Session {
         }
         // PINGREQ when nothing was sent for the keep-alive [MQTT-3.1.2-23], and also when
         // nothing was received for as long, so a half-open link is noticed while publishing.
-        if now >= self.last_tx + self.keep_alive || now >= self.last_rx + self.keep_alive {
+        // (min(tx, rx) + keep-alive: the saturating sum is monotonic, so this is "either".)
+        if now >= self.last_tx.min(self.last_rx) + self.keep_alive {
             self.out.push_packet(&Packet::PingReq, self.version);
             self.ping_deadline = Some(now + self.ping_timeout());
         }
@@ -384,7 +385,7 @@ impl Session {
                 if self.keep_alive.is_zero() {
                     return None;
                 }
-                Some((self.last_tx + self.keep_alive).min(self.last_rx + self.keep_alive))
+                Some(self.last_tx.min(self.last_rx) + self.keep_alive)
             }
             _ => None,
         }
