@@ -123,9 +123,10 @@ impl Session {
             }
         };
         let connected = matches!(self.link, Link::Connected);
-        match packet {
-            Packet::Publish(p) => return self.on_publish(header, frame.len(), &p),
-            Packet::ConnAck(c) if !connected => self.on_connack(&c),
+        // Matched by reference: no part of the (large) packet is moved.
+        match &packet {
+            Packet::Publish(p) => return self.on_publish(header, frame.len(), p),
+            Packet::ConnAck(c) if !connected => self.on_connack(c),
             Packet::PubAck(a) if connected => self.on_puback(a.packet_id, a.reason),
             Packet::PubRec(a) if connected => self.on_pubrec(a.packet_id, a.reason),
             Packet::PubRel(a) if connected => self.on_pubrel(a.packet_id),
@@ -141,7 +142,10 @@ impl Session {
                 } else {
                     let reason_string = owned_str(&properties.reason_string);
                     let server_reference = owned_str(&properties.server_reference);
-                    self.close(DisconnectReason::ByServer { reason, reason_string, server_reference }, None);
+                    self.close(
+                        DisconnectReason::ByServer { reason: *reason, reason_string, server_reference },
+                        None,
+                    );
                 }
             }
             Packet::Auth(a) => {
