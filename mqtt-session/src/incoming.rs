@@ -459,18 +459,18 @@ impl Session {
             return;
         }
         let Some(req) = self.out.requests.remove(id.get()) else { return };
-        if subscribe {
-            for (i, r) in reasons.iter().enumerate() {
-                if let Some(f) = req.filters.get(i)
-                    && !r.is_error()
-                {
-                    self.remember(f.clone());
-                }
+        // (`filters` is empty for an UNSUBSCRIBE.)
+        for (f, r) in req.filters.iter().zip(&reasons) {
+            if !r.is_error() {
+                self.remember(f.clone());
             }
-            self.events.push_back(Event::Subscribed { token: req.token, reasons });
-        } else {
-            self.events.push_back(Event::Unsubscribed { token: req.token, reasons });
         }
+        let token = req.token;
+        self.events.push_back(if subscribe {
+            Event::Subscribed { token, reasons }
+        } else {
+            Event::Unsubscribed { token, reasons }
+        });
     }
 }
 
