@@ -35,6 +35,14 @@ fn acks(packets: &[Packet<'_>]) -> Vec<(&'static str, u16, ReasonCode)> {
         .collect()
 }
 
+/// CONNACK with Session Present 1: the one unacknowledged PUBLISH `id` is resent, DUP 1.
+fn resent_on_resume(h: &mut Harness, id: Option<u16>) {
+    h.connack(true, ConnAckProperties::default());
+    let again = publishes(&h.take_inbox());
+    assert_eq!(again.len(), 1);
+    assert_eq!((again[0].0, again[0].1), (id, true));
+}
+
 fn messages(ev: &[Ev]) -> Vec<(String, Vec<u8>, QoS)> {
     ev.iter()
         .filter_map(|e| match e {
@@ -162,10 +170,7 @@ fn v5_assigned_client_identifier_is_used_to_resume_the_session() {
     let c = h.expect_connect();
     assert_eq!(c.client_id.as_str(), "auto-4F2A", "the assigned identifier names the session");
     assert!(!c.clean_start);
-    h.connack(true, ConnAckProperties::default());
-    let again = publishes(&h.take_inbox());
-    assert_eq!(again.len(), 1);
-    assert_eq!((again[0].0, again[0].1), (sent[0].0, true));
+    resent_on_resume(&mut h, sent[0].0);
 }
 
 /// 5.0: [MQTT-3.1.4-3]
@@ -201,10 +206,7 @@ fn v5_session_taken_over_is_reported_and_closed_without_answering() {
     h.advance(500);
     let c = h.expect_connect();
     assert!(!c.clean_start);
-    h.connack(true, ConnAckProperties::default());
-    let again = publishes(&h.take_inbox());
-    assert_eq!(again.len(), 1);
-    assert_eq!((again[0].0, again[0].1), (sent[0].0, true));
+    resent_on_resume(&mut h, sent[0].0);
 }
 
 /// 5.0: [MQTT-3.3.1-6] [MQTT-3.3.1-7]
