@@ -438,6 +438,13 @@ impl Session {
         id: Option<SubscriptionId>,
     ) -> Result<Token, Error> {
         self.tick(now);
+        let mut id = id;
+        if id.is_some() && !self.caps.subscription_identifiers_available {
+            match self.config.limit_policy {
+                LimitPolicy::Downgrade => id = None,
+                LimitPolicy::Reject => return Err(Error::SubscriptionIdentifiersNotSupported),
+            }
+        }
         let mut owned: Vec<Remembered> = Vec::with_capacity(subs.len());
         for (f, o) in subs {
             let filter = TopicFilter::new(f)?;
@@ -447,20 +454,27 @@ impl Session {
             if filter.is_shared() && !self.caps.shared_subscription_available {
                 return Err(Error::SharedSubscriptionsNotSupported);
             }
-            owned.push(Remembered { filter: (*f).to_string(), options: *o });
-        }
-        let mut id = id;
-        if id.is_some() && !self.caps.subscription_identifiers_available {
-            match self.config.limit_policy {
-                LimitPolicy::Downgrade => id = None,
-                LimitPolicy::Reject => return Err(Error::SubscriptionIdentifiersNotSupported),
-            }
+            owned.push(Remembered { filter: (*f).to_string(), options: *o, sub_id: id, wanted: true });
         }
         self.send_subscribe(&owned, id)
     }
 
-    pub(crate) fn resubscribe(&mut self, subs: &[Remembered]) -> Result<Token, Error> {
-        self.send_subscribe(subs, None)
+    /// Subscribe again to the remembered filters after the server lost the session: one
+    /// SUBSCRIBE per Subscription Identifier they were made with (a SUBSCRIBE carries one),
+    /// in the order the identifiers first appear.
+    pub(crate) fn resubscribe(&mut self, subs: &[Remembered]) {
+        for (i, s) in subs.iter().enumerate() {
+            if subs.get(..i).is_some_and(|before| before.iter().any(|b| b.sub_id == s.sub_id)) {
+                continue;
+            }
+            let mut group = Vec::new();
+            for g in subs.iter().filter(|g| g.sub_id == s.sub_id) {
+                group.push(g.clone());
+            }
+            // Refused here only when out of packet ids or too large for any packet; what this
+            // server lacks is refused, with an event, by `resend_requests`.
+            let _ = self.send_subscribe(&group, s.sub_id);
+        }
     }
 
     fn send_subscribe(&mut self, subs: &[Remembered], id: Option<SubscriptionId>) -> Result<Token, Error> {
@@ -513,6 +527,13 @@ impl Session {
             .encode_to_vec_client(self.version, &mut bytes)?;
         self.check_size(bytes.len())?;
         self.remembered.retain(|r| !filters.contains(&r.filter.as_str()));
+        for r in self.out.requests.values_mut() {
+            for f in &mut r.filters {
+                if filters.contains(&f.filter.as_str()) {
+                    f.wanted = false;
+                }
+            }
+        }
         let token = self.next_token();
         if matches!(self.link, Link::Connected) {
             self.out.append(&bytes);

@@ -365,7 +365,7 @@ impl Session {
             // Sent (or refused, if this server lacks what it needs) by `resend_requests`.
             // Lent to the request, not cloned: sending it does not touch the list.
             let subs = core::mem::take(&mut self.remembered);
-            let _ = self.resubscribe(&subs);
+            self.resubscribe(&subs);
             self.remembered = subs;
         }
     }
@@ -461,7 +461,7 @@ impl Session {
         let Some(req) = self.out.requests.remove(id.get()) else { return };
         // (`filters` is empty for an UNSUBSCRIBE.)
         for (f, r) in req.filters.iter().zip(&reasons) {
-            if !r.is_error() {
+            if !r.is_error() && f.wanted {
                 self.remember(f.clone());
             }
         }

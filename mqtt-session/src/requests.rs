@@ -78,6 +78,9 @@ impl Session {
         if let Some((bytes, _)) = crate::outbound::cut(&r.bytes, header + 3..header + 3 + len) {
             r.bytes = bytes;
             r.sub_id = None;
+            for f in &mut r.filters {
+                f.sub_id = None;
+            }
         }
     }
 }

@@ -57,6 +57,11 @@ pub(crate) enum Link {
 pub(crate) struct Remembered {
     pub(crate) filter: String,
     pub(crate) options: SubscriptionOptions,
+    /// The Subscription Identifier it was made with (v5), given again when it is restored.
+    pub(crate) sub_id: Option<sansmqtt_proto::SubscriptionId>,
+    /// Still wanted: false once an UNSUBSCRIBE for the filter is made while this SUBSCRIBE
+    /// awaits its SUBACK, so that the SUBACK does not remember it again [MQTT-3.10.4-1].
+    pub(crate) wanted: bool,
 }
 
 /// The client side of an MQTT session, as a sans-IO state machine: see the crate docs for the

@@ -232,6 +232,83 @@ fn lost_session_is_resubscribed() {
     }
 }
 
+/// The packet id of each SUBSCRIBE and UNSUBSCRIBE in `packets`, in order.
+fn request_ids(packets: &[Packet<'_>]) -> Vec<u16> {
+    packets
+        .iter()
+        .map(|p| match p {
+            Packet::Subscribe(s) => s.packet_id.get(),
+            Packet::Unsubscribe(u) => u.packet_id.get(),
+            other => panic!("not a request: {other:?}"),
+        })
+        .collect()
+}
+
+/// 3.1.1: [MQTT-3.10.4-1] 5.0: [MQTT-3.10.4-1]
+///
+/// A filter unsubscribed while its SUBSCRIBE still awaited the SUBACK is deleted for good: the
+/// late SUBACK does not bring it back, and a lost session does not subscribe to it again.
+#[test]
+fn a_filter_unsubscribed_before_its_suback_is_not_resubscribed() {
+    for v in VERSIONS {
+        let mut h = Harness::new(Harness::config(v));
+        h.connect(false);
+        let both = [
+            ("x", SubscriptionOptions::new(QoS::AtLeastOnce)),
+            ("y", SubscriptionOptions::new(QoS::AtMostOnce)),
+        ];
+        h.session.subscribe(h.now, &both).unwrap();
+        h.session.unsubscribe(h.now, &["x"]).unwrap();
+        h.drive();
+        let ids = request_ids(&h.take_inbox());
+        assert_eq!(ids.len(), 2, "{v}");
+        h.suback(ids[0], &[ReasonCode::GrantedQoS1, ReasonCode::Success]);
+        h.unsuback(ids[1], &[ReasonCode::Success]);
+        h.take_events();
+        reconnect(&mut h, false);
+        match h.take_inbox().as_slice() {
+            [Packet::Subscribe(s)] => {
+                let filters: Vec<String> =
+                    s.subscriptions.iter().map(|x| x.filter.as_str().to_string()).collect();
+                assert_eq!(filters, ["y"], "{v}: only the filter still wanted is restored");
+            }
+            other => panic!("{v}: expected one re-subscribe, got {other:?}"),
+        }
+    }
+}
+
+/// 5.0 §3.8.2.1.2 (Subscription Identifier), §4.8 (session state)
+///
+/// A lost session is restored with the Subscription Identifiers the filters were made with: one
+/// SUBSCRIBE per identifier, so that messages keep arriving tagged as the application expects.
+#[test]
+fn v5_lost_session_is_resubscribed_with_its_subscription_identifiers() {
+    let mut h = Harness::new(Harness::config(sansmqtt_proto::ProtocolVersion::V5));
+    h.connect(false);
+    let o = SubscriptionOptions::new(QoS::AtLeastOnce);
+    let seven = sansmqtt_proto::SubscriptionId::new(7);
+    h.session.subscribe_with_id(h.now, &[("a", o), ("b", o)], seven).unwrap();
+    h.session.subscribe(h.now, &[("c", o)]).unwrap();
+    h.drive();
+    let ids = request_ids(&h.take_inbox());
+    h.suback(ids[0], &[ReasonCode::GrantedQoS1, ReasonCode::GrantedQoS1]);
+    h.suback(ids[1], &[ReasonCode::GrantedQoS1]);
+    h.take_events();
+    reconnect(&mut h, false);
+    let got: Vec<(Option<u32>, Vec<String>)> = h
+        .take_inbox()
+        .iter()
+        .map(|p| match p {
+            Packet::Subscribe(s) => (
+                s.properties.subscription_identifier.map(|i| i.get()),
+                s.subscriptions.iter().map(|x| x.filter.as_str().to_string()).collect(),
+            ),
+            other => panic!("expected re-subscribes, got {other:?}"),
+        })
+        .collect();
+    assert_eq!(got, [(Some(7), vec!["a".to_string(), "b".to_string()]), (None, vec!["c".to_string()])]);
+}
+
 /// 3.1.1: [MQTT-3.8.4-1] 5.0: [MQTT-3.8.4-1]
 ///
 /// A SUBSCRIBE completes only with its SUBACK: one still waiting is sent again after a reconnect.
