@@ -17,16 +17,24 @@ pub enum AckMode {
     Manual,
 }
 
-/// What happens to unacknowledged outgoing messages when the broker answers
-/// `session_present = 0` to a reconnect.
+/// What happens to unacknowledged outgoing messages when a new connection starts without the
+/// previous session: Clean Start (Clean Session) 1, or the broker answers Session Present 0.
+///
+/// The default follows the specification: the session state is discarded and not reused
+/// (3.1.1 [MQTT-3.1.2-6], 5.0 [MQTT-3.1.2-4] [MQTT-3.2.2-5]). Nothing is lost silently:
+/// every message dropped so is named in [`Event::SessionLost`](crate::Event::SessionLost), and
+/// the application decides whether to publish it again.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum SessionLostPolicy {
+    /// Report every unacknowledged message in `SessionLost` and forget them (the default).
+    #[default]
+    HandBack,
     /// Publish the not-yet-received ones again as new messages (new flow, DUP = 0). Messages the
     /// broker had already received (PUBREC seen) are reported in `SessionLost`, never resent.
-    #[default]
+    ///
+    /// A convenience outside the specification's rule above: a QoS 1 or QoS 2 message whose
+    /// PUBLISH reached the old session but whose PUBACK / PUBREC was lost is delivered twice.
     ResendAsNew,
-    /// Report every unacknowledged message in `SessionLost` and forget them.
-    HandBack,
 }
 
 /// What `publish` does when the outgoing queue is full.
@@ -219,7 +227,7 @@ impl Config {
             queue_full_policy: QueueFullPolicy::RejectNew,
             queue_while_disconnected: true,
             ack_mode: AckMode::Auto,
-            session_lost_policy: SessionLostPolicy::ResendAsNew,
+            session_lost_policy: SessionLostPolicy::HandBack,
             resubscribe_on_session_lost: true,
             limit_policy: LimitPolicy::Downgrade,
             connect_timeout: Duration::from_secs(10),

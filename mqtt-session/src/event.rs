@@ -171,9 +171,10 @@ pub enum Event<'a> {
         /// Reasons (v5).
         reasons: Vec<ReasonCode>,
     },
-    /// The server did not resume the session: these unacknowledged publishes are no longer
-    /// tracked (see [`SessionLostPolicy`](crate::SessionLostPolicy)); pending subscribe /
-    /// unsubscribe requests are re-sent.
+    /// The new connection did not resume the session (Clean Start, or the server answered
+    /// Session Present 0): these unacknowledged publishes are no longer tracked and will not be
+    /// sent again by the session (see [`SessionLostPolicy`](crate::SessionLostPolicy)); pending
+    /// subscribe / unsubscribe requests are re-sent.
     SessionLost {
         /// The publishes handed back.
         tokens: Vec<Token>,

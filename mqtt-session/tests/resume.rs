@@ -111,15 +111,14 @@ fn resend_comes_before_new_traffic() {
 /// 5.0: [MQTT-3.2.2-5]
 /// 3.1.1: [MQTT-3.2.2-3] 5.0: [MQTT-3.1.2-4]
 ///
-/// Session Present 0: the client's session state is discarded (in-flight flows end; the
-/// `ResendAsNew` policy publishes not-yet-received messages again as new ones).
+/// Session Present 0: the client's session state is discarded (in-flight flows end, handed
+/// back by default; the `ResendAsNew` policy publishes not-yet-received messages again as new
+/// ones).
 #[test]
 fn session_not_present_hands_back_or_resends_as_new() {
     for v in VERSIONS {
-        // HandBack: every unacked token is reported, nothing resent.
-        let mut cfg = Harness::config(v);
-        cfg.session_lost_policy = SessionLostPolicy::HandBack;
-        let mut h = Harness::new(cfg);
+        // HandBack (the default): every unacked token is reported, nothing resent.
+        let mut h = Harness::new(Harness::config(v));
         h.connect(false);
         let t = h.session.publish(h.now, &Outgoing::new("a", b"1", QoS::AtLeastOnce)).unwrap();
         h.drive();
@@ -129,8 +128,10 @@ fn session_not_present_hands_back_or_resends_as_new() {
         assert!(publishes(&h.take_inbox()).is_empty());
         assert_eq!(h.session.inflight(), 0);
 
-        // ResendAsNew (default): sent again as a new message, DUP = 0; a PUBREC'd QoS 2 is handed back.
-        let mut h = Harness::new(Harness::config(v));
+        // ResendAsNew: sent again as a new message, DUP = 0; a PUBREC'd QoS 2 is handed back.
+        let mut cfg = Harness::config(v);
+        cfg.session_lost_policy = SessionLostPolicy::ResendAsNew;
+        let mut h = Harness::new(cfg);
         h.connect(false);
         let t1 = h.session.publish(h.now, &Outgoing::new("a", b"1", QoS::AtLeastOnce)).unwrap();
         let t2 = h.session.publish(h.now, &Outgoing::new("b", b"2", QoS::ExactlyOnce)).unwrap();
@@ -429,6 +430,7 @@ fn resend_as_new_respects_the_queue_bound() {
     for v in VERSIONS {
         let mut cfg = Harness::config(v);
         cfg.max_queued_messages = 2;
+        cfg.session_lost_policy = SessionLostPolicy::ResendAsNew;
         let mut h = Harness::new(cfg);
         h.connect(false);
         let tokens: Vec<_> = (0..3u8)

@@ -5,7 +5,7 @@
 mod support;
 
 use sansmqtt_proto::{DecodeError, Packet, ProtocolVersion, QoS, ReasonCode, SubscriptionOptions};
-use sansmqtt_session::{Action, DisconnectOptions, DisconnectReason, Outgoing, SessionLostPolicy, Violation};
+use sansmqtt_session::{Action, DisconnectOptions, DisconnectReason, Outgoing, Violation};
 use support::{Body, Ev, Harness, VERSIONS, frames, publishes};
 
 fn connected(v: ProtocolVersion) -> Harness {
@@ -147,7 +147,7 @@ fn clean_session_state_is_not_reused_by_the_next_session() {
     for v in VERSIONS {
         let mut cfg = Harness::config(v);
         cfg.clean_start = true;
-        cfg.session_lost_policy = SessionLostPolicy::HandBack;
+        // The default policy: the rule above holds without asking for it.
         let mut h = Harness::new(cfg);
         h.connect(false);
         let t1 = h.session.publish(h.now, &Outgoing::new("a", b"1", QoS::AtLeastOnce)).unwrap();

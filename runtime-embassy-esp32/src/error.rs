@@ -20,8 +20,10 @@ pub enum Error {
     ConnectFailed(DisconnectReason),
     /// The publish will not complete.
     PublishFailed(PublishFailure),
-    /// The broker did not resume the session and the request was handed back
-    /// ([`SessionLostPolicy::HandBack`](sansmqtt_session::SessionLostPolicy::HandBack)).
+    /// The connection was re-made without the session (Clean Start, or Session Present 0)
+    /// before the broker acknowledged the request: it was handed back, not sent again
+    /// ([`SessionLostPolicy::HandBack`](sansmqtt_session::SessionLostPolicy::HandBack), the
+    /// default). Publish it again if it must arrive.
     SessionLost,
     /// The transmit buffer given to [`Client::new`](crate::Client::new) is empty.
     EmptyBuffer,

@@ -17,7 +17,9 @@ pub enum Error {
     Connect(DisconnectReason),
     /// The publish will not complete.
     Publish(PublishFailure),
-    /// The broker did not resume the session, so this request's outcome is unknown.
+    /// The connection was re-made without the session (Clean Start, or Session Present 0)
+    /// before the broker acknowledged this publish, so its outcome is unknown; it is not sent
+    /// again unless the application publishes it again.
     SessionLost,
     /// The client was shut down (every handle dropped or the driver stopped).
     Closed,
