@@ -135,7 +135,8 @@ impl Session {
         let v = self.version;
         let resume = self.established_once
             && if v.is_v5() { self.config.session_expiry_interval > 0 } else { !self.config.clean_start };
-        let clean_start = if self.established_once { !resume } else { self.config.clean_start };
+        let clean_start =
+            if self.established_once { !resume } else { self.config.clean_start || self.start_clean };
         self.sent_clean_start = clean_start;
         let mut props = ConnectProperties::default();
         if v.is_v5() {

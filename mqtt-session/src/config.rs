@@ -189,6 +189,17 @@ pub struct Config {
     pub session_lost_policy: SessionLostPolicy,
     /// Re-send the remembered subscriptions when the broker lost the session.
     pub resubscribe_on_session_lost: bool,
+    /// On the first connection of this `Session` with Clean Start 0, accept a session the
+    /// server stored for this Client Identifier although this `Session` holds no state of it:
+    /// a restarted process taking up its subscriptions and the messages queued for it.
+    ///
+    /// Off by default, as MQTT 5.0 [MQTT-3.2.2-4] requires: a client without Session State
+    /// that receives Session Present 1 closes the connection (DISCONNECT 0x82,
+    /// [`Violation::SessionPresentWithoutState`](crate::Violation::SessionPresentWithoutState)),
+    /// and the next attempt starts a new session (Clean Start 1). Turn it on only when nothing
+    /// can have been left in flight, e.g. the previous process ended with a DISCONNECT. MQTT
+    /// 3.1.1 leaves the choice to the client; this session accepts the stored session there.
+    pub resume_stored_session: bool,
     /// Server limits (Maximum QoS, Retain Available, Subscription Identifiers Available).
     pub limit_policy: LimitPolicy,
     /// How long to wait for CONNACK.
@@ -229,6 +240,7 @@ impl Config {
             ack_mode: AckMode::Auto,
             session_lost_policy: SessionLostPolicy::HandBack,
             resubscribe_on_session_lost: true,
+            resume_stored_session: false,
             limit_policy: LimitPolicy::Downgrade,
             connect_timeout: Duration::from_secs(10),
             ping_timeout: None,

@@ -102,6 +102,9 @@ pub enum Violation {
     UnknownTopicAlias(u16),
     /// A SUBACK / UNSUBACK with a different number of codes than filters.
     AckCountMismatch,
+    /// v5: Session Present 1 on the first connection, which has no Session State to resume
+    /// [MQTT-3.2.2-4] (see [`Config::resume_stored_session`](crate::Config::resume_stored_session)).
+    SessionPresentWithoutState,
 }
 
 impl Violation {
@@ -109,9 +112,10 @@ impl Violation {
     pub const fn reason_code(&self) -> ReasonCode {
         match self {
             Self::Decode(e) => e.reason_code(),
-            Self::UnexpectedPacket(_) | Self::AckCountMismatch | Self::UnknownTopicAlias(_) => {
-                ReasonCode::ProtocolError
-            }
+            Self::UnexpectedPacket(_)
+            | Self::AckCountMismatch
+            | Self::UnknownTopicAlias(_)
+            | Self::SessionPresentWithoutState => ReasonCode::ProtocolError,
             Self::ReceiveMaximumExceeded => ReasonCode::ReceiveMaximumExceeded,
             Self::TopicAliasOutOfRange(_) => ReasonCode::TopicAliasInvalid,
         }
@@ -127,6 +131,9 @@ impl fmt::Display for Violation {
             Self::TopicAliasOutOfRange(a) => write!(f, "topic alias {a} above our maximum"),
             Self::UnknownTopicAlias(a) => write!(f, "topic alias {a} was never set"),
             Self::AckCountMismatch => f.write_str("ack carries the wrong number of reason codes"),
+            Self::SessionPresentWithoutState => {
+                f.write_str("session present, but this client has no session state")
+            }
         }
     }
 }

@@ -261,6 +261,17 @@ impl Session {
             self.violation(Violation::UnexpectedPacket(PacketType::ConnAck));
             return;
         }
+        // 5.0 [MQTT-3.2.2-4]: a client without Session State closes the connection on Session
+        // Present 1; it may start a new session, which the next attempt does.
+        if c.session_present
+            && self.version.is_v5()
+            && !self.established_once
+            && !self.config.resume_stored_session
+        {
+            self.start_clean = true;
+            self.violation(Violation::SessionPresentWithoutState);
+            return;
+        }
         let p = &c.properties;
         if self.version.is_v5()
             && !self.auth_connack(

@@ -105,6 +105,9 @@ pub struct Session {
     pub(crate) sent_clean_start: bool,
     /// The broker refused 5.0: reconnect at once with 3.1.1.
     pub(crate) fallback_pending: bool,
+    /// The next CONNECT says Clean Start 1 whatever the configuration: a stored session was
+    /// refused because this client had no state of it [MQTT-3.2.2-4].
+    pub(crate) start_clean: bool,
     /// Enhanced authentication (v5).
     pub(crate) auth: Option<alloc::boxed::Box<dyn crate::Authenticator>>,
     /// Outgoing topic aliases of this connection.
@@ -142,6 +145,7 @@ impl Session {
             established_once: false,
             sent_clean_start: config.clean_start,
             fallback_pending: false,
+            start_clean: false,
             auth: None,
             out_aliases: crate::alias::OutAliases::default(),
             close_deadline: Instant::ZERO,

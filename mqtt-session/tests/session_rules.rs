@@ -112,6 +112,50 @@ fn session_present_after_clean_start_closes_the_connection() {
     }
 }
 
+/// 5.0: [MQTT-3.2.2-4] (3.1.1 §3.2.2.2 leaves it to the client)
+///
+/// Clean Start 0 on the first connection of a new `Session`, which holds no Session State: in
+/// 5.0 a CONNACK with Session Present 1 makes the client close the connection (DISCONNECT
+/// 0x82), and the next attempt starts a new session (Clean Start 1). With
+/// `resume_stored_session`, and in 3.1.1, the stored session is taken up.
+#[test]
+fn session_present_without_session_state_closes_the_connection_in_v5() {
+    for v in VERSIONS {
+        for resume in [false, true] {
+            let mut cfg = Harness::config(v);
+            cfg.clean_start = false;
+            cfg.session_expiry_interval = 300;
+            cfg.resume_stored_session = resume;
+            let mut h = Harness::new(cfg);
+            h.session.connect(h.now).unwrap();
+            h.drive();
+            assert!(!h.expect_connect().clean_start, "{v}");
+            h.connack(true, Default::default());
+            let ev = h.take_events();
+            if v.is_v5() && !resume {
+                let inbox = h.take_inbox();
+                assert!(
+                    matches!(inbox.as_slice(), [Packet::Disconnect(d)] if d.reason == ReasonCode::ProtocolError),
+                    "{inbox:?}"
+                );
+                let why = Violation::SessionPresentWithoutState;
+                assert_eq!(ev, vec![Ev::Disconnected(DisconnectReason::Protocol(why))]);
+                assert!(!h.open);
+                h.advance_to_timeout();
+                assert!(h.expect_connect().clean_start, "the next attempt starts a new session");
+                h.connack(false, Default::default());
+                assert!(matches!(h.take_events().as_slice(), [Ev::Connected { session_present: false, .. }]));
+            } else {
+                assert!(
+                    matches!(ev.as_slice(), [Ev::Connected { session_present: true, .. }]),
+                    "{v} resume={resume}: {ev:?}"
+                );
+                assert!(h.open && h.take_inbox().is_empty(), "{v}");
+            }
+        }
+    }
+}
+
 #[derive(Debug)]
 struct Scheme {
     accept: bool,

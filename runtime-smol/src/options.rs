@@ -99,6 +99,15 @@ impl Options {
         self
     }
 
+    /// Take up a session the broker stored for this client id on the first connection, though
+    /// this client holds no state of it (a restarted process): see
+    /// [`Config::resume_stored_session`](sansmqtt_session::Config::resume_stored_session).
+    /// Without it, MQTT 5.0 requires the client to refuse such a session [MQTT-3.2.2-4].
+    pub fn resume_stored_session(mut self) -> Self {
+        self.config.resume_stored_session = true;
+        self
+    }
+
     /// v5 Session Expiry Interval in seconds (a persistent session for 5.0 when > 0).
     pub fn session_expiry(mut self, secs: u32) -> Self {
         self.config.session_expiry_interval = secs;

@@ -118,6 +118,8 @@ fn persistent_session_receives_messages_published_while_offline() {
         }
         assert!(publ.run_until(T, |s| count(s, "Published") == 2));
 
+        // A new client taking up the stored session (5.0 [MQTT-3.2.2-4] needs the opt-in).
+        cfg.resume_stored_session = true;
         let mut again = BlockingClient::connect(broker.addr(v), cfg);
         assert!(
             again.run_until(T, |s| s.contains(&Seen::Connected { session_present: true })),

@@ -126,7 +126,11 @@ impl Cli {
             self.client_id.clone().unwrap_or_else(|| format!("{default_id}-{}", std::process::id())),
         );
         if self.persistent {
-            o = o.clean_start(false).session_expiry(self.session_expiry.unwrap_or(3600));
+            // Like mosquitto_sub -c: a new process takes up the session a previous one left.
+            o = o
+                .clean_start(false)
+                .session_expiry(self.session_expiry.unwrap_or(3600))
+                .resume_stored_session();
         }
         if let Some(u) = &self.username {
             o = o.credentials(u.clone(), self.password.clone().unwrap_or_default());
