@@ -14,7 +14,7 @@ use crate::options::Options;
 use crate::shared::{Outcome, Shared};
 use crate::transport::{self, Reader, TransportOptions, Writer};
 use crate::url::BrokerUrl;
-use futures_lite::{AsyncReadExt, AsyncWriteExt, FutureExt};
+use futures_lite::{AsyncWriteExt, FutureExt};
 use sansmqtt_session::{Action, DisconnectOptions, State};
 use std::sync::{Arc, Weak};
 use std::time::Duration;
@@ -157,10 +157,13 @@ impl Driver {
             for slot in &mut actions {
                 *slot = g.session.poll_action();
             }
-            if self.writer.is_some() && self.opos == self.olen {
-                // What the session hands out, coalesced into one buffer for one write.
-                self.opos = 0;
-                self.olen = 0;
+            if self.writer.is_some() {
+                // What the session hands out, coalesced into one buffer for one write (added
+                // to what is still waiting for the socket, as far as the buffer holds).
+                if self.opos == self.olen {
+                    self.opos = 0;
+                    self.olen = 0;
+                }
                 while self.olen < self.obuf.len() {
                     let n = g.session.poll_transmit(now, &mut self.obuf[self.olen..]);
                     if n == 0 {

@@ -2,12 +2,39 @@
 //! within the connect timeout. The driver sees a reader and a writer half.
 
 use crate::url::{BrokerUrl, Scheme};
+use async_io::Async;
 use futures_lite::{AsyncRead, AsyncWrite};
-use std::io;
+use std::io::{self, Read};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// The read half of a transport.
-pub(crate) type Reader = Box<dyn AsyncRead + Send + Unpin>;
+pub(crate) enum Reader {
+    /// Plain TCP. Once a read came back short (the socket was drained), the next one waits
+    /// for readiness first instead of trying a read that can only say "would block": one
+    /// system call less per wake-up.
+    Tcp { stream: Arc<Async<std::net::TcpStream>>, drained: bool },
+    /// TLS and/or WebSocket over TCP.
+    #[cfg_attr(not(any(feature = "tls", feature = "ws")), allow(dead_code))]
+    Layered(Box<dyn AsyncRead + Send + Unpin>),
+}
+
+impl Reader {
+    /// Read into `buf`. Cancel-safe: nothing is consumed unless it returns.
+    pub(crate) async fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Self::Tcp { stream, drained } => {
+                if *drained {
+                    stream.readable().await?;
+                }
+                let n = stream.read_with(|mut s| s.read(buf)).await?;
+                *drained = n < buf.len();
+                Ok(n)
+            }
+            Self::Layered(r) => futures_lite::AsyncReadExt::read(r, buf).await,
+        }
+    }
+}
 /// The write half of a transport.
 pub(crate) type Writer = Box<dyn AsyncWrite + Send + Unpin>;
 
@@ -36,7 +63,7 @@ async fn open_unbounded(url: &BrokerUrl, opts: &TransportOptions) -> io::Result<
     tcp.set_nodelay(true)?;
     let _ = opts;
     match url.scheme {
-        Scheme::Mqtt => Ok((Box::new(tcp.clone()), Box::new(tcp))),
+        Scheme::Mqtt => Ok((Reader::Tcp { stream: tcp.clone().into(), drained: false }, Box::new(tcp))),
         #[cfg(feature = "tls")]
         Scheme::Mqtts => Ok(split(crate::tls::handshake(tls_name(url, opts), &opts.tls, tcp).await?)),
         #[cfg(feature = "ws")]
@@ -62,5 +89,5 @@ fn tls_name<'a>(url: &'a BrokerUrl, opts: &'a TransportOptions) -> &'a str {
 #[cfg(any(feature = "tls", feature = "ws"))]
 fn split<T: AsyncRead + AsyncWrite + Send + Unpin + 'static>(t: T) -> (Reader, Writer) {
     let (r, w) = futures_lite::io::split(t);
-    (Box::new(r), Box::new(w))
+    (Reader::Layered(Box::new(r)), Box::new(w))
 }
