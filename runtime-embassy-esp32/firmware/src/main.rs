@@ -10,7 +10,6 @@ extern crate alloc;
 #[path = "wifi.rs"]
 mod wifi;
 
-use core::fmt::Write as _;
 use core::net::SocketAddrV4;
 
 use embassy_executor::Spawner;
@@ -111,7 +110,6 @@ async fn main(spawner: Spawner) -> ! {
     let _ = client.session().connect(now());
     let mut ticker = Ticker::every(Duration::from_secs(5));
     let mut n: u32 = 0;
-    let mut payload = heapless_string();
     loop {
         match select(client.next_event(), ticker.next()).await {
             Either::First(Ok(e)) => print(&e),
@@ -122,9 +120,13 @@ async fn main(spawner: Spawner) -> ! {
             }
             Either::Second(()) => {
                 n = n.wrapping_add(1);
-                payload.clear();
-                let _ = write!(payload, "{{\"n\":{n},\"uptime_ms\":{}}}", now().as_millis());
-                let msg = Outgoing::new("sansmqtt/esp32/reading", payload.as_bytes(), QoS::AtLeastOnce);
+                // Not held across an await: on the stack, not in the task's future.
+                let mut payload = Reading { bytes: [0; 48], len: 0 };
+                let msg = Outgoing::new(
+                    "sansmqtt/esp32/reading",
+                    payload.format(n, now().as_millis()),
+                    QoS::AtLeastOnce,
+                );
                 if client.session().publish(now(), &msg).is_err() {
                     println!("publish refused");
                 }
@@ -133,6 +135,44 @@ async fn main(spawner: Spawner) -> ! {
     }
 }
 
-fn heapless_string() -> alloc::string::String {
-    alloc::string::String::with_capacity(64)
+/// The periodic reading's JSON payload, `{"n":N,"uptime_ms":M}`, written by hand: `write!`
+/// would link `core::fmt`'s `u64` formatting and `String`'s `fmt::Write` (about 0.8 KB).
+struct Reading {
+    bytes: [u8; 48],
+    len: usize,
+}
+
+impl Reading {
+    fn format(&mut self, n: u32, uptime_ms: u64) -> &[u8] {
+        self.len = 0;
+        self.put(b"{\"n\":");
+        self.put_number(u64::from(n));
+        self.put(b",\"uptime_ms\":");
+        self.put_number(uptime_ms);
+        self.put(b"}");
+        self.bytes.get(..self.len).unwrap_or_default()
+    }
+
+    fn put(&mut self, s: &[u8]) {
+        for &b in s {
+            if let Some(slot) = self.bytes.get_mut(self.len) {
+                *slot = b;
+                self.len += 1;
+            }
+        }
+    }
+
+    fn put_number(&mut self, mut v: u64) {
+        let mut digits = [0u8; 20];
+        let mut start = digits.len();
+        for slot in digits.iter_mut().rev() {
+            *slot = b'0' + (v % 10) as u8;
+            start -= 1;
+            v /= 10;
+            if v == 0 {
+                break;
+            }
+        }
+        self.put(digits.get(start..).unwrap_or_default());
+    }
 }
