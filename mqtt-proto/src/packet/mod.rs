@@ -262,6 +262,19 @@ impl<'a> Packet<'a> {
             }
             PacketType::Connect => packet!(Connect, Connect::decode(&mut r, version)?),
             PacketType::ConnAck => packet!(ConnAck, ConnAck::decode(&mut r, version)?),
+            // A client decoder has one decode and one end check for the four acks (one shape),
+            // the variant picked last: 0.3 KB less firmware for 4 more instructions per ack.
+            // The general decoder keeps one arm per type (the codec's callgrind figures).
+            PacketType::PubAck | PacketType::PubRec | PacketType::PubRel | PacketType::PubComp if CLIENT => {
+                let a = Ack::decode(&mut r, t, version)?;
+                r.finish()?;
+                Ok(wrap(match t {
+                    PacketType::PubAck => Self::PubAck(a),
+                    PacketType::PubRec => Self::PubRec(a),
+                    PacketType::PubRel => Self::PubRel(a),
+                    _ => Self::PubComp(a),
+                }))
+            }
             PacketType::PubAck => packet!(PubAck, Ack::decode(&mut r, t, version)?),
             PacketType::PubRec => packet!(PubRec, Ack::decode(&mut r, t, version)?),
             PacketType::PubRel => packet!(PubRel, Ack::decode(&mut r, t, version)?),
