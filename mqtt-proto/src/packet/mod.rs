@@ -280,6 +280,16 @@ impl<'a> Packet<'a> {
             PacketType::PubRel => packet!(PubRel, Ack::decode(&mut r, t, version)?),
             PacketType::PubComp => packet!(PubComp, Ack::decode(&mut r, t, version)?),
             PacketType::Subscribe => packet!(Subscribe, Subscribe::decode(&mut r, version)?),
+            // The same for SUBACK and UNSUBACK (one shape, one decoder).
+            PacketType::SubAck | PacketType::UnsubAck if CLIENT => {
+                let (packet_id, properties, reasons) = subscribe::decode_ack_list(&mut r, t, version)?;
+                r.finish()?;
+                Ok(wrap(if t == PacketType::SubAck {
+                    Self::SubAck(SubAck { packet_id, properties, reasons })
+                } else {
+                    Self::UnsubAck(UnsubAck { packet_id, properties, reasons })
+                }))
+            }
             PacketType::SubAck => packet!(SubAck, SubAck::decode(&mut r, version)?),
             PacketType::Unsubscribe => packet!(Unsubscribe, Unsubscribe::decode(&mut r, version)?),
             PacketType::UnsubAck => packet!(UnsubAck, UnsubAck::decode(&mut r, version)?),

@@ -127,6 +127,37 @@ pub(crate) fn write_subscriptions(list: &Subscriptions<'_>, out: &mut alloc::vec
     }
 }
 
+/// The parts of a SUBACK or UNSUBACK body (`t`), which share one shape and one decoder:
+/// packet identifier, v5 properties, reason codes (a 3.x UNSUBACK has neither of the last two).
+pub(crate) fn decode_ack_list<'a>(
+    r: &mut Reader<'a>,
+    t: PacketType,
+    version: ProtocolVersion,
+) -> Result<(PacketId, AckProperties<'a>, ReasonCodes<'a>), DecodeError> {
+    let packet_id = super::read_packet_id(r)?;
+    let v5 = version.is_v5();
+    if !v5 && t == PacketType::UnsubAck {
+        return Ok((packet_id, AckProperties::default(), ReasonCodes::new(&[])));
+    }
+    let properties = if v5 { AckProperties::decode(r, t)? } else { AckProperties::default() };
+    let payload = r.take_rest();
+    if payload.is_empty() {
+        return Err(DecodeError::EmptyPayload);
+    }
+    for &code in payload {
+        // (A 3.x UNSUBACK returned above: the 3.x arms are SUBACK return codes.)
+        let ok = match version {
+            ProtocolVersion::V5 => ReasonCode::from_u8(code).is_some_and(|c| c.allowed_in(t)),
+            ProtocolVersion::V3_1_1 => ReasonCode::from_v3_suback(code, true).is_some(),
+            ProtocolVersion::V3_1 => ReasonCode::from_v3_suback(code, false).is_some(),
+        };
+        if !ok {
+            return Err(DecodeError::InvalidReasonCode { packet: t, code });
+        }
+    }
+    Ok((packet_id, properties, ReasonCodes::from_wire(payload)))
+}
+
 /// The answer to a SUBSCRIBE: one reason code per filter, in order.
 ///
 /// 3.x return codes: granted QoS 0 to 2 map to 0x00 to 0x02, 3.1.1's Failure (0x80) to
@@ -143,29 +174,8 @@ pub struct SubAck<'a> {
 
 impl<'a> SubAck<'a> {
     pub(crate) fn decode(r: &mut Reader<'a>, version: ProtocolVersion) -> Result<Self, DecodeError> {
-        let packet_id = super::read_packet_id(r)?;
-        let properties = if version.is_v5() {
-            AckProperties::decode(r, PacketType::SubAck)?
-        } else {
-            AckProperties::default()
-        };
-        let payload = r.take_rest();
-        if payload.is_empty() {
-            return Err(DecodeError::EmptyPayload);
-        }
-        for &code in payload {
-            let ok = match version {
-                ProtocolVersion::V5 => {
-                    ReasonCode::from_u8(code).is_some_and(|c| c.allowed_in(PacketType::SubAck))
-                }
-                ProtocolVersion::V3_1_1 => ReasonCode::from_v3_suback(code, true).is_some(),
-                ProtocolVersion::V3_1 => ReasonCode::from_v3_suback(code, false).is_some(),
-            };
-            if !ok {
-                return Err(DecodeError::InvalidReasonCode { packet: PacketType::SubAck, code });
-            }
-        }
-        Ok(Self { packet_id, properties, reasons: ReasonCodes::from_wire(payload) })
+        let (packet_id, properties, reasons) = decode_ack_list(r, PacketType::SubAck, version)?;
+        Ok(Self { packet_id, properties, reasons })
     }
 
     pub(crate) fn body_len(&self, v: ProtocolVersion) -> Result<usize, EncodeError> {

@@ -5,7 +5,6 @@ use crate::codec::{Reader, Sink, validate_utf8};
 use crate::error::{DecodeError, EncodeError};
 use crate::frame::{PacketType, varint_len};
 use crate::property::{AckProperties, UnsubscribeProperties, check_v3};
-use crate::reason::ReasonCode;
 use crate::topic::{TopicFilter, validate_topic_filter};
 use crate::types::PacketId;
 use crate::version::ProtocolVersion;
@@ -105,25 +104,9 @@ pub struct UnsubAck<'a> {
 
 impl<'a> UnsubAck<'a> {
     pub(crate) fn decode(r: &mut Reader<'a>, version: ProtocolVersion) -> Result<Self, DecodeError> {
-        let packet_id = super::read_packet_id(r)?;
-        if !version.is_v5() {
-            return Ok(Self {
-                packet_id,
-                properties: AckProperties::default(),
-                reasons: ReasonCodes::new(&[]),
-            });
-        }
-        let properties = AckProperties::decode(r, PacketType::UnsubAck)?;
-        let payload = r.take_rest();
-        if payload.is_empty() {
-            return Err(DecodeError::EmptyPayload);
-        }
-        for &code in payload {
-            if !ReasonCode::from_u8(code).is_some_and(|c| c.allowed_in(PacketType::UnsubAck)) {
-                return Err(DecodeError::InvalidReasonCode { packet: PacketType::UnsubAck, code });
-            }
-        }
-        Ok(Self { packet_id, properties, reasons: ReasonCodes::from_wire(payload) })
+        let (packet_id, properties, reasons) =
+            super::subscribe::decode_ack_list(r, PacketType::UnsubAck, version)?;
+        Ok(Self { packet_id, properties, reasons })
     }
 
     pub(crate) fn body_len(&self, v: ProtocolVersion) -> Result<usize, EncodeError> {
@@ -164,7 +147,9 @@ impl<'a> UnsubAck<'a> {
         UnsubAck {
             packet_id: self.packet_id,
             properties: self.properties.share(src),
-            reasons: self.reasons.share_wire(src, |s, out| out.extend(s.iter().map(ReasonCode::to_u8))),
+            reasons: self
+                .reasons
+                .share_wire(src, |s, out| out.extend(s.iter().map(crate::reason::ReasonCode::to_u8))),
         }
     }
 }
