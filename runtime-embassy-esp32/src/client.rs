@@ -264,7 +264,9 @@ pub(crate) fn embassy_instant(i: Instant) -> embassy_time::Instant {
     embassy_time::Instant::from_millis(i.as_millis())
 }
 
-/// A core duration as an embassy-time duration (saturating).
+/// A core duration as an embassy-time duration (saturating). Through the session's
+/// out-of-line, saturating `Instant + Duration` (milliseconds without `as_millis`'s 128-bit
+/// arithmetic, which costs code on 32-bit targets).
 pub(crate) fn embassy_duration(d: core::time::Duration) -> embassy_time::Duration {
-    embassy_time::Duration::from_millis(u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+    embassy_time::Duration::from_millis((Instant::ZERO + d).as_millis())
 }
