@@ -374,6 +374,10 @@ impl<'a> Packet<'a> {
             Self::ConnAck(_) | Self::SubAck(_) | Self::UnsubAck(_) | Self::PingResp if CLIENT => {
                 Err(EncodeError::ServerOnlyPacket(self.packet_type()))
             }
+            // A client encoder sizes the four acks in one arm (the general one keeps four).
+            Self::PubAck(p) | Self::PubRec(p) | Self::PubRel(p) | Self::PubComp(p) if CLIENT => {
+                p.body_len(self.packet_type(), v)
+            }
             Self::Connect(p) => p.body_len(v),
             Self::ConnAck(p) => p.body_len(v),
             Self::Publish(p) => p.body_len(v),
