@@ -12,8 +12,8 @@ use alloc::vec::Vec;
 use core::ops::Range;
 use sansmqtt_proto::property::ConnAckProperties;
 use sansmqtt_proto::{
-    Ack, ConnAck, DecodeError, Delivery, Disconnect, FixedHeader, Packet, PacketId, PacketType,
-    ProtocolVersion, Publish, ReasonCode, ReasonCodes, Status,
+    ConnAck, DecodeError, Delivery, Disconnect, FixedHeader, Packet, PacketId, PacketType, ProtocolVersion,
+    Publish, ReasonCode, ReasonCodes, Status,
 };
 
 /// A message frame at the front of the receive buffer, ready to hand out.
@@ -239,12 +239,11 @@ impl Session {
         }
         let mut sent = 0;
         while let Some(a) = self.inb.acks.get(sent).filter(|a| a.done) {
-            let ack = Ack::new(a.id);
-            let p = match a.kind {
-                AckKind::PubAck => Packet::PubAck(ack),
-                AckKind::PubRec => Packet::PubRec(ack),
+            let t = match a.kind {
+                AckKind::PubAck => PacketType::PubAck,
+                AckKind::PubRec => PacketType::PubRec,
             };
-            self.out.push_packet(&p, self.version);
+            self.out.push_ack(t, a.id, ReasonCode::Success, self.version);
             sent += 1;
         }
         // The rest move to the front (the queue is short: at most Receive Maximum entries).
@@ -410,9 +409,8 @@ impl Session {
         let Some(f) = self.out.inflight.get_mut(id.get()) else {
             // Unknown id: v5 answers PUBREL "Packet Identifier not found".
             if self.version.is_v5() {
-                let mut a = Ack::new(id);
-                a.reason = ReasonCode::PacketIdentifierNotFound;
-                self.out.push_packet(&Packet::PubRel(a), self.version);
+                let reason = ReasonCode::PacketIdentifierNotFound;
+                self.out.push_ack(PacketType::PubRel, id, reason, self.version);
             }
             return;
         };
@@ -428,18 +426,19 @@ impl Session {
             _ => {
                 f.flow = Flow::AwaitPubComp;
                 f.bytes = Vec::new();
-                self.out.push_packet(&Packet::PubRel(Ack::new(id)), self.version);
+                self.out.push_ack(PacketType::PubRel, id, ReasonCode::Success, self.version);
             }
         }
     }
 
     fn on_pubrel(&mut self, id: PacketId) {
         let known = self.inb.release_qos2(id.get());
-        let mut a = Ack::new(id);
-        if !known && self.version.is_v5() {
-            a.reason = ReasonCode::PacketIdentifierNotFound;
-        }
-        self.out.push_packet(&Packet::PubComp(a), self.version);
+        let reason = if !known && self.version.is_v5() {
+            ReasonCode::PacketIdentifierNotFound
+        } else {
+            ReasonCode::Success
+        };
+        self.out.push_ack(PacketType::PubComp, id, reason, self.version);
     }
 
     fn on_pubcomp(&mut self, id: PacketId) {

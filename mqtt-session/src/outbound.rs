@@ -11,7 +11,7 @@ use crate::idmap::IdMap;
 use crate::time::Instant;
 use alloc::collections::VecDeque;
 use alloc::vec::Vec;
-use sansmqtt_proto::{Ack, Packet, PacketId, ProtocolVersion, QoS, ReasonCode};
+use sansmqtt_proto::{Ack, Packet, PacketId, PacketType, ProtocolVersion, QoS, ReasonCode};
 
 /// Where the v5 Message Expiry Interval sits in an encoded PUBLISH, to rewrite it when sent.
 #[derive(Clone, Copy, Debug)]
@@ -136,6 +136,27 @@ impl Outbound {
         self.tx.append(bytes);
     }
 
+    /// Encode a PUBACK, PUBREC, PUBREL or PUBCOMP (`t`) without properties: one out-of-line
+    /// builder for every ack the session sends.
+    #[inline(never)]
+    pub(crate) fn push_ack(
+        &mut self,
+        t: PacketType,
+        id: PacketId,
+        reason: ReasonCode,
+        version: ProtocolVersion,
+    ) {
+        let mut a = Ack::new(id);
+        a.reason = reason;
+        let p = match t {
+            PacketType::PubAck => Packet::PubAck(a),
+            PacketType::PubRec => Packet::PubRec(a),
+            PacketType::PubRel => Packet::PubRel(a),
+            _ => Packet::PubComp(a),
+        };
+        self.push_packet(&p, version);
+    }
+
     /// Encode a control packet straight into the transmit buffer.
     pub(crate) fn push_packet(&mut self, packet: &Packet<'_>, version: ProtocolVersion) {
         self.tx.push_packet(packet, version);
@@ -232,7 +253,7 @@ impl Outbound {
                 }
                 Flow::AwaitPubComp => {
                     if let Some(pid) = PacketId::new(id) {
-                        self.push_packet(&Packet::PubRel(Ack::new(pid)), version);
+                        self.push_ack(PacketType::PubRel, pid, ReasonCode::Success, version);
                     }
                 }
             }
