@@ -457,7 +457,7 @@ impl Session {
             }
             owned.push(Remembered { filter: (*f).to_string(), options: *o, sub_id: id, wanted: true });
         }
-        self.send_subscribe(&owned, id)
+        self.send_subscribe(owned, id)
     }
 
     /// Subscribe again to the remembered filters after the server lost the session: one
@@ -474,14 +474,15 @@ impl Session {
             }
             // Refused here only when out of packet ids or too large for any packet; what this
             // server lacks is refused, with an event, by `resend_requests`.
-            let _ = self.send_subscribe(&group, s.sub_id);
+            let _ = self.send_subscribe(group, s.sub_id);
         }
     }
 
-    fn send_subscribe(&mut self, subs: &[Remembered], id: Option<SubscriptionId>) -> Result<Token, Error> {
+    /// (`subs` is kept with the request, not copied: every caller builds its own list.)
+    fn send_subscribe(&mut self, subs: Vec<Remembered>, id: Option<SubscriptionId>) -> Result<Token, Error> {
         // Plain loops rather than `collect::<Result<..>>`: smaller firmware.
         let mut filters = Vec::with_capacity(subs.len());
-        for s in subs {
+        for s in &subs {
             filters.push(sansmqtt_proto::Subscription {
                 filter: TopicFilter::new(&s.filter)?,
                 options: s.options,
@@ -500,10 +501,9 @@ impl Session {
         if matches!(self.link, Link::Connected) {
             self.out.append(&bytes);
         }
-        let filters = subs.to_vec();
         self.out.requests.push(
             packet_id.get(),
-            Request { token, subscribe: true, count: subs.len(), bytes, filters, sub_id: id },
+            Request { token, subscribe: true, count: subs.len(), bytes, filters: subs, sub_id: id },
         );
         Ok(token)
     }
