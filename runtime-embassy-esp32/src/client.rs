@@ -108,8 +108,10 @@ impl<'b, T: Transport> Client<'b, T> {
                     // Transport work first: it may have been interrupted by a cancelled `poll`.
                     match self.link {
                         Link::Connecting => {
+                            // Saturating (no overflow panic), as the session's own deadlines are.
                             deadline = embassy_time::Instant::now()
-                                + embassy_duration(self.session.config().connect_timeout);
+                                .checked_add(embassy_duration(self.session.config().connect_timeout))
+                                .unwrap_or(deadline);
                             break 'plan Op::Open;
                         }
                         Link::Closing => break 'plan Op::Close,
