@@ -87,6 +87,14 @@ fn run(data: &[u8], trace: bool) {
     } else {
         SessionLostPolicy::ResendAsNew
     };
+    // Clean Start 0 on the first connection, with or without taking up a stored session the
+    // session holds no state of (5.0 [MQTT-3.2.2-4]).
+    let persistent: bool = u.arbitrary().unwrap_or(false);
+    if persistent {
+        config.clean_start = false;
+        config.session_expiry_interval = 60;
+        config.resume_stored_session = u.arbitrary().unwrap_or(false);
+    }
     let mut s = Session::new(config);
     let mut now = 0u64;
     let mut open = false;
