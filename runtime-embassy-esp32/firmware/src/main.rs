@@ -14,7 +14,7 @@ use core::net::SocketAddrV4;
 
 use embassy_executor::Spawner;
 use embassy_futures::select::{Either, select};
-use embassy_time::{Duration, Ticker};
+use embassy_time::{Duration, Instant, Timer};
 use esp_println::println;
 use sansmqtt_embassy::sansmqtt_session::sansmqtt_proto::{ProtocolVersion, QoS, SubscriptionOptions};
 use sansmqtt_embassy::sansmqtt_session::{
@@ -157,17 +157,22 @@ async fn main(spawner: Spawner) -> ! {
     // session's backoff; the WiFi task reconnects the station).
     let _ = client.session().subscribe(now(), &[(filter, SubscriptionOptions::new(QoS::AtLeastOnce))]);
     let _ = client.session().connect(now());
-    let mut ticker = Ticker::every(Duration::from_secs(5));
+    // A reading every 5 s, at fixed times (a `Timer` at the next one: the WiFi code already
+    // links `Timer`, not `Ticker`).
+    let period = Duration::from_secs(5);
+    let mut tick = Instant::now() + period;
     let mut n: u32 = 0;
     loop {
-        match select(client.next_event(), ticker.next()).await {
+        match select(client.next_event(), Timer::at(tick)).await {
             Either::First(Ok(e)) => print(&e),
             Either::First(Err(_)) => {
                 say("mqtt: not connected; connecting again", "", "", "");
                 let _ = client.session().connect(now());
-                ticker.next().await;
+                Timer::at(tick).await;
+                tick += period;
             }
             Either::Second(()) => {
+                tick += period;
                 n = n.wrapping_add(1);
                 // Not held across an await: on the stack, not in the task's future.
                 let mut payload = Reading { bytes: [0; 48], len: 0 };
