@@ -19,19 +19,72 @@ pub enum Completion {
     Unsubscribed(Vec<ReasonCode>),
 }
 
+/// What [`Client::until`] waits for.
+#[derive(Clone, Copy)]
+enum Want {
+    /// CONNACK (or the attempt's failure).
+    Connected,
+    /// The completion of one request.
+    Token(Token),
+    /// The end of the connection after DISCONNECT.
+    Disconnected,
+}
+
+/// How [`Client::until`] ended.
+enum Outcome {
+    Connected(bool),
+    Completed(Completion),
+    Disconnected,
+}
+
 impl<T: Transport> Client<'_, T> {
+    /// The one waiting loop behind every command: events until `want`, the others to
+    /// `on_other`. (One loop for all of them, not generic over the callback: each waiting
+    /// command then costs only its few lines of flash.)
+    async fn until(&mut self, want: Want, on_other: &mut dyn FnMut(Event<'_>)) -> Result<Outcome, Error> {
+        loop {
+            let e = match self.next_event().await {
+                Ok(e) => e,
+                Err(Error::Disconnected) if matches!(want, Want::Disconnected) => {
+                    return Ok(Outcome::Disconnected);
+                }
+                Err(e) => return Err(e),
+            };
+            match (want, e) {
+                (Want::Connected, Event::Connected { session_present, .. }) => {
+                    return Ok(Outcome::Connected(session_present));
+                }
+                (Want::Connected, Event::Disconnected(reason)) => return Err(Error::ConnectFailed(reason)),
+                (Want::Disconnected, Event::Disconnected(_)) => return Ok(Outcome::Disconnected),
+                (Want::Token(token), Event::Published { token: t, reason }) if t == token => {
+                    return Ok(Outcome::Completed(Completion::Published(reason)));
+                }
+                (Want::Token(token), Event::PublishFailed { token: t, reason }) if t == token => {
+                    return Err(Error::PublishFailed(reason));
+                }
+                (Want::Token(token), Event::Subscribed { token: t, reasons }) if t == token => {
+                    return Ok(Outcome::Completed(Completion::Subscribed(reasons)));
+                }
+                (Want::Token(token), Event::Unsubscribed { token: t, reasons }) if t == token => {
+                    return Ok(Outcome::Completed(Completion::Unsubscribed(reasons)));
+                }
+                (Want::Token(token), Event::SessionLost { tokens }) if tokens.contains(&token) => {
+                    return Err(Error::SessionLost);
+                }
+                (_, other) => on_other(other),
+            }
+        }
+    }
+
     /// Connect and wait for the CONNACK; returns whether the broker resumed a session.
     ///
     /// On failure the reason is returned; if reconnecting is configured the session keeps
     /// trying in the background of later `poll`s (or call `connect` again to retry now).
     pub async fn connect(&mut self, mut on_other: impl FnMut(Event<'_>)) -> Result<bool, Error> {
         self.session().connect(now())?;
-        loop {
-            match self.next_event().await? {
-                Event::Connected { session_present, .. } => return Ok(session_present),
-                Event::Disconnected(reason) => return Err(Error::ConnectFailed(reason)),
-                other => on_other(other),
-            }
+        match self.until(Want::Connected, &mut on_other).await? {
+            Outcome::Connected(present) => Ok(present),
+            _ => Err(Error::Disconnected),
         }
     }
 
@@ -41,23 +94,9 @@ impl<T: Transport> Client<'_, T> {
         token: Token,
         mut on_other: impl FnMut(Event<'_>),
     ) -> Result<Completion, Error> {
-        loop {
-            match self.next_event().await? {
-                Event::Published { token: t, reason } if t == token => {
-                    return Ok(Completion::Published(reason));
-                }
-                Event::PublishFailed { token: t, reason } if t == token => {
-                    return Err(Error::PublishFailed(reason));
-                }
-                Event::Subscribed { token: t, reasons } if t == token => {
-                    return Ok(Completion::Subscribed(reasons));
-                }
-                Event::Unsubscribed { token: t, reasons } if t == token => {
-                    return Ok(Completion::Unsubscribed(reasons));
-                }
-                Event::SessionLost { tokens } if tokens.contains(&token) => return Err(Error::SessionLost),
-                other => on_other(other),
-            }
+        match self.until(Want::Token(token), &mut on_other).await? {
+            Outcome::Completed(c) => Ok(c),
+            _ => Err(Error::Disconnected),
         }
     }
 
@@ -66,11 +105,11 @@ impl<T: Transport> Client<'_, T> {
     pub async fn publish(
         &mut self,
         msg: &Outgoing<'_>,
-        on_other: impl FnMut(Event<'_>),
+        mut on_other: impl FnMut(Event<'_>),
     ) -> Result<ReasonCode, Error> {
         let token = self.session().publish(now(), msg)?;
-        match self.wait_for(token, on_other).await? {
-            Completion::Published(r) => Ok(r),
+        match self.until(Want::Token(token), &mut on_other).await? {
+            Outcome::Completed(Completion::Published(r)) => Ok(r),
             // A publish token only ever completes as a publish.
             _ => Err(Error::Disconnected),
         }
@@ -80,11 +119,11 @@ impl<T: Transport> Client<'_, T> {
     pub async fn subscribe(
         &mut self,
         filters: &[(&str, SubscriptionOptions)],
-        on_other: impl FnMut(Event<'_>),
+        mut on_other: impl FnMut(Event<'_>),
     ) -> Result<Vec<ReasonCode>, Error> {
         let token = self.session().subscribe(now(), filters)?;
-        match self.wait_for(token, on_other).await? {
-            Completion::Subscribed(r) => Ok(r),
+        match self.until(Want::Token(token), &mut on_other).await? {
+            Outcome::Completed(Completion::Subscribed(r)) => Ok(r),
             _ => Err(Error::Disconnected),
         }
     }
@@ -93,11 +132,11 @@ impl<T: Transport> Client<'_, T> {
     pub async fn unsubscribe(
         &mut self,
         filters: &[&str],
-        on_other: impl FnMut(Event<'_>),
+        mut on_other: impl FnMut(Event<'_>),
     ) -> Result<Vec<ReasonCode>, Error> {
         let token = self.session().unsubscribe(now(), filters)?;
-        match self.wait_for(token, on_other).await? {
-            Completion::Unsubscribed(r) => Ok(r),
+        match self.until(Want::Token(token), &mut on_other).await? {
+            Outcome::Completed(Completion::Unsubscribed(r)) => Ok(r),
             _ => Err(Error::Disconnected),
         }
     }
@@ -106,12 +145,6 @@ impl<T: Transport> Client<'_, T> {
     /// the connection is gone. No reconnect follows.
     pub async fn disconnect(&mut self, mut on_other: impl FnMut(Event<'_>)) -> Result<(), Error> {
         self.session().disconnect(now(), &DisconnectOptions::default())?;
-        loop {
-            match self.next_event().await {
-                Ok(Event::Disconnected(_)) | Err(Error::Disconnected) => return Ok(()),
-                Ok(other) => on_other(other),
-                Err(e) => return Err(e),
-            }
-        }
+        self.until(Want::Disconnected, &mut on_other).await.map(|_| ())
     }
 }

@@ -16,9 +16,7 @@ use embassy_executor::Spawner;
 use embassy_futures::select::{Either, select};
 use embassy_time::{Duration, Instant, Timer};
 use sansmqtt_embassy::sansmqtt_session::sansmqtt_proto::{ProtocolVersion, QoS, SubscriptionOptions};
-use sansmqtt_embassy::sansmqtt_session::{
-    Config, DisconnectOptions, DisconnectReason, Event, Outgoing, Session, Token,
-};
+use sansmqtt_embassy::sansmqtt_session::{Config, DisconnectReason, Event, Outgoing, Session};
 use sansmqtt_embassy::{Client, TcpTransport, now};
 use static_cell::ConstStaticCell;
 
@@ -55,15 +53,9 @@ fn say(a: &str, b: &str, c: &str, d: &str) {
     });
 }
 
-/// The MiniMQTT guide's steps: what the flow waits for.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Step {
-    Connect,
-    Subscribe,
-    Publish,
-    Receive,
-    Unsubscribe,
-    Disconnect,
+/// Events that arrive while a command waits for its own completion.
+fn on_other(e: Event<'_>) {
+    print(&e);
 }
 
 /// A short word for why a connection ended. (Formatting the reason with `{}` prints the
@@ -96,64 +88,30 @@ async fn main(spawner: Spawner) -> ! {
     config.topic_alias_maximum = 0;
     let mut client = Client::new(Session::new(config), transport, MQTT_TX.take());
 
-    // The MiniMQTT guide's flow, driven by one event loop: each step's command goes to the
-    // session, and the step's completion event starts the next one. (The client's waiting
-    // helpers, `client.connect(..)`, `client.subscribe(..)`..., do the same with one loop
-    // each; this shape keeps the firmware about 2.7 KB smaller.)
+    // The MiniMQTT guide's flow.
     let filter = "sansmqtt/esp32/#";
-    let subs = [(filter, SubscriptionOptions::new(QoS::AtLeastOnce))];
-    let hello = Outgoing::new(TOPIC, b"Hello Broker!", QoS::AtLeastOnce);
-    let mut step = Step::Connect;
-    let mut waiting: Option<Token> = None;
-    let mut started = client.session().connect(now());
-    let failed: Option<(&str, &str)> = loop {
-        if started.is_err() {
-            break Some(("MiniMQTT flow failed", ""));
+    let flow = async {
+        client.connect(on_other).await?;
+        client.subscribe(&[(filter, SubscriptionOptions::new(QoS::AtLeastOnce))], on_other).await?;
+        client.publish(&Outgoing::new(TOPIC, b"Hello Broker!", QoS::AtLeastOnce), on_other).await?;
+        loop {
+            let e = client.next_event().await?;
+            let got = matches!(e, Event::Message(_));
+            print(&e);
+            if got {
+                break;
+            }
         }
-        let e = match client.next_event().await {
-            Ok(e) => e,
-            // After DISCONNECT the session is idle: the flow is done.
-            Err(_) if step == Step::Disconnect => break None,
-            Err(_) => break Some(("MiniMQTT flow failed", "")),
-        };
-        print(&e);
-        let done = match &e {
-            Event::Connected { .. } => step == Step::Connect,
-            Event::Subscribed { token, .. }
-            | Event::Published { token, .. }
-            | Event::Unsubscribed { token, .. } => waiting == Some(*token),
-            Event::PublishFailed { token, .. } if waiting == Some(*token) => {
-                break Some(("MiniMQTT flow failed", ""));
-            }
-            Event::SessionLost { tokens } if waiting.is_some_and(|t| tokens.contains(&t)) => {
-                break Some(("MiniMQTT flow failed", ""));
-            }
-            Event::Message(_) => step == Step::Receive,
-            Event::Disconnected(r) => match step {
-                Step::Connect => break Some(("MiniMQTT flow: connect failed: ", why(r))),
-                Step::Disconnect => break None,
-                // Lost mid-flow: the session reconnects and resends; keep waiting.
-                _ => false,
-            },
-            _ => false,
-        };
-        drop(e);
-        if !done {
-            continue;
-        }
-        let s = client.session();
-        (step, started) = match step {
-            Step::Connect => (Step::Subscribe, s.subscribe(now(), &subs).map(|t| waiting = Some(t))),
-            Step::Subscribe => (Step::Publish, s.publish(now(), &hello).map(|t| waiting = Some(t))),
-            Step::Publish => (Step::Receive, Ok(())),
-            Step::Receive => (Step::Unsubscribe, s.unsubscribe(now(), &[filter]).map(|t| waiting = Some(t))),
-            Step::Unsubscribe | Step::Disconnect => {
-                (Step::Disconnect, s.disconnect(now(), &DisconnectOptions::default()))
-            }
-        };
+        client.unsubscribe(&[filter], on_other).await?;
+        client.disconnect(on_other).await
     };
-    if let Some((what, why)) = failed {
-        say(what, why, "", "");
+    if let Err(e) = flow.await {
+        match e {
+            sansmqtt_embassy::Error::ConnectFailed(r) => {
+                say("MiniMQTT flow: connect failed: ", why(&r), "", "")
+            }
+            _ => say("MiniMQTT flow failed", "", "", ""),
+        }
     }
 
     // Then publish a reading every 5 s, print what arrives, reconnect on any loss (the
