@@ -151,6 +151,8 @@ pub struct Config {
     pub keep_alive: Duration,
     /// Clean Session (3.x) / Clean Start (5.0) on the first connection. Reconnects resume the
     /// session (clean start 0) when `session_expiry_interval` > 0 or in 3.x with clean session 0.
+    /// A new `Session` taking up a session the server stored earlier also needs
+    /// [`resume_stored_session`](Self::resume_stored_session) in 5.0.
     pub clean_start: bool,
     /// v5 Session Expiry Interval, seconds.
     pub session_expiry_interval: u32,

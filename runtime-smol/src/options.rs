@@ -93,7 +93,9 @@ impl Options {
         self
     }
 
-    /// Clean session (3.1.1) / clean start (5.0) on the first connection.
+    /// Clean session (3.1.1) / clean start (5.0) on the first connection. A new process that
+    /// should take up the session an earlier one left with the broker also needs
+    /// [`resume_stored_session`](Self::resume_stored_session) in MQTT 5.0.
     pub fn clean_start(mut self, clean: bool) -> Self {
         self.config.clean_start = clean;
         self
