@@ -285,3 +285,42 @@ fn manual_acks_hold_back_the_puback_until_the_application_acks() {
         }
     });
 }
+
+/// 5.0: [MQTT-3.2.2-4]
+///
+/// Against a broker holding a stored session: a new client with Clean Start 0 that holds no
+/// state of it closes the connection on Session Present 1, so `connect` fails with the
+/// protocol error and nothing is taken up by accident; asked again, it starts a new session.
+/// With `resume_stored_session` the new client takes the stored session up.
+#[test]
+fn v5_a_stored_session_is_taken_up_only_when_asked() {
+    let broker = TestBroker::start("smol-stored-session", "");
+    if broker.skips("a stored session refused or taken up (the check needs mosquitto's sessions)") {
+        return;
+    }
+    run(LIMIT, async {
+        let v = ProtocolVersion::V5;
+        for (id, take_up) in [("smol-stored-refused", false), ("smol-stored-taken", true)] {
+            let persistent = || options(broker.addr(v), v, id).clean_start(false).session_expiry(300);
+            let first = Client::new(persistent());
+            first.connect().await.unwrap();
+            first.subscribe("stored/x", QoS::AtLeastOnce).unwrap().wait().await.unwrap();
+            first.disconnect().await.unwrap();
+            drop(first);
+            let again =
+                Client::new(if take_up { persistent().resume_stored_session() } else { persistent() });
+            if take_up {
+                assert!(again.connect().await.unwrap(), "the stored session is taken up");
+            } else {
+                let err =
+                    again.connect().await.expect_err("a session this client holds no state of is refused");
+                let why = DisconnectReason::Protocol(
+                    sansmqtt_smol::sansmqtt_session::Violation::SessionPresentWithoutState,
+                );
+                assert!(matches!(&err, sansmqtt_smol::Error::Connect(r) if *r == why), "{err:?}");
+                assert!(!again.connect().await.unwrap(), "asked again, it starts a new session");
+            }
+            again.disconnect().await.unwrap();
+        }
+    });
+}
