@@ -101,7 +101,9 @@ impl<T: Transport> Client<'_, T> {
     }
 
     /// Publish and wait for its completion (QoS 0: written; QoS 1: PUBACK; QoS 2: PUBCOMP).
-    /// Across a reconnect the session resends it, so this keeps waiting. Returns the v5 reason.
+    /// Across a reconnect that resumes the session, the session resends it and this keeps
+    /// waiting; a reconnect without the session ends it with [`Error::SessionLost`]. Returns
+    /// the v5 reason.
     pub async fn publish(
         &mut self,
         msg: &Outgoing<'_>,

@@ -16,8 +16,10 @@
 //!   style ([`Options::on_connect`], [`Options::on_message`], [`Options::on_topic`], ...).
 //! - **Manual acks** ([`Options::manual_acks`], [`Client::ack`]) and MQTT 5.0 enhanced
 //!   authentication ([`Options::authenticator`], [`Client::reauthenticate`]).
-//! - **Reconnect** automatically after the session's backoff; unacknowledged QoS 1/2
-//!   messages are resent, subscriptions restored.
+//! - **Reconnect** automatically after the session's backoff; when the broker resumes the
+//!   session, unacknowledged QoS 1/2 messages are resent; when it does not, they fail with
+//!   [`Error::SessionLost`] (never resent behind the application's back) and subscriptions
+//!   are restored.
 //!
 //! Cancel safety: every future of the API can be dropped at any `.await` without losing or
 //! corrupting anything; a command either took effect (its future returned `Ok`) or did not.
