@@ -464,17 +464,20 @@ impl Session {
     /// SUBSCRIBE per Subscription Identifier they were made with (a SUBSCRIBE carries one),
     /// in the order the identifiers first appear.
     pub(crate) fn resubscribe(&mut self, subs: &[Remembered]) {
-        for (i, s) in subs.iter().enumerate() {
-            if subs.get(..i).is_some_and(|before| before.iter().any(|b| b.sub_id == s.sub_id)) {
-                continue;
+        let mut ids: Vec<Option<SubscriptionId>> = Vec::new();
+        for s in subs {
+            if !ids.contains(&s.sub_id) {
+                ids.push(s.sub_id);
             }
+        }
+        for id in ids {
             let mut group = Vec::new();
-            for g in subs.iter().filter(|g| g.sub_id == s.sub_id) {
-                group.push(g.clone());
+            for s in subs.iter().filter(|s| s.sub_id == id) {
+                group.push(s.clone());
             }
             // Refused here only when out of packet ids or too large for any packet; what this
             // server lacks is refused, with an event, by `resend_requests`.
-            let _ = self.send_subscribe(group, s.sub_id);
+            let _ = self.send_subscribe(group, id);
         }
     }
 

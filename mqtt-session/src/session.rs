@@ -303,8 +303,7 @@ impl Session {
         // nothing was received for as long, so a half-open link is noticed while publishing.
         // (min(tx, rx) + keep-alive: the saturating sum is monotonic, so this is "either".)
         if now >= self.last_tx.min(self.last_rx) + self.keep_alive {
-            // PINGREQ is the same two bytes in every version (type 12, no body).
-            self.out.append(&[0xC0, 0x00]);
+            self.out.push_packet(&Packet::PingReq, self.version);
             self.ping_deadline = Some(now + self.ping_timeout());
         }
     }
