@@ -4,7 +4,7 @@ mod support;
 
 use sansmqtt_proto::{Packet, QoS, ReasonCode, SubscriptionOptions};
 use sansmqtt_session::{DisconnectReason, Outgoing, SessionLostPolicy};
-use support::{Ev, Harness, VERSIONS, publishes};
+use support::{Ev, Harness, VERSIONS, packet_ids, publishes};
 
 fn persistent(v: sansmqtt_proto::ProtocolVersion) -> Harness {
     let mut cfg = Harness::config(v);
@@ -233,18 +233,6 @@ fn lost_session_is_resubscribed() {
     }
 }
 
-/// The packet id of each SUBSCRIBE and UNSUBSCRIBE in `packets`, in order.
-fn request_ids(packets: &[Packet<'_>]) -> Vec<u16> {
-    packets
-        .iter()
-        .map(|p| match p {
-            Packet::Subscribe(s) => s.packet_id.get(),
-            Packet::Unsubscribe(u) => u.packet_id.get(),
-            other => panic!("not a request: {other:?}"),
-        })
-        .collect()
-}
-
 /// 3.1.1: [MQTT-3.10.4-1] 5.0: [MQTT-3.10.4-1]
 ///
 /// A filter unsubscribed while its SUBSCRIBE still awaited the SUBACK is deleted for good: the
@@ -261,7 +249,7 @@ fn a_filter_unsubscribed_before_its_suback_is_not_resubscribed() {
         h.session.subscribe(h.now, &both).unwrap();
         h.session.unsubscribe(h.now, &["x"]).unwrap();
         h.drive();
-        let ids = request_ids(&h.take_inbox());
+        let ids = packet_ids(&h.take_inbox());
         assert_eq!(ids.len(), 2, "{v}");
         h.suback(ids[0], &[ReasonCode::GrantedQoS1, ReasonCode::Success]);
         h.unsuback(ids[1], &[ReasonCode::Success]);
@@ -291,7 +279,7 @@ fn v5_lost_session_is_resubscribed_with_its_subscription_identifiers() {
     h.session.subscribe_with_id(h.now, &[("a", o), ("b", o)], seven).unwrap();
     h.session.subscribe(h.now, &[("c", o)]).unwrap();
     h.drive();
-    let ids = request_ids(&h.take_inbox());
+    let ids = packet_ids(&h.take_inbox());
     h.suback(ids[0], &[ReasonCode::GrantedQoS1, ReasonCode::GrantedQoS1]);
     h.suback(ids[1], &[ReasonCode::GrantedQoS1]);
     h.take_events();

@@ -11,7 +11,7 @@ use sansmqtt_proto::{
     SubscriptionOptions, TopicName, UnsubAck, Utf8,
 };
 use sansmqtt_session::{AckMode, DisconnectReason, Event, Outgoing, Violation};
-use support::{Body, Ev, Harness, VERSIONS, frames, pid, publishes};
+use support::{Body, Ev, Harness, VERSIONS, frames, packet_ids, pid, publishes};
 
 const V5: ProtocolVersion = ProtocolVersion::V5;
 
@@ -90,15 +90,7 @@ fn v5_reason_strings_and_user_properties_on_acks_are_accepted() {
     let ts = h.session.subscribe(h.now, &[("s", SubscriptionOptions::new(QoS::AtMostOnce))]).unwrap();
     let tu = h.session.unsubscribe(h.now, &["s"]).unwrap();
     h.drive();
-    let mut ids = Vec::new();
-    for p in h.take_inbox() {
-        ids.push(match p {
-            Packet::Publish(p) => p.packet_id().unwrap().get(),
-            Packet::Subscribe(s) => s.packet_id.get(),
-            Packet::Unsubscribe(u) => u.packet_id.get(),
-            other => panic!("{other:?}"),
-        });
-    }
+    let ids = packet_ids(&h.take_inbox());
     h.send(Packet::PubAck(ack(ids[0])));
     h.send(Packet::PubRec(ack(ids[1])));
     assert_eq!(acks(&h.take_inbox()), vec![("PUBREL", ids[1], ReasonCode::Success)]);

@@ -333,6 +333,20 @@ pub fn publishes(packets: &[Packet<'_>]) -> Vec<(Option<u16>, bool, String, Vec<
         .collect()
 }
 
+/// The packet id of each packet in `packets` that carries one (PUBLISH at QoS 1/2, SUBSCRIBE,
+/// UNSUBSCRIBE), in order; a packet without one fails the test.
+pub fn packet_ids(packets: &[Packet<'_>]) -> Vec<u16> {
+    packets
+        .iter()
+        .map(|p| match p {
+            Packet::Publish(p) => p.packet_id().unwrap_or_else(|| panic!("a QoS 0 PUBLISH: {p:?}")).get(),
+            Packet::Subscribe(s) => s.packet_id.get(),
+            Packet::Unsubscribe(u) => u.packet_id.get(),
+            other => panic!("no packet id: {other:?}"),
+        })
+        .collect()
+}
+
 /// Split raw client bytes into frames: (first byte of the fixed header, body).
 pub fn frames(raw: &[u8]) -> Vec<(u8, Vec<u8>)> {
     let mut out = Vec::new();
