@@ -3,7 +3,7 @@
 
 use crate::fmt::{log_debug, log_warn};
 use crate::{Error, Transport, now};
-use embassy_time::with_deadline;
+use embassy_time::{Timer, with_deadline};
 use sansmqtt_session::{Action, Event, Instant, Session};
 
 /// Where the transport stands, kept in the client so that a cancelled `poll` resumes the
@@ -18,6 +18,16 @@ enum Link {
     Up,
     /// Closing it (asked by the session, or after an error); then `handle_closed`.
     Closing,
+}
+
+/// How a flush ended.
+enum Flushed {
+    /// Everything the session had to send is written.
+    Done,
+    /// The session's deadline came while a write was blocked.
+    Deadline,
+    /// The transport failed or closed.
+    Failed,
 }
 
 /// Drives a [`Session`] over a [`Transport`] with embassy-time for deadlines.
@@ -90,189 +100,167 @@ impl<'b, T: Transport> Client<'b, T> {
     }
 
     /// Drive I/O until [`Session::poll_event`] has an event to return. Cancel-safe.
-    ///
-    /// Each turn decides, without awaiting, what the transport must do next (open, close,
-    /// write, read, or only wait for the session's deadline), then awaits that under its
-    /// deadline: one await for all of them, so the firmware has one copy of the timer and
-    /// deadline code, not one per await point. A cancelled turn starts over from the top;
-    /// everything it must resume (link state, partial writes) lives in the client.
     pub async fn poll(&mut self) -> Result<(), Error> {
         if self.tx.is_empty() {
             return Err(Error::EmptyBuffer);
         }
-        let mut stage = Stage::Top;
-        'turn: loop {
-            let mut deadline = embassy_time::Instant::MAX;
-            let op = 'plan: {
-                if stage == Stage::Top {
-                    // Transport work first: it may have been interrupted by a cancelled `poll`.
-                    match self.link {
-                        Link::Connecting => {
-                            // Saturating (no overflow panic), as the session's own deadlines are.
-                            deadline = embassy_time::Instant::now()
-                                .checked_add(embassy_duration(self.session.config().connect_timeout))
-                                .unwrap_or(deadline);
-                            break 'plan Op::Open;
-                        }
-                        Link::Closing => break 'plan Op::Close,
-                        Link::Down | Link::Up => {}
+        loop {
+            // Transport work first: it may have been interrupted by a cancelled `poll`.
+            match self.link {
+                Link::Connecting => {
+                    self.open().await;
+                    continue;
+                }
+                Link::Closing => self.shut().await,
+                Link::Down | Link::Up => {}
+            }
+            if self.session.prepare_event() {
+                return Ok(());
+            }
+            if self.link == Link::Up {
+                match self.flush().await {
+                    Flushed::Done => {}
+                    Flushed::Failed => {
+                        self.link = Link::Closing;
+                        continue;
                     }
-                    if self.session.prepare_event() {
-                        return Ok(());
+                    Flushed::Deadline => self.session.handle_timeout(now()),
+                }
+            }
+            if let Some(action) = self.session.poll_action() {
+                match action {
+                    Action::Connect => {
+                        log_debug!("mqtt: connecting");
+                        self.link = Link::Connecting;
                     }
-                    stage = Stage::Flush;
-                }
-                if stage == Stage::Flush {
-                    stage = Stage::Actions;
-                    if self.link == Link::Up {
-                        // Write what the session has to send, keeping partial writes in `tx`
-                        // across cancellation.
-                        if self.tx_start == self.tx_end {
-                            let n = self.session.poll_transmit(now(), self.tx);
-                            self.tx_start = 0;
-                            self.tx_end = n;
-                        }
-                        if self.tx_start < self.tx_end {
-                            // No deadline: `Instant::MAX`, which never comes.
-                            deadline = self.session.poll_timeout().map_or(deadline, embassy_instant);
-                            // `tx_start < tx_end <= tx.len()` here: never empty.
-                            break 'plan Op::Write(
-                                self.tx.get(self.tx_start..self.tx_end).unwrap_or_default(),
-                            );
-                        }
-                    }
-                }
-                // Stage::Actions.
-                stage = Stage::Top;
-                if let Some(action) = self.session.poll_action() {
-                    match action {
-                        Action::Connect => {
-                            log_debug!("mqtt: connecting");
-                            self.link = Link::Connecting;
-                        }
-                        Action::Close => self.link = Link::Closing,
-                        // Future actions: nothing this adapter knows to do.
-                        _ => {}
-                    }
-                    continue 'turn;
-                }
-                if self.link == Link::Up && self.tx_start < self.tx_end {
-                    // A write blocked past the deadline and nothing to do about it: write on.
-                    continue 'turn;
-                }
-                // Wait for bytes or the session's deadline.
-                let due = self.session.poll_timeout();
-                if due.is_some_and(|d| d <= now()) {
-                    // Already due (embassy timers always yield once: do not wait for a wake-up).
-                    self.session.handle_timeout(now());
-                    continue 'turn;
-                }
-                if matches!(self.link, Link::Connecting | Link::Closing) {
-                    continue 'turn;
-                }
-                if self.link != Link::Up && due.is_none() {
-                    // No transport, no deadline, no action: the session is idle for good.
-                    return Err(Error::Disconnected);
-                }
-                deadline = due.map_or(deadline, embassy_instant);
-                let buf = self.session.recv_buf();
-                if self.link != Link::Up || buf.is_empty() {
-                    // No transport: only the deadline can move things. Backpressure (e.g.
-                    // manual acks outstanding): never read into an empty slice, where `Ok(0)`
-                    // would look like end of file; only the deadline can move things either.
-                    break 'plan Op::Sleep;
-                }
-                Op::Read(buf)
-            };
-            let opening = matches!(op, Op::Open);
-            let transport = &mut self.transport;
-            let done = with_deadline(deadline, async move {
-                match op {
-                    Op::Open => Done::Opened(transport.connect().await),
-                    Op::Close => {
-                        transport.close().await;
-                        Done::Closed
-                    }
-                    Op::Write(bytes) => Done::Wrote(transport.write(bytes).await),
-                    Op::Read(buf) => Done::Read(transport.read(buf).await),
-                    Op::Sleep => core::future::pending().await,
-                }
-            })
-            .await;
-            let Ok(done) = done else {
-                if opening {
-                    log_warn!("mqtt: transport connect timed out");
-                    self.link = Link::Closing;
-                } else {
-                    // The session's deadline came: during a wait, or while a write was blocked
-                    // (then on to the session's actions: `stage` is already there).
-                    self.session.handle_timeout(now());
+                    Action::Close => self.link = Link::Closing,
+                    // Future actions: nothing this adapter knows to do.
+                    _ => {}
                 }
                 continue;
+            }
+            if self.link == Link::Up && self.tx_start < self.tx_end {
+                // A write blocked past the deadline and nothing to do about it: write on.
+                continue;
+            }
+            self.wait().await?;
+        }
+    }
+
+    /// Open the transport within the session's connect timeout.
+    async fn open(&mut self) {
+        // Saturating (no overflow panic for a huge configured timeout), as the session's own
+        // deadlines are.
+        let timeout = embassy_duration(self.session.config().connect_timeout);
+        let deadline =
+            embassy_time::Instant::now().checked_add(timeout).unwrap_or(embassy_time::Instant::MAX);
+        match with_deadline(deadline, self.transport.connect()).await {
+            Ok(Ok(())) => {
+                log_debug!("mqtt: transport open");
+                self.link = Link::Up;
+                self.tx_start = 0;
+                self.tx_end = 0;
+                self.session.handle_connected(now());
+            }
+            Ok(Err(e)) => {
+                log_warn!("mqtt: transport connect failed");
+                self.last_error = Some(e);
+                self.link = Link::Closing;
+            }
+            Err(_) => {
+                log_warn!("mqtt: transport connect timed out");
+                self.link = Link::Closing;
+            }
+        }
+    }
+
+    /// Close the transport gracefully, then tell the session.
+    async fn shut(&mut self) {
+        self.tx_start = 0;
+        self.tx_end = 0;
+        self.transport.close().await;
+        log_debug!("mqtt: transport closed");
+        self.link = Link::Down;
+        self.session.handle_closed(now());
+    }
+
+    /// Write what the session has to send, keeping partial writes in `tx` across cancellation.
+    async fn flush(&mut self) -> Flushed {
+        loop {
+            if self.tx_start == self.tx_end {
+                let n = self.session.poll_transmit(now(), self.tx);
+                if n == 0 {
+                    return Flushed::Done;
+                }
+                self.tx_start = 0;
+                self.tx_end = n;
+            }
+            // `tx_start < tx_end <= tx.len()` here: never empty.
+            let pending = self.tx.get(self.tx_start..self.tx_end).unwrap_or_default();
+            // One await for both cases (no deadline: `Instant::MAX`, which never comes): one
+            // copy of the write future's code in the firmware instead of two.
+            let deadline = self.session.poll_timeout().map_or(embassy_time::Instant::MAX, embassy_instant);
+            let Ok(written) = with_deadline(deadline, self.transport.write(pending)).await else {
+                return Flushed::Deadline;
             };
-            stage = Stage::Top;
-            match done {
-                Done::Opened(Ok(())) => {
-                    log_debug!("mqtt: transport open");
-                    self.link = Link::Up;
-                    self.tx_start = 0;
-                    self.tx_end = 0;
-                    self.session.handle_connected(now());
+            match written {
+                Ok(n) if n > 0 => self.tx_start = (self.tx_start + n).min(self.tx_end),
+                Ok(_) => {
+                    log_warn!("mqtt: transport write returned 0");
+                    return Flushed::Failed;
                 }
-                Done::Closed => {
-                    // (Then straight on to the session's events: the link is down.)
-                    log_debug!("mqtt: transport closed");
-                    self.tx_start = 0;
-                    self.tx_end = 0;
-                    self.link = Link::Down;
-                    self.session.handle_closed(now());
-                }
-                Done::Wrote(Ok(n)) if n > 0 => {
-                    self.tx_start = (self.tx_start + n).min(self.tx_end);
-                    stage = Stage::Flush;
-                }
-                Done::Read(Ok(n)) if n > 0 => self.session.handle_recv(now(), n),
-                Done::Wrote(Ok(_)) | Done::Read(Ok(_)) => {
-                    log_debug!("mqtt: transport write returned 0 or end of stream");
-                    self.link = Link::Closing;
-                }
-                Done::Opened(Err(e)) | Done::Wrote(Err(e)) | Done::Read(Err(e)) => {
-                    log_warn!("mqtt: transport connect, write or read failed");
+                Err(e) => {
+                    log_warn!("mqtt: transport write failed");
                     self.last_error = Some(e);
-                    self.link = Link::Closing;
+                    return Flushed::Failed;
                 }
             }
         }
     }
-}
 
-/// Where a turn of [`Client::poll`] starts.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Stage {
-    /// Transport work, then the session's events.
-    Top,
-    /// Writing what the session has to send.
-    Flush,
-    /// The session's actions, then the wait.
-    Actions,
-}
-
-/// What a turn of [`Client::poll`] awaits.
-enum Op<'a> {
-    Open,
-    Close,
-    Write(&'a [u8]),
-    Read(&'a mut [u8]),
-    /// Only the deadline.
-    Sleep,
-}
-
-/// How the awaited [`Op`] ended (before its deadline).
-enum Done<E> {
-    Opened(Result<(), E>),
-    Closed,
-    Wrote(Result<usize, E>),
-    Read(Result<usize, E>),
+    /// Wait for bytes or the session's deadline.
+    async fn wait(&mut self) -> Result<(), Error> {
+        let deadline = self.session.poll_timeout();
+        if deadline.is_some_and(|d| d <= now()) {
+            // Already due (embassy timers always yield once: do not wait for a wake-up).
+            self.session.handle_timeout(now());
+            return Ok(());
+        }
+        if matches!(self.link, Link::Connecting | Link::Closing) {
+            return Ok(());
+        }
+        if self.link != Link::Up && deadline.is_none() {
+            // No transport, no deadline, no action: the session is idle for good.
+            return Err(Error::Disconnected);
+        }
+        // No deadline: `Instant::MAX`, which never comes.
+        let until = deadline.map_or(embassy_time::Instant::MAX, embassy_instant);
+        let buf = self.session.recv_buf();
+        if self.link != Link::Up || buf.is_empty() {
+            // No transport: only the deadline can move things. Backpressure (e.g. manual acks
+            // outstanding): never read into an empty slice, where `Ok(0)` would look like end
+            // of file; only the deadline can move things either. (One await for both: one copy
+            // of the timer's code.)
+            Timer::at(until).await;
+            self.session.handle_timeout(now());
+            return Ok(());
+        }
+        let read = with_deadline(until, self.transport.read(buf)).await.ok();
+        match read {
+            None => self.session.handle_timeout(now()),
+            Some(Ok(0)) => {
+                log_debug!("mqtt: end of stream");
+                self.link = Link::Closing;
+            }
+            Some(Ok(n)) => self.session.handle_recv(now(), n),
+            Some(Err(e)) => {
+                log_warn!("mqtt: transport read failed");
+                self.last_error = Some(e);
+                self.link = Link::Closing;
+            }
+        }
+        Ok(())
+    }
 }
 
 /// The session's instant as an embassy-time instant (both count from the same epoch).
