@@ -22,14 +22,15 @@ impl OutAliases {
 }
 
 impl Session {
-    /// The PUBLISH in `bytes` rewritten to use a topic alias, if aliases are on and the
-    /// server accepts them; `None` to send it unchanged.
-    pub(crate) fn with_alias(&mut self, bytes: &[u8]) -> Option<Vec<u8>> {
+    /// Write the PUBLISH in `bytes` to the transmit buffer rewritten to use a topic alias, if
+    /// aliases are on and the server accepts them; `false` (nothing written) to send it
+    /// unchanged.
+    pub(crate) fn push_with_alias(&mut self, bytes: &[u8]) -> bool {
         let max = usize::from(self.caps.topic_alias_maximum.min(self.config.topic_alias_outgoing));
         if !self.version.is_v5() || max == 0 {
-            return None;
+            return false;
         }
-        let mut p = crate::incoming::decode_publish(bytes, self.version)?;
+        let Some(mut p) = crate::incoming::decode_publish(bytes, self.version) else { return false };
         let topic = p.topic.as_str();
         let table = &mut self.out_aliases;
         let (alias, known) = match table.topics.iter().position(|t| t == topic) {
@@ -48,12 +49,13 @@ impl Session {
                 (i + 1, false)
             }
         };
-        p.properties.topic_alias = core::num::NonZeroU16::new(u16::try_from(alias).ok()?);
+        let Some(alias) = u16::try_from(alias).ok().and_then(core::num::NonZeroU16::new) else {
+            return false;
+        };
+        p.properties.topic_alias = Some(alias);
         if known {
             p.topic = TopicName::EMPTY;
         }
-        let mut out = Vec::new();
-        Packet::Publish(p).encode_to_vec_client(self.version, &mut out).ok()?;
-        Some(out)
+        self.out.push_packet(&Packet::Publish(p), self.version)
     }
 }

@@ -258,8 +258,11 @@ impl Session {
         }
         self.make_room(size)?;
         // Through the one client encoder (no second copy of the PUBLISH encoder).
-        let mut bytes = Vec::with_capacity(size);
-        packet.encode_to_vec_client(self.version, &mut bytes)?;
+        let mut bytes = self.out.buffer(size);
+        if let Err(e) = packet.encode_to_vec_client(self.version, &mut bytes) {
+            self.out.recycle(bytes);
+            return Err(e.into());
+        }
         let id_offset = crate::incoming::publish_id_offset(&bytes);
         let expiry = msg.properties.message_expiry_interval.map(|secs| Expiry {
             offset: expiry_offset(&bytes, id_offset, qos, msg.properties.payload_format_indicator.is_some()),
@@ -351,12 +354,12 @@ impl Session {
                 id = Some(pid);
             }
             // The stored copy keeps the full topic: a resend never relies on an alias.
-            match self.with_alias(&q.bytes) {
-                Some(aliased) => self.out.append(&aliased),
-                None => self.out.append(&q.bytes),
+            if !self.push_with_alias(&q.bytes) {
+                self.out.append(&q.bytes);
             }
             let Some(id) = id else {
                 self.out.track_qos0(q.token);
+                self.out.recycle(q.bytes);
                 continue;
             };
             let flow = if q.qos == QoS::AtLeastOnce { Flow::AwaitPubAck } else { Flow::AwaitPubRec };

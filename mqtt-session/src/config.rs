@@ -174,7 +174,8 @@ pub struct Config {
     /// Maximum). 0 (the default) sends every topic in full.
     pub topic_alias_outgoing: u16,
     /// Most outgoing QoS 1/2 messages unacknowledged at once (also capped by the server's
-    /// Receive Maximum).
+    /// Receive Maximum). Also the most emptied message buffers the session keeps to reuse, so
+    /// that a steady stream of publishes allocates nothing per message.
     pub max_inflight: u16,
     /// Most messages waiting to be sent (offline or behind the flow-control window).
     pub max_queued_messages: usize,
@@ -212,7 +213,8 @@ pub struct Config {
     pub ping_timeout: Option<Duration>,
     /// Reconnect automatically after a connection loss (`None`: stay disconnected).
     pub reconnect: Option<Backoff>,
-    /// Upper bound on buffered outgoing bytes (a single larger packet is still accepted).
+    /// Upper bound on buffered outgoing bytes (a single larger packet is still accepted);
+    /// also on the capacity of the emptied message buffers kept for reuse.
     pub tx_buffer_size: usize,
 }
 

@@ -400,8 +400,8 @@ impl Session {
             // A stray PUBACK is ignored without dropping the connection.
             _ => return,
         }
-        if let Some(f) = self.out.finish(id.get()) {
-            self.complete(f.token, reason);
+        if let Some(token) = self.out.finish(id.get()) {
+            self.complete(token, reason);
         }
     }
 
@@ -425,7 +425,9 @@ impl Session {
             }
             _ => {
                 f.flow = Flow::AwaitPubComp;
-                f.bytes = Vec::new();
+                // The PUBLISH is never sent again [MQTT-4.3.3-3]: its buffer can serve another.
+                let bytes = core::mem::take(&mut f.bytes);
+                self.out.recycle(bytes);
                 self.out.push_ack(PacketType::PubRel, id, ReasonCode::Success, self.version);
             }
         }
@@ -443,9 +445,9 @@ impl Session {
 
     fn on_pubcomp(&mut self, id: PacketId) {
         if matches!(self.out.inflight.get(id.get()), Some(f) if f.flow == Flow::AwaitPubComp)
-            && let Some(f) = self.out.finish(id.get())
+            && let Some(token) = self.out.finish(id.get())
         {
-            self.complete(f.token, ReasonCode::Success);
+            self.complete(token, ReasonCode::Success);
         }
     }
 

@@ -87,10 +87,15 @@ pub(crate) struct Outbound {
     /// QoS 1/2 PUBLISH packets sent on this connection and not yet completed: the part of
     /// the server's Receive Maximum in use. Reset with every connection.
     pub(crate) quota_used: usize,
+    /// Emptied publish buffers, reused by the next publishes so that a steady stream
+    /// allocates nothing per message.
+    spare: Spare,
 }
 
 impl Outbound {
-    pub(crate) fn new(tx_soft_limit: usize) -> Self {
+    /// `tx_soft_limit` also bounds the bytes of spare buffers kept, and `max_spare` their
+    /// number.
+    pub(crate) fn new(tx_soft_limit: usize, max_spare: usize) -> Self {
         Self {
             queue: VecDeque::new(),
             queued_bytes: 0,
@@ -102,6 +107,31 @@ impl Outbound {
             qos0_pending: Vec::new(),
             tx_soft_limit,
             quota_used: 0,
+            spare: Spare { buffers: Vec::new(), bytes: 0, max_buffers: max_spare, max_bytes: tx_soft_limit },
+        }
+    }
+
+    /// An empty buffer with room for `size` bytes: a spare one if there is one.
+    pub(crate) fn buffer(&mut self, size: usize) -> Vec<u8> {
+        let spare = &mut self.spare;
+        match spare.buffers.pop() {
+            Some(mut b) => {
+                spare.bytes -= b.capacity();
+                b.reserve(size);
+                b
+            }
+            None => Vec::with_capacity(size),
+        }
+    }
+
+    /// Keep an emptied buffer for `buffer`, within the bounds; otherwise free it.
+    pub(crate) fn recycle(&mut self, mut b: Vec<u8>) {
+        let spare = &mut self.spare;
+        let cap = b.capacity();
+        if cap > 0 && spare.buffers.len() < spare.max_buffers && spare.bytes + cap <= spare.max_bytes {
+            b.clear();
+            spare.bytes += cap;
+            spare.buffers.push(b);
         }
     }
 
@@ -157,9 +187,10 @@ impl Outbound {
         self.push_packet(&p, version);
     }
 
-    /// Encode a control packet straight into the transmit buffer.
-    pub(crate) fn push_packet(&mut self, packet: &Packet<'_>, version: ProtocolVersion) {
-        self.tx.push_packet(packet, version);
+    /// Encode a control packet straight into the transmit buffer; `false` if it did not
+    /// encode (nothing was written).
+    pub(crate) fn push_packet(&mut self, packet: &Packet<'_>, version: ProtocolVersion) -> bool {
+        self.tx.push_packet(packet, version)
     }
 
     /// Move up to `buf.len()` pending bytes out; QoS 0 publishes fully written complete.
@@ -232,8 +263,8 @@ impl Outbound {
                 Flow::AwaitPubAck | Flow::AwaitPubRec
                     if max.is_some_and(|m| flow.bytes.len() > m as usize) =>
                 {
-                    if let Some(f) = self.finish(id) {
-                        publish_failed(events, f.token, PublishFailure::TooLarge);
+                    if let Some(token) = self.finish(id) {
+                        publish_failed(events, token, PublishFailure::TooLarge);
                     }
                 }
                 Flow::AwaitPubAck | Flow::AwaitPubRec => {
@@ -271,13 +302,14 @@ impl Outbound {
         }
     }
 
-    /// Remove a finished (or abandoned) flow, giving back its quota.
-    pub(crate) fn finish(&mut self, id: u16) -> Option<Inflight> {
+    /// Remove a finished (or abandoned) flow, giving back its quota and its buffer; its token.
+    pub(crate) fn finish(&mut self, id: u16) -> Option<Token> {
         let f = self.inflight.remove(id)?;
         if f.counted {
             self.quota_used -= 1;
         }
-        Some(f)
+        self.recycle(f.bytes);
+        Some(f.token)
     }
 
     /// A new connection: the server's send quota starts afresh.
@@ -300,6 +332,16 @@ pub(crate) fn remove_front<T: Copy>(v: &mut Vec<T>, n: usize) {
     let n = n.min(v.len());
     v.copy_within(n.., 0);
     v.truncate(v.len() - n);
+}
+
+/// Emptied publish buffers kept for reuse: at most `max_buffers` of them and `max_bytes` of
+/// capacity in all (both from the configuration, so what a peer does never grows them).
+#[derive(Debug)]
+struct Spare {
+    buffers: Vec<Vec<u8>>,
+    bytes: usize,
+    max_buffers: usize,
+    max_bytes: usize,
 }
 
 /// The transmit buffer: bytes not yet handed out by `take` from `start` on.
@@ -333,13 +375,14 @@ impl Tx {
     }
 
     /// Encode a control packet straight into the buffer.
-    fn push_packet(&mut self, packet: &Packet<'_>, version: ProtocolVersion) {
+    fn push_packet(&mut self, packet: &Packet<'_>, version: ProtocolVersion) -> bool {
         self.rewind();
         let before = self.buf.len();
         // Control packets built by the session always encode; a failure drops only that packet.
-        if packet.encode_to_vec_client(version, &mut self.buf).is_ok() {
-            self.appended += (self.buf.len() - before) as u64;
-        }
+        let ok = packet.encode_to_vec_client(version, &mut self.buf).is_ok();
+        // (The encoder leaves the buffer as it was on failure.)
+        self.appended += (self.buf.len() - before) as u64;
+        ok
     }
 }
 

@@ -129,7 +129,7 @@ impl Session {
             link: Link::Idle,
             caps: ServerCapabilities::default(),
             client_id: config.client_id.clone(),
-            out: Outbound::new(config.tx_buffer_size),
+            out: Outbound::new(config.tx_buffer_size, usize::from(config.max_inflight)),
             inb: Inbound::new(rx),
             events: VecDeque::new(),
             connects_due: 0,
