@@ -2,9 +2,9 @@
 //! cycles both ways at QoS 0, 1 and 2 make no heap allocation at all, in 3.1.1 and 5.0.
 //!
 //! `allocation-counter`'s global allocator counts the allocations of the test's own thread
-//! (the test harness runs other tests on other threads) while the measured loop runs. The loop drives
-//! the session as a driver does, through its byte API, with the broker's packets written
-//! into stack buffers, so every allocation counted is the session's.
+//! (the test harness runs other tests on other threads) while the measured loop runs. The
+//! loop drives the session as a driver does, through its byte API, with the broker's packets
+//! written into stack buffers, so every allocation counted is the session's.
 
 use sansmqtt_proto::{ProtocolVersion, QoS};
 use sansmqtt_session::{Action, Config, Event, Instant, Outgoing, Session};
