@@ -103,6 +103,9 @@ impl Session {
         if let Some(u) = &c.username {
             Utf8::new(u)?;
         }
+        // Every other field of a CONNECT is at most 65,535 bytes; user properties are not
+        // bounded one by one, only by the largest packet (Remaining Length 268,435,455).
+        let mut size = user_properties_len(&c.user_properties)?.saturating_add(8 * 65_537 + 64);
         if let Some(w) = &c.will {
             TopicName::new(&w.topic)?;
             if let Some(t) = &w.response_topic {
@@ -111,13 +114,13 @@ impl Session {
             if let Some(t) = &w.content_type {
                 Utf8::new(t)?;
             }
-            for (k, val) in &w.user_properties {
-                Utf8::new(k)?;
-                Utf8::new(val)?;
-            }
+            size = size.saturating_add(user_properties_len(&w.user_properties)?);
             if w.payload.len() > usize::from(u16::MAX) {
                 return Err(Error::Encode(sansmqtt_proto::EncodeError::TooLong { len: w.payload.len() }));
             }
+        }
+        if size > MAX_PACKET {
+            return Err(Error::PacketTooLarge { size, max: MAX_PACKET as u32 });
         }
         if !c.version.is_v5() && c.password.is_some() && c.username.is_none() {
             // 3.x: a password needs a user name [MQTT-3.1.2-22].
@@ -152,17 +155,17 @@ impl Session {
             if self.config.topic_alias_maximum > 0 {
                 props.topic_alias_maximum = Some(self.config.topic_alias_maximum);
             }
+            // Both sent only when they differ from the value an absent property means.
+            props.request_problem_information = (!self.config.request_problem_information).then_some(false);
+            props.request_response_information = self.config.request_response_information.then_some(true);
         }
         // Borrowed from the session's own fields, not cloned: only `self.out` is written below.
         let auth_data = self.auth.as_mut().filter(|_| v.is_v5()).and_then(|a| a.start());
         let auth_method = self.auth.as_ref().filter(|_| v.is_v5()).map(|a| a.method());
         let cfg = &self.config;
-        let mut will_users: Vec<UserProperty<'_>> = Vec::new();
-        for (k, val) in cfg.will.iter().flat_map(|w| w.user_properties.iter()) {
-            if let (Ok(name), Ok(value)) = (Utf8::new(k), Utf8::new(val)) {
-                will_users.push(UserProperty { name, value });
-            }
-        }
+        let will_users =
+            cfg.will.as_ref().map(|w| user_property_list(&w.user_properties)).unwrap_or_default();
+        let connect_users = if v.is_v5() { user_property_list(&cfg.user_properties) } else { Vec::new() };
         // Built in place inside the packet: a CONNECT is large, and moving it into a `Packet`
         // afterwards is a long copy.
         let mut packet = Packet::Connect(Connect::new(
@@ -172,6 +175,7 @@ impl Session {
         let Packet::Connect(connect) = &mut packet else { return };
         connect.clean_start = clean_start;
         connect.properties = props;
+        connect.properties.user_properties = UserProperties::new(&connect_users);
         connect.properties.authentication_method = auth_method.and_then(|m| Utf8::new(m).ok());
         connect.properties.authentication_data = auth_data.as_deref().map(Bin::new);
         connect.username = cfg.username.as_deref().and_then(|u| Utf8::new(u).ok());
@@ -662,4 +666,29 @@ fn expiry_offset(bytes: &[u8], id_offset: usize, qos: QoS, format_indicator: boo
     }
     debug_assert_eq!(bytes.get(at), Some(&0x02));
     at + 1
+}
+
+/// The largest Remaining Length MQTT can encode.
+const MAX_PACKET: usize = 268_435_455;
+
+/// Check that names and values are UTF-8 Encoded Strings; their wire length.
+fn user_properties_len(props: &[(String, String)]) -> Result<usize, Error> {
+    let mut len = 0usize;
+    for (name, value) in props {
+        Utf8::new(name)?;
+        Utf8::new(value)?;
+        len = len.saturating_add(5 + name.len() + value.len());
+    }
+    Ok(len)
+}
+
+/// Borrowed user properties for encoding (validated by `check_connect_config`).
+fn user_property_list(props: &[(String, String)]) -> Vec<UserProperty<'_>> {
+    let mut list = Vec::with_capacity(props.len());
+    for (k, val) in props {
+        if let (Ok(name), Ok(value)) = (Utf8::new(k), Utf8::new(val)) {
+            list.push(UserProperty { name, value });
+        }
+    }
+    list
 }

@@ -162,6 +162,21 @@ pub struct Config {
     pub password: Option<Vec<u8>>,
     /// Will Message.
     pub will: Option<WillConfig>,
+    /// v5 Request Problem Information: whether the server may send a Reason String or User
+    /// Properties on packets other than PUBLISH, CONNACK and DISCONNECT. On by default, which
+    /// is also the server's default, so CONNECT carries the property only when it is off. When
+    /// off, such a packet is a Protocol Error: the session closes the connection with
+    /// DISCONNECT 0x82 ([`Violation::ProblemInformationNotRequested`](crate::Violation::ProblemInformationNotRequested),
+    /// [MQTT-3.1.2-29]).
+    pub request_problem_information: bool,
+    /// v5 Request Response Information: ask the server for Response Information in CONNACK,
+    /// reported in [`ServerCapabilities::response_information`](crate::ServerCapabilities::response_information).
+    /// Off by default (the property is then not sent).
+    pub request_response_information: bool,
+    /// v5 User Properties of CONNECT, in order; not sent in 3.x. Names and values are UTF-8
+    /// Encoded Strings: no U+0000, at most 65,535 bytes each
+    /// ([`connect`](crate::Session::connect) refuses others).
+    pub user_properties: Vec<(String, String)>,
     /// Most incoming QoS 1/2 messages unacknowledged at once (v5 Receive Maximum we announce;
     /// also enforced in 3.x to bound memory).
     pub receive_maximum: u16,
@@ -220,7 +235,8 @@ pub struct Config {
 
 impl Config {
     /// Defaults: keep-alive 60 s, clean start, automatic acks, reconnect with backoff, 1 MiB
-    /// packets, 64 messages in flight each way, 1,000 queued messages or 1 MiB.
+    /// packets, 64 messages in flight each way, 1,000 queued messages or 1 MiB; problem
+    /// information requested, response information not, no CONNECT user properties.
     pub fn new(version: ProtocolVersion, client_id: impl Into<String>) -> Self {
         Self {
             version,
@@ -232,6 +248,9 @@ impl Config {
             username: None,
             password: None,
             will: None,
+            request_problem_information: true,
+            request_response_information: false,
+            user_properties: Vec::new(),
             receive_maximum: 64,
             max_packet_size: 1024 * 1024,
             topic_alias_maximum: 16,

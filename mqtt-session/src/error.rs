@@ -105,6 +105,11 @@ pub enum Violation {
     /// v5: Session Present 1 on the first connection, which has no Session State to resume
     /// [MQTT-3.2.2-4] (see [`Config::resume_stored_session`](crate::Config::resume_stored_session)).
     SessionPresentWithoutState,
+    /// v5: a Reason String or User Property on a packet other than PUBLISH, CONNACK or
+    /// DISCONNECT although CONNECT asked for none
+    /// ([`Config::request_problem_information`](crate::Config::request_problem_information)
+    /// off, [MQTT-3.1.2-29]).
+    ProblemInformationNotRequested(PacketType),
 }
 
 impl Violation {
@@ -115,7 +120,8 @@ impl Violation {
             Self::UnexpectedPacket(_)
             | Self::AckCountMismatch
             | Self::UnknownTopicAlias(_)
-            | Self::SessionPresentWithoutState => ReasonCode::ProtocolError,
+            | Self::SessionPresentWithoutState
+            | Self::ProblemInformationNotRequested(_) => ReasonCode::ProtocolError,
             Self::ReceiveMaximumExceeded => ReasonCode::ReceiveMaximumExceeded,
             Self::TopicAliasOutOfRange(_) => ReasonCode::TopicAliasInvalid,
         }
@@ -133,6 +139,9 @@ impl fmt::Display for Violation {
             Self::AckCountMismatch => f.write_str("ack carries the wrong number of reason codes"),
             Self::SessionPresentWithoutState => {
                 f.write_str("session present, but this client has no session state")
+            }
+            Self::ProblemInformationNotRequested(t) => {
+                write!(f, "{t} carries problem information this client asked not to receive")
             }
         }
     }

@@ -88,14 +88,17 @@ fn run(data: &[u8], trace: bool) {
         SessionLostPolicy::ResendAsNew
     };
     // Clean Start 0 on the first connection, with or without taking up a stored session the
-    // session holds no state of (5.0 [MQTT-3.2.2-4]): chosen by bits of the first byte that
-    // the version choice leaves unused (it reads bit 0), consuming nothing, so that the older
-    // corpus entries, whose first bytes have bit 6 clear, run exactly as they did.
+    // session holds no state of (5.0 [MQTT-3.2.2-4]), and Request Problem Information 0 or 1:
+    // chosen by bits of the first byte that the version choice leaves unused (it reads bit 0),
+    // consuming nothing, so that the older corpus entries, whose first bytes have bit 6 clear,
+    // run exactly as they did.
     let first = data.first().copied().unwrap_or(0);
     if first & 0x40 != 0 {
         config.clean_start = false;
         config.session_expiry_interval = 60;
         config.resume_stored_session = first & 0x08 != 0;
+        // Request Problem Information 0: reason strings on acks become violations.
+        config.request_problem_information = first & 0x20 == 0;
     }
     let mut s = Session::new(config);
     let mut now = 0u64;

@@ -122,6 +122,13 @@ impl Session {
                 return Step::Stop;
             }
         };
+        if self.version.is_v5()
+            && !self.config.request_problem_information
+            && carries_problem_information(&packet)
+        {
+            self.violation(Violation::ProblemInformationNotRequested(packet.packet_type()));
+            return Step::Stop;
+        }
         let connected = matches!(self.link, Link::Connected);
         // Matched by reference: no part of the (large) packet is moved.
         match &packet {
@@ -545,4 +552,19 @@ pub(crate) fn decode_publish(frame: &[u8], version: ProtocolVersion) -> Option<P
         Ok(Packet::Publish(p)) => Some(p),
         _ => None,
     }
+}
+
+/// A Reason String or User Property on a packet other than PUBLISH, CONNACK and DISCONNECT:
+/// what a server must not send after Request Problem Information 0 [MQTT-3.1.2-29].
+fn carries_problem_information(packet: &Packet<'_>) -> bool {
+    let (reason_string, user_properties) = match packet {
+        Packet::PubAck(a) | Packet::PubRec(a) | Packet::PubRel(a) | Packet::PubComp(a) => {
+            (a.properties.reason_string.is_some(), &a.properties.user_properties)
+        }
+        Packet::SubAck(a) => (a.properties.reason_string.is_some(), &a.properties.user_properties),
+        Packet::UnsubAck(a) => (a.properties.reason_string.is_some(), &a.properties.user_properties),
+        Packet::Auth(a) => (a.properties.reason_string.is_some(), &a.properties.user_properties),
+        _ => return false,
+    };
+    reason_string || !user_properties.is_empty()
 }

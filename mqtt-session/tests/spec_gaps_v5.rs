@@ -64,7 +64,7 @@ fn next_message<R>(h: &mut Harness, f: impl FnOnce(&sansmqtt_session::Message<'_
 
 /// 5.0: [MQTT-3.1.2-29]
 ///
-/// The client never sends Request Problem Information 0, so the server may put a Reason
+/// By default the client does not send Request Problem Information 0, so the server may put a Reason
 /// String and User Properties on any packet: on PUBACK, PUBREC, PUBREL, PUBCOMP, SUBACK and
 /// UNSUBACK they are accepted and the exchanges complete (no DISCONNECT 0x82).
 #[test]

@@ -14,7 +14,7 @@ case $chip in
 esac
 export SSID=${SSID:-ci-ssid} PASSWORD=${PASSWORD:-ci-password} BROKER=${BROKER:-192.0.2.1:1883}
 cargo build --release --no-default-features --features "$chip" --target "$target"
-dir=target/$target/release
+dir=${CARGO_TARGET_DIR:-target}/$target/release
 sum() { size -A "$1" | awk -v re="$2" '$1 ~ re { s += $2 } END { print s + 0 }'; }
 flash_re='^\.(text|rodata|rodata\.wifi|rwtext|rwtext\.wifi|data|data\.wifi|trap)$'
 ram_re='^\.(data|data\.wifi|bss)$'

@@ -129,6 +129,27 @@ impl Options {
         self
     }
 
+    /// Add a v5 User Property to CONNECT (in order; ignored in 3.x).
+    pub fn user_property(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.config.user_properties.push((name.into(), value.into()));
+        self
+    }
+
+    /// v5 Request Problem Information (default on). Off, the broker must not send Reason
+    /// Strings or User Properties except on PUBLISH, CONNACK and DISCONNECT, and a broker that
+    /// does is disconnected with 0x82 (Protocol Error).
+    pub fn request_problem_information(mut self, on: bool) -> Self {
+        self.config.request_problem_information = on;
+        self
+    }
+
+    /// v5 Request Response Information (default off): the broker may answer with Response
+    /// Information in CONNACK (`ServerCapabilities::response_information`).
+    pub fn request_response_information(mut self, on: bool) -> Self {
+        self.config.request_response_information = on;
+        self
+    }
+
     /// Automatic reconnect schedule (`None`: stay disconnected after a loss).
     pub fn reconnect(mut self, backoff: Option<Backoff>) -> Self {
         self.config.reconnect = backoff;
