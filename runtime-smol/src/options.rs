@@ -16,7 +16,16 @@ use std::time::Duration;
 /// not covered is a field of the session [`Config`] ([`Options::config_mut`]).
 ///
 /// Defaults: MQTT 5.0, a random client id, keep-alive 60 s, clean start, automatic reconnect
-/// with exponential backoff (0.5 s to 60 s, jittered), connect timeout 10 s.
+/// with exponential backoff (0.5 s to 60 s, jittered), connect timeout 10 s, and Receive
+/// Maximum 65,535 (the v5 property left out of CONNECT, as paho and mosquitto_sub do).
+///
+/// The session's own default Receive Maximum, 64, suits a microcontroller. Here messages
+/// waiting for the application are bounded by the event queue
+/// ([`event_capacity`](Self::event_capacity)), a QoS 2 message awaiting PUBREL costs the
+/// session 2 bytes, and a small Receive Maximum mostly meets brokers that overrun it: Mosquitto 2.0.11 (Debian 12) frees a QoS 2 slot at PUBREC
+/// instead of PUBCOMP, and a burst of QoS 2 messages to a subscriber that reads slowly then
+/// goes past 64, even 256, which the client must answer with DISCONNECT 0x93
+/// [MQTT-3.3.4-9]. A smaller value is still one `config_mut().receive_maximum` away.
 #[derive(Debug)]
 pub struct Options {
     pub(crate) url: BrokerUrl,
@@ -48,6 +57,7 @@ impl Options {
         config.username.clone_from(&url.username);
         config.password = url.password.as_ref().map(|p| p.as_bytes().to_vec());
         config.reconnect = Some(Backoff { seed: random_u64(), ..Backoff::default() });
+        config.receive_maximum = u16::MAX;
         Self {
             url,
             config,

@@ -21,6 +21,7 @@ pub(crate) struct Cli {
     pub(crate) persistent: bool,
     pub(crate) session_expiry: Option<u32>,
     pub(crate) keep_alive: Option<u64>,
+    pub(crate) receive_maximum: Option<u16>,
     pub(crate) username: Option<String>,
     pub(crate) password: Option<String>,
     pub(crate) will_topic: Option<String>,
@@ -43,6 +44,7 @@ pub(crate) const COMMON_HELP: &str = "\
   -c, --persistent       no clean session (3.1.1) / clean start 0 and session expiry (5.0)
   -x, --session-expiry S session expiry interval in seconds with -c (default 3600)
   -k, --keepalive S      keep-alive seconds (default 60)
+  --receive-maximum N    QoS 1/2 messages the broker may have unacknowledged (5.0; default 65535)
   -u, --username U       user name;  -P, --pw PASS  password
   --will-topic T --will-payload P --will-qos Q --will-retain    will message
   --cafile F --cert F --key F    TLS: CA, client certificate and key (PEM; feature `tls`)
@@ -83,6 +85,7 @@ impl Cli {
                 "-c" | "--persistent" | "--disable-clean-session" => c.persistent = true,
                 "-x" | "--session-expiry" => c.session_expiry = Some(num(val()) as u32),
                 "-k" | "--keepalive" => c.keep_alive = Some(num(val())),
+                "--receive-maximum" => c.receive_maximum = Some(num(val()).clamp(1, 65_535) as u16),
                 "-u" | "--username" => c.username = Some(val()),
                 "-P" | "--pw" => c.password = Some(val()),
                 "--will-topic" => c.will_topic = Some(val()),
@@ -122,6 +125,9 @@ impl Cli {
             })
             .keep_alive(Duration::from_secs(self.keep_alive.unwrap_or(60)))
             .reconnect(None);
+        if let Some(max) = self.receive_maximum {
+            o.config_mut().receive_maximum = max;
+        }
         o = o.client_id(
             self.client_id.clone().unwrap_or_else(|| format!("{default_id}-{}", std::process::id())),
         );
