@@ -464,32 +464,43 @@ impl Session {
             }
             owned.push(Remembered { filter: (*f).to_string(), options: *o, sub_id: id, wanted: true });
         }
-        self.send_subscribe(owned, id)
+        self.send_subscribe(owned, id, false)
     }
 
     /// Subscribe again to the remembered filters after the server lost the session: one
     /// SUBSCRIBE per Subscription Identifier they were made with (a SUBSCRIBE carries one),
-    /// in the order the identifiers first appear.
+    /// in the order the identifiers first appear. The filters this server cannot serve
+    /// (wildcards, shared) go in requests of their own, one per reason, which
+    /// `resend_requests` refuses, so that they do not take the others down with them.
     pub(crate) fn resubscribe(&mut self, subs: &[Remembered]) {
-        let mut ids: Vec<Option<SubscriptionId>> = Vec::new();
+        let mut groups: Vec<(Option<SubscriptionId>, Option<ReasonCode>)> = Vec::new();
         for s in subs {
-            if !ids.contains(&s.sub_id) {
-                ids.push(s.sub_id);
+            let key = (s.sub_id, self.unsupported_filter(&s.filter));
+            if !groups.contains(&key) {
+                groups.push(key);
             }
         }
-        for id in ids {
+        for (id, unsupported) in groups {
             let mut group = Vec::new();
             for s in subs.iter().filter(|s| s.sub_id == id) {
-                group.push(s.clone());
+                if self.unsupported_filter(&s.filter) == unsupported {
+                    group.push(s.clone());
+                }
             }
             // Refused here only when out of packet ids or too large for any packet; what this
             // server lacks is refused, with an event, by `resend_requests`.
-            let _ = self.send_subscribe(group, id);
+            let _ = self.send_subscribe(group, id, true);
         }
     }
 
     /// (`subs` is kept with the request, not copied: every caller builds its own list.)
-    fn send_subscribe(&mut self, subs: Vec<Remembered>, id: Option<SubscriptionId>) -> Result<Token, Error> {
+    /// `restore`: made by the session for a lost session, completed by `Event::Resubscribed`.
+    fn send_subscribe(
+        &mut self,
+        subs: Vec<Remembered>,
+        id: Option<SubscriptionId>,
+        restore: bool,
+    ) -> Result<Token, Error> {
         // Plain loops rather than `collect::<Result<..>>`: smaller firmware.
         let mut filters = Vec::with_capacity(subs.len());
         for s in &subs {
@@ -513,7 +524,7 @@ impl Session {
         }
         self.out.requests.push(
             packet_id.get(),
-            Request { token, subscribe: true, count: subs.len(), bytes, filters: subs, sub_id: id },
+            Request { token, subscribe: true, count: subs.len(), bytes, filters: subs, sub_id: id, restore },
         );
         Ok(token)
     }
@@ -558,6 +569,7 @@ impl Session {
                 bytes,
                 filters: Vec::new(),
                 sub_id: None,
+                restore: false,
             },
         );
         Ok(token)

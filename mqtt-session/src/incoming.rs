@@ -477,19 +477,14 @@ impl Session {
             self.violation(Violation::AckCountMismatch);
             return;
         }
-        let Some(req) = self.out.requests.remove(id.get()) else { return };
+        let Some(mut req) = self.out.requests.remove(id.get()) else { return };
         // (`filters` is empty for an UNSUBSCRIBE.)
         for (f, r) in req.filters.iter().zip(&reasons) {
             if !r.is_error() && f.wanted {
                 self.remember(f.clone());
             }
         }
-        let token = req.token;
-        self.events.push_back(if subscribe {
-            Event::Subscribed { token, reasons }
-        } else {
-            Event::Unsubscribed { token, reasons }
-        });
+        self.events.push_back(req.completion(reasons));
     }
 }
 

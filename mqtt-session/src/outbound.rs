@@ -67,6 +67,28 @@ pub(crate) struct Request {
     pub(crate) filters: Vec<crate::session::Remembered>,
     /// SUBSCRIBE only: its Subscription Identifier.
     pub(crate) sub_id: Option<sansmqtt_proto::SubscriptionId>,
+    /// SUBSCRIBE only: made by the session to restore remembered subscriptions on a server
+    /// that lost the session, not by the application.
+    pub(crate) restore: bool,
+}
+
+impl Request {
+    /// The event that completes this request with `reasons` (one per filter).
+    /// (Borrowing: the caller drops the request, and no second drop of it is compiled here.)
+    pub(crate) fn completion(&mut self, reasons: Vec<ReasonCode>) -> Event<'static> {
+        if self.restore {
+            let mut filters = Vec::new();
+            for (i, f) in self.filters.iter_mut().enumerate() {
+                let reason = reasons.get(i).copied().unwrap_or(ReasonCode::UnspecifiedError);
+                filters.push((core::mem::take(&mut f.filter), reason));
+            }
+            Event::Resubscribed { filters }
+        } else if self.subscribe {
+            Event::Subscribed { token: self.token, reasons }
+        } else {
+            Event::Unsubscribed { token: self.token, reasons }
+        }
+    }
 }
 
 /// The outgoing side of the session.

@@ -2,7 +2,6 @@
 //! accepted: sent again, as far as the server of this connection accepts them.
 
 use crate::LimitPolicy;
-use crate::event::Event;
 use crate::session::Session;
 use sansmqtt_proto::{ReasonCode, TopicFilter};
 
@@ -52,17 +51,13 @@ impl Session {
                 // Appended from the request in place (the transmit buffer is a field of its own).
                 None => self.out.tx.append(&r.bytes),
                 Some(code) => {
-                    let Some(r) = self.out.requests.remove(id) else { continue };
+                    let Some(mut r) = self.out.requests.remove(id) else { continue };
                     i -= 1;
                     let mut reasons = alloc::vec::Vec::new();
                     for _ in 0..r.count {
                         reasons.push(code);
                     }
-                    self.events.push_back(if r.subscribe {
-                        Event::Subscribed { token: r.token, reasons }
-                    } else {
-                        Event::Unsubscribed { token: r.token, reasons }
-                    });
+                    self.events.push_back(r.completion(reasons));
                 }
             }
         }

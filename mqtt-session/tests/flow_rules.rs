@@ -5,7 +5,7 @@ mod support;
 use sansmqtt_proto::property::ConnAckProperties;
 use sansmqtt_proto::{Ack, Packet, ProtocolVersion, QoS, ReasonCode, SubscriptionOptions};
 use sansmqtt_session::{LimitPolicy, Outgoing, PublishFailure};
-use support::{Ev, Harness, VERSIONS, frames, pid, publishes};
+use support::{Ev, Harness, VERSIONS, frames, packet_ids, pid, publishes};
 
 fn v5() -> Harness {
     Harness::new(Harness::config(ProtocolVersion::V5))
@@ -345,7 +345,8 @@ fn v5_pending_subscribe_with_an_unsupported_identifier_fails_with_limit_policy_r
 }
 
 /// 5.0: re-subscribing a lost session is held to the new server's limits like any pending
-/// request: with a wildcard filter the server does not support, it is not sent.
+/// request: a wildcard filter the server does not support is not sent, and is reported in
+/// `Resubscribed` with 0xA2; the other filter of the same SUBSCRIBE is restored all the same.
 #[test]
 fn v5_resubscription_after_a_lost_session_meets_the_new_servers_limits() {
     let mut h = v5();
@@ -365,12 +366,16 @@ fn v5_resubscription_after_a_lost_session_meets_the_new_servers_limits() {
     let mut p = ConnAckProperties::default();
     p.wildcard_subscription_available = Some(false);
     h.connack(false, p);
-    assert!(subscribe_ids(&h.take_inbox()).is_empty(), "not sent: the server lacks wildcards");
+    let inbox = h.take_inbox();
+    assert_eq!(subscribe_ids(&inbox), [(vec!["plain".to_string()], None)], "w/# not sent: no wildcards");
     let ev = h.take_events();
     assert!(
-        matches!(&ev[..], [Ev::Connected { .. }, Ev::Subscribed(_, r)] if r == &[ReasonCode::WildcardSubscriptionsNotSupported; 2]),
+        matches!(&ev[..], [Ev::Connected { .. }, Ev::Resubscribed(r)]
+            if r == &[("w/#".to_string(), ReasonCode::WildcardSubscriptionsNotSupported)]),
         "{ev:?}"
     );
+    h.suback(packet_ids(&inbox)[0], &[ReasonCode::GrantedQoS1]);
+    assert_eq!(h.take_events(), [Ev::Resubscribed(vec![("plain".to_string(), ReasonCode::GrantedQoS1)])]);
 }
 
 /// 5.0: [MQTT-3.2.2-11]

@@ -210,6 +210,8 @@ fn v5_qos2_awaiting_pubrel_from_an_earlier_connection_does_not_count_toward_rece
     );
 }
 
+/// The restored subscriptions complete with `Resubscribed`, which names each filter with the
+/// server's answer (the application made no request on this connection: no `Subscribed`).
 #[test]
 fn lost_session_is_resubscribed() {
     for v in VERSIONS {
@@ -224,12 +226,20 @@ fn lost_session_is_resubscribed() {
         h.suback(id, &[ReasonCode::GrantedQoS1]);
         h.take_events();
         reconnect(&mut h, false);
-        match h.take_inbox().as_slice() {
+        let id = match h.take_inbox().as_slice() {
             [Packet::Subscribe(s)] => {
                 assert_eq!(s.subscriptions.iter().next().unwrap().filter.as_str(), "s/#", "{v}");
+                s.packet_id.get()
             }
             other => panic!("{v}: expected a re-subscribe, got {other:?}"),
-        }
+        };
+        h.take_events();
+        h.suback(id, &[ReasonCode::UnspecifiedError]);
+        assert_eq!(
+            h.take_events(),
+            [Ev::Resubscribed(vec![("s/#".to_string(), ReasonCode::UnspecifiedError)])],
+            "{v}"
+        );
     }
 }
 

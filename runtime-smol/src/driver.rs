@@ -409,6 +409,14 @@ fn next_event(
                 }
                 Event::SessionLost { tokens }
             }
+            S::Resubscribed { filters } => {
+                for (filter, reason) in &filters {
+                    if reason.is_error() {
+                        log::warn!("{url}: {filter} not restored: {reason:?}");
+                    }
+                }
+                Event::Resubscribed { filters }
+            }
             S::Reauthenticated => Event::Reauthenticated,
             S::ReadyToPublish => {
                 g.room_wanted = true; // Publishers are woken at the end of the round.

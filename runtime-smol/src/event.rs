@@ -110,6 +110,13 @@ pub enum Event {
         /// One per filter (v5).
         reasons: Vec<ReasonCode>,
     },
+    /// The broker had lost the session, and the client made the remembered subscriptions again:
+    /// each filter with the broker's answer (granted QoS or an error code). No `subscribe` call
+    /// completes here.
+    Resubscribed {
+        /// Filter and answer.
+        filters: Vec<(String, ReasonCode)>,
+    },
     /// A re-authentication ([`Client::reauthenticate`](crate::Client::reauthenticate)) succeeded.
     Reauthenticated,
     /// The broker did not resume the session: these publishes' outcome is unknown.

@@ -112,7 +112,7 @@ impl Handlers {
                     h(client, *token, reasons);
                 }
             }
-            Event::SessionLost { .. } | Event::Reauthenticated => {}
+            Event::SessionLost { .. } | Event::Resubscribed { .. } | Event::Reauthenticated => {}
         }
     }
 }

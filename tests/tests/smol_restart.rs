@@ -109,3 +109,53 @@ fn qos2_stream_survives_a_broker_restart_with_no_duplicate_of_the_clients_making
 fn qos2_stream_survives_a_broker_restart_with_no_duplicate_of_the_clients_making_v5() {
     stream_survives_restart("restart-q2-v5", ProtocolVersion::V5, QoS::ExactlyOnce, 3_000);
 }
+
+/// Mosquitto without persistence restarted under a connected subscriber: the broker has lost
+/// the session (Session Present 0), the client makes its subscription again on its own and
+/// reports it in `Resubscribed` with the broker's answer, and messages arrive through it.
+#[test]
+fn subscriptions_are_made_again_when_a_restarted_broker_lost_the_session() {
+    let Some(mut broker) = Mosquitto::start("restart-resubscribe", "") else { return };
+    run(Duration::from_secs(60), async {
+        for v in [ProtocolVersion::V3_1_1, ProtocolVersion::V5] {
+            let id = format!("resub-{}", v.level());
+            let sub = Client::new(options(broker.addr, v, &id).clean_start(false).session_expiry(3600));
+            let mut events = sub.events();
+            sub.connect().await.unwrap();
+            sub.subscribe("restore/#", QoS::AtLeastOnce).unwrap().wait().await.unwrap();
+            broker.restart();
+            let filters = loop {
+                let event = futures_lite::future::or(events.recv(), async {
+                    async_io::Timer::after(Duration::from_secs(20)).await;
+                    panic!("{v}: no Resubscribed after the restart");
+                })
+                .await;
+                match event.expect("event stream ended") {
+                    Event::Connected { session_present } => {
+                        assert!(!session_present, "{v}: the session was lost")
+                    }
+                    Event::Resubscribed { filters } => break filters,
+                    _ => {}
+                }
+            };
+            assert_eq!(filters, [("restore/#".to_string(), sansmqtt_proto::ReasonCode::GrantedQoS1)], "{v}");
+            let publisher = Client::new(options(broker.addr, v, &format!("{id}-pub")));
+            publisher.connect().await.unwrap();
+            publisher
+                .publish("restore/x", "back", QoS::AtLeastOnce, false)
+                .await
+                .unwrap()
+                .wait()
+                .await
+                .unwrap();
+            let m = loop {
+                if let Event::Message(m) = events.recv().await.expect("event stream ended") {
+                    break m;
+                }
+            };
+            assert_eq!((m.topic.as_str(), m.payload.as_slice()), ("restore/x", &b"back"[..]), "{v}");
+            sub.disconnect().await.unwrap();
+            publisher.disconnect().await.unwrap();
+        }
+    });
+}
