@@ -578,6 +578,33 @@ impl Session {
     /// Acknowledge a message received in [`AckMode::Manual`](crate::AckMode::Manual). Acks
     /// are sent in arrival order, so an early ack may wait for older ones.
     pub fn ack(&mut self, now: Instant, token: AckToken) -> Result<(), Error> {
+        self.settle(now, token, ReasonCode::Success)
+    }
+
+    /// Refuse a message received in [`AckMode::Manual`](crate::AckMode::Manual) (MQTT 5.0):
+    /// its PUBACK or PUBREC carries `reason`, an error code those packets may carry (0x80
+    /// Unspecified error, 0x83 Implementation specific error, 0x87 Not authorized, 0x90 Topic
+    /// Name invalid, 0x91 Packet Identifier in use, 0x97 Quota exceeded, 0x99 Payload format
+    /// invalid). The server then takes the message as not delivered; after a refused QoS 2
+    /// message no PUBREL follows, and a later PUBLISH with its Packet Identifier is a new
+    /// message [MQTT-4.3.3-9]. Sent in arrival order with the other acks, like
+    /// [`ack`](Self::ack). MQTT 3.1.1 has no way to refuse a message, and another code is not a
+    /// refusal: both fail with `Error::Encode(InvalidReasonCode)`.
+    pub fn reject(&mut self, now: Instant, token: AckToken, reason: ReasonCode) -> Result<(), Error> {
+        if !self.version.is_v5()
+            || !reason.is_error()
+            || !reason.allowed_in(sansmqtt_proto::PacketType::PubAck)
+        {
+            return Err(Error::Encode(sansmqtt_proto::EncodeError::InvalidReasonCode {
+                packet: sansmqtt_proto::PacketType::PubAck,
+                code: reason,
+            }));
+        }
+        self.settle(now, token, reason)
+    }
+
+    /// Mark the ack of `token` done with `reason` and send what is due.
+    fn settle(&mut self, now: Instant, token: AckToken, reason: ReasonCode) -> Result<(), Error> {
         self.tick(now);
         if self.config.ack_mode != crate::AckMode::Manual {
             return Err(Error::NotManualAckMode);
@@ -589,6 +616,7 @@ impl Session {
             .find(|a| a.seq == token.seq && a.id == token.packet_id && !a.done)
             .ok_or(Error::UnknownAckToken)?;
         entry.done = true;
+        entry.reason = reason;
         self.flush_acks();
         Ok(())
     }

@@ -43,7 +43,7 @@ pub enum Error {
     Encode(EncodeError),
     /// The ack token is unknown, already used, or from a previous session.
     UnknownAckToken,
-    /// `ack` was called but the session acknowledges automatically.
+    /// `ack` or `reject` was called but the session acknowledges automatically.
     NotManualAckMode,
 }
 

@@ -184,7 +184,12 @@ fn run(data: &[u8], trace: bool) {
             Op::Ack(i) => {
                 if !tokens.is_empty() {
                     let tok = tokens.remove(usize::from(i) % tokens.len());
-                    let _ = s.ack(t, tok);
+                    // The high bit refuses the message instead (v5; refused in 3.1.1).
+                    let _ = if i & 0x80 != 0 {
+                        s.reject(t, tok, ReasonCode::UnspecifiedError)
+                    } else {
+                        s.ack(t, tok)
+                    };
                 }
             }
             Op::Disconnect => {
@@ -319,8 +324,12 @@ fn check_wire(wire: &mut Vec<u8>, v: ProtocolVersion, model: &mut Model) {
                     *released = true;
                 }
             }
-            // PUBCOMP: the incoming QoS 2 flow with this id is over.
+            // PUBCOMP, or a PUBREC refusing the message [MQTT-4.3.3-9]: the incoming QoS 2
+            // flow with this id is over.
             Packet::PubComp(a) => {
+                model.delivered_qos2.remove(&a.packet_id.get());
+            }
+            Packet::PubRec(a) if a.reason.is_error() => {
                 model.delivered_qos2.remove(&a.packet_id.get());
             }
             Packet::Connect(_) => {}

@@ -4,7 +4,7 @@
 use alloc::string::String;
 use alloc::vec;
 use alloc::vec::Vec;
-use sansmqtt_proto::PacketId;
+use sansmqtt_proto::{PacketId, ReasonCode};
 
 /// Received bytes not yet processed. Its capacity, fixed at creation, bounds memory.
 #[derive(Debug, Default)]
@@ -72,6 +72,8 @@ pub(crate) struct PendingAck {
     pub(crate) id: PacketId,
     pub(crate) kind: AckKind,
     pub(crate) done: bool,
+    /// Success, or the application's refusal (v5, [`Session::reject`](crate::Session::reject)).
+    pub(crate) reason: ReasonCode,
 }
 
 /// The incoming side of the session.

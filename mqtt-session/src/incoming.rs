@@ -232,7 +232,7 @@ impl Session {
     /// Queue an ack in arrival order; send every completed one at the front [MQTT-4.6.0-2].
     pub(crate) fn owe_ack(&mut self, id: PacketId, kind: AckKind, done: bool) -> u64 {
         let seq = self.inb.next_seq();
-        self.inb.acks.push(PendingAck { seq, id, kind, done });
+        self.inb.acks.push(PendingAck { seq, id, kind, done, reason: ReasonCode::Success });
         self.flush_acks();
         seq
     }
@@ -245,12 +245,17 @@ impl Session {
             return;
         }
         let mut sent = 0;
-        while let Some(a) = self.inb.acks.get(sent).filter(|a| a.done) {
+        while let Some(a) = self.inb.acks.get(sent).filter(|a| a.done).copied() {
             let t = match a.kind {
                 AckKind::PubAck => PacketType::PubAck,
                 AckKind::PubRec => PacketType::PubRec,
             };
-            self.out.push_ack(t, a.id, ReasonCode::Success, self.version);
+            self.out.push_ack(t, a.id, a.reason, self.version);
+            if a.kind == AckKind::PubRec && a.reason.is_error() {
+                // A refused QoS 2 message: no PUBREL follows, and the next PUBLISH with this
+                // id is a new message [MQTT-4.3.3-9].
+                self.inb.release_qos2(a.id.get());
+            }
             sent += 1;
         }
         // The rest move to the front (the queue is short: at most Receive Maximum entries).

@@ -271,6 +271,17 @@ impl Client {
         Ok(())
     }
 
+    /// Refuse a message received with [`Options::manual_acks`] (MQTT 5.0): its PUBACK or
+    /// PUBREC carries `reason`, an error code such as 0x87 Not authorized or 0x99 Payload format
+    /// invalid, and the broker takes it as not delivered. In order with the other acks, like
+    /// [`ack`](Self::ack); see [`Session::reject`](sansmqtt_session::Session::reject).
+    pub fn reject(&self, token: AckToken, reason: ReasonCode) -> Result<(), Error> {
+        let shared = self.shared();
+        shared.lock().session.reject(shared.now(), token, reason)?;
+        shared.driver.notify();
+        Ok(())
+    }
+
     /// Start an MQTT 5.0 re-authentication with the [`Options::authenticator`]; on success
     /// [`Event::Reauthenticated`](crate::Event::Reauthenticated) follows, on failure the broker
     /// disconnects. Usable from handlers.

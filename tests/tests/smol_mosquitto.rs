@@ -378,3 +378,52 @@ fn v5_qos2_burst_to_a_slow_subscriber_arrives_whole() {
         publisher.disconnect().await.unwrap();
     });
 }
+
+/// 5.0: [MQTT-4.3.3-9]
+///
+/// With manual acks, a refused message (`Client::reject`: PUBACK or PUBREC with an error
+/// code) counts as handled: after a resume, Mosquitto sends neither refused message again
+/// (an unacknowledged one it would: see the manual acks test), and the stream goes on.
+#[test]
+fn v5_rejected_messages_are_not_sent_again_after_a_resume() {
+    let broker = TestBroker::start("smol-reject", "");
+    if broker
+        .skips("refused messages across a resume (the check needs a broker that resends unacked messages)")
+    {
+        return;
+    }
+    let v = ProtocolVersion::V5;
+    run(LIMIT, async {
+        let persistent =
+            || options(broker.addr(v), v, "smol-reject").clean_start(false).session_expiry(300).manual_acks();
+        let sub = Client::new(persistent());
+        let mut events = sub.events();
+        sub.connect().await.unwrap();
+        sub.subscribe("reject/#", QoS::ExactlyOnce).unwrap().wait().await.unwrap();
+        let publisher = Client::new(options(broker.addr(v), v, "smol-reject-pub"));
+        publisher.connect().await.unwrap();
+        publisher.publish("reject/1", "m1", QoS::AtLeastOnce, false).await.unwrap().wait().await.unwrap();
+        publisher.publish("reject/2", "m2", QoS::ExactlyOnce, false).await.unwrap().wait().await.unwrap();
+        let m1 = next_message(&mut events).await;
+        let m2 = next_message(&mut events).await;
+        assert_eq!((m1.payload.as_slice(), m2.payload.as_slice()), (&b"m1"[..], &b"m2"[..]));
+        sub.reject(m1.ack_token.unwrap(), ReasonCode::NotAuthorized).unwrap();
+        sub.reject(m2.ack_token.unwrap(), ReasonCode::PayloadFormatInvalid).unwrap();
+        publisher.publish("reject/3", "m3", QoS::AtLeastOnce, false).await.unwrap().wait().await.unwrap();
+        let m3 = next_message(&mut events).await;
+        assert_eq!(m3.payload, b"m3");
+        sub.ack(m3.ack_token.unwrap()).unwrap();
+        sub.disconnect().await.unwrap();
+        drop((sub, events));
+
+        let again = Client::new(persistent().resume_stored_session());
+        let mut events = again.events();
+        assert!(again.connect().await.unwrap(), "the session is resumed");
+        publisher.publish("reject/4", "m4", QoS::AtLeastOnce, false).await.unwrap().wait().await.unwrap();
+        let m = next_message(&mut events).await;
+        assert_eq!(m.payload, b"m4", "a refused message came back: {m:?}");
+        again.ack(m.ack_token.unwrap()).unwrap();
+        again.disconnect().await.unwrap();
+        publisher.disconnect().await.unwrap();
+    });
+}
