@@ -173,10 +173,11 @@ pub enum Event<'a> {
     },
     /// The server had lost the session, and the session made the remembered subscriptions
     /// again ([`Config::resubscribe_on_session_lost`](crate::Config::resubscribe_on_session_lost)):
-    /// each filter with the server's answer, granted QoS or an error code (also when this server
-    /// lacks what the filter needs: 0x9E shared, 0xA1 Subscription Identifiers, 0xA2 wildcard
-    /// subscriptions not supported; 0x80 when the SUBSCRIBE exceeds its Maximum Packet Size). One event per SUBSCRIBE, which groups the filters made with
-    /// one Subscription Identifier. No application request completes here: these subscriptions
+    /// each filter with the server's answer, granted QoS or an error code (also for a filter
+    /// this server cannot serve, which is not sent: 0x9E shared, 0xA1 Subscription Identifiers,
+    /// 0xA2 wildcard subscriptions not supported; 0x80 when the SUBSCRIBE would exceed its
+    /// Maximum Packet Size). One event per SUBSCRIBE (the filters made with one Subscription
+    /// Identifier go together). No application request completes here: these subscriptions
     /// were not asked for on this connection.
     Resubscribed {
         /// Filter and answer, in the order they were first subscribed.

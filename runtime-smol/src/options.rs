@@ -22,10 +22,11 @@ use std::time::Duration;
 /// The session's own default Receive Maximum, 64, suits a microcontroller. Here messages
 /// waiting for the application are bounded by the event queue
 /// ([`event_capacity`](Self::event_capacity)), a QoS 2 message awaiting PUBREL costs the
-/// session 2 bytes, and a small Receive Maximum mostly meets brokers that overrun it: Mosquitto 2.0.11 (Debian 12) frees a QoS 2 slot at PUBREC
-/// instead of PUBCOMP, and a burst of QoS 2 messages to a subscriber that reads slowly then
-/// goes past 64, even 256, which the client must answer with DISCONNECT 0x93
-/// [MQTT-3.3.4-9]. A smaller value is still one `config_mut().receive_maximum` away.
+/// session 2 bytes, and a small Receive Maximum mostly meets brokers that overrun it:
+/// Mosquitto 2.0.11 (Debian 12) frees a QoS 2 slot at PUBREC instead of PUBCOMP, and a burst
+/// of QoS 2 messages to a subscriber that reads slowly then goes past 64, even 256, which the
+/// client must answer with DISCONNECT 0x93 [MQTT-3.3.4-9]. A smaller value is still one
+/// `config_mut().receive_maximum` away.
 #[derive(Debug)]
 pub struct Options {
     pub(crate) url: BrokerUrl,
