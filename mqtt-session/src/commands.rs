@@ -587,7 +587,9 @@ impl Session {
     /// Name invalid, 0x91 Packet Identifier in use, 0x97 Quota exceeded, 0x99 Payload format
     /// invalid). The server then takes the message as not delivered; after a refused QoS 2
     /// message no PUBREL follows, and a later PUBLISH with its Packet Identifier is a new
-    /// message [MQTT-4.3.3-9]. Sent in arrival order with the other acks, like
+    /// message [MQTT-4.3.3-9] (so is the server's resend after a reconnect, when the refusal
+    /// had not gone out yet: the application decides on it again). Sent in arrival order with
+    /// the other acks, like
     /// [`ack`](Self::ack). MQTT 3.1.1 has no way to refuse a message, and another code is not a
     /// refusal: both fail with `Error::Encode(InvalidReasonCode)`.
     pub fn reject(&mut self, now: Instant, token: AckToken, reason: ReasonCode) -> Result<(), Error> {
@@ -617,6 +619,13 @@ impl Session {
             .ok_or(Error::UnknownAckToken)?;
         entry.done = true;
         entry.reason = reason;
+        if reason.is_error() && entry.kind == crate::inbound::AckKind::PubRec {
+            // Refused: no PUBREL will follow, and a PUBLISH with this id is a new message
+            // [MQTT-4.3.3-9]; also the server's resend after a reconnect, if the refusal never
+            // went out, so that the application decides on it again.
+            let id = entry.id.get();
+            self.inb.release_qos2(id);
+        }
         self.flush_acks();
         Ok(())
     }

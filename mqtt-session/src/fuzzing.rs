@@ -184,12 +184,14 @@ fn run(data: &[u8], trace: bool) {
             Op::Ack(i) => {
                 if !tokens.is_empty() {
                     let tok = tokens.remove(usize::from(i) % tokens.len());
-                    // The high bit refuses the message instead (v5; refused in 3.1.1).
-                    let _ = if i & 0x80 != 0 {
-                        s.reject(t, tok, ReasonCode::UnspecifiedError)
-                    } else {
-                        s.ack(t, tok)
-                    };
+                    // The high bit refuses the message instead (v5; refused in 3.1.1). A refused
+                    // QoS 2 message is over for the client at once: the server's resend after a
+                    // reconnect, if the refusal never went out, is handed out again.
+                    if i & 0x80 == 0 {
+                        let _ = s.ack(t, tok);
+                    } else if s.reject(t, tok, ReasonCode::UnspecifiedError).is_ok() {
+                        model.delivered_qos2.remove(&tok.packet_id.get());
+                    }
                 }
             }
             Op::Disconnect => {

@@ -245,17 +245,12 @@ impl Session {
             return;
         }
         let mut sent = 0;
-        while let Some(a) = self.inb.acks.get(sent).filter(|a| a.done).copied() {
+        while let Some(a) = self.inb.acks.get(sent).filter(|a| a.done) {
             let t = match a.kind {
                 AckKind::PubAck => PacketType::PubAck,
                 AckKind::PubRec => PacketType::PubRec,
             };
             self.out.push_ack(t, a.id, a.reason, self.version);
-            if a.kind == AckKind::PubRec && a.reason.is_error() {
-                // A refused QoS 2 message: no PUBREL follows, and the next PUBLISH with this
-                // id is a new message [MQTT-4.3.3-9].
-                self.inb.release_qos2(a.id.get());
-            }
             sent += 1;
         }
         // The rest move to the front (the queue is short: at most Receive Maximum entries).

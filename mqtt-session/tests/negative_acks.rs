@@ -150,3 +150,42 @@ fn reject_needs_v5_an_ack_error_code_and_manual_acks() {
     assert!(matches!(h.take_events().as_slice(), [Ev::Message { ack: None, .. }]));
     assert_eq!(h.session.reject(h.now, t[0], ReasonCode::UnspecifiedError), Err(Error::NotManualAckMode));
 }
+
+/// 5.0: [MQTT-4.3.3-9] [MQTT-4.6.0-2]
+///
+/// A QoS 2 message refused while its PUBREC still waits behind an older ack, when the
+/// connection drops before the refusal goes out: the server's resend (DUP) on the resumed
+/// session is handed to the application again, to decide anew, instead of being taken for a
+/// duplicate and acknowledged with success.
+#[test]
+fn v5_a_refusal_lost_with_the_connection_is_asked_again() {
+    let mut h = manual(ProtocolVersion::V5, |c| {
+        c.clean_start = false;
+        c.session_expiry_interval = 60;
+    });
+    h.publish_to_client("a", b"older", QoS::AtLeastOnce, 1);
+    h.publish_to_client("a", b"refused", QoS::ExactlyOnce, 2);
+    let t = tokens(h.take_events());
+    h.session.reject(h.now, t[1], ReasonCode::NotAuthorized).unwrap();
+    h.drive();
+    assert!(h.take_inbox().is_empty(), "the refusal waits for the older ack");
+    h.drop_link();
+    h.take_events();
+    h.advance(500);
+    h.expect_connect();
+    h.connack(true, sansmqtt_proto::property::ConnAckProperties::default());
+    h.take_events();
+    let mut p = sansmqtt_proto::Publish::new(sansmqtt_proto::TopicName::new("a").unwrap(), b"refused");
+    p.delivery = sansmqtt_proto::Delivery::ExactlyOnce(support::pid(2));
+    p.dup = true;
+    h.send(Packet::Publish(p));
+    let events = h.take_events();
+    assert!(
+        matches!(events.as_slice(), [Ev::Message { payload, dup: true, ack: Some(_), .. }] if payload == b"refused"),
+        "{events:?}"
+    );
+    assert!(h.take_inbox().is_empty(), "no PUBREC before the application decides");
+    h.session.reject(h.now, tokens(events)[0], ReasonCode::NotAuthorized).unwrap();
+    h.drive();
+    assert_eq!(acks(&h.take_inbox()), [(PacketType::PubRec, 2, ReasonCode::NotAuthorized)]);
+}

@@ -6,7 +6,9 @@ use std::time::Duration;
 
 use common::mock::{Handle, Mock};
 use common::{Ev, block_on, detach, poll_once_and_drop, run_limited};
-use sansmqtt_embassy::sansmqtt_session::{Backoff, Config, DisconnectReason, Outgoing, Session, State};
+use sansmqtt_embassy::sansmqtt_session::{
+    Backoff, Config, DisconnectReason, Event, Outgoing, Session, State,
+};
 use sansmqtt_embassy::{Client, Error};
 use sansmqtt_proto::{Packet, ProtocolVersion, QoS, ReasonCode, SubscriptionOptions};
 
@@ -401,5 +403,48 @@ fn local_misuse_is_an_error_not_a_hang() {
         assert_eq!(block_on(client.next_event()).err(), Some(Error::Disconnected));
         let r = block_on(client.publish(&Outgoing::new("bad/#", b"", QoS::AtMostOnce), |_| {}));
         assert!(matches!(r, Err(Error::Session(_))), "{r:?}");
+    });
+}
+
+/// Manual acks through `Client::session()`: a refused message's PUBACK carries the reason
+/// (5.0), an accepted one's Success, in arrival order; the adapter sends them on its next turn.
+#[test]
+fn v5_manual_acks_and_refusals_through_the_session() {
+    run_limited("embassy_manual_acks", LIMIT, || {
+        let h = Handle::new();
+        let mut c = config(ProtocolVersion::V5);
+        c.ack_mode = sansmqtt_embassy::sansmqtt_session::AckMode::Manual;
+        let mut tx = [0u8; 512];
+        let mut client = Client::new(Session::new(c), h.transport(), &mut tx);
+        block_on(async {
+            client.connect(|_| {}).await.expect("connect");
+            let sub = [("m/#", SubscriptionOptions::new(QoS::AtLeastOnce))];
+            client.subscribe(&sub, |_| {}).await.expect("subscribe");
+            let mut tokens = Vec::new();
+            for payload in [b"one", b"two"] {
+                let mut keep = |e: Event<'_>| {
+                    if let Event::Message(m) = e {
+                        tokens.push(m.ack_token);
+                    }
+                };
+                client
+                    .publish(&Outgoing::new("m/t", payload, QoS::AtLeastOnce), &mut keep)
+                    .await
+                    .expect("publish");
+            }
+            while tokens.len() < 2 {
+                if let Event::Message(m) = client.next_event().await.expect("event") {
+                    tokens.push(m.ack_token);
+                }
+            }
+            assert!(h.sent("PubAck").is_empty(), "nothing acknowledged before the application decides");
+            let now = sansmqtt_embassy::now();
+            client.session().reject(now, tokens[0].expect("QoS 1"), ReasonCode::NotAuthorized).unwrap();
+            client.session().ack(now, tokens[1].expect("QoS 1")).unwrap();
+            client.disconnect(|_| {}).await.expect("disconnect");
+        });
+        let acks = h.sent("PubAck");
+        assert_eq!(acks.len(), 2, "{acks:?}");
+        assert!(acks[0].contains("NotAuthorized") && acks[1].contains("Success"), "{acks:?}");
     });
 }
