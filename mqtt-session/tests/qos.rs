@@ -76,7 +76,9 @@ fn v5_pubrec_with_error_ends_the_flow_without_pubrel() {
 #[test]
 fn packet_ids_are_unique_and_never_zero_while_in_use() {
     for v in VERSIONS {
-        let mut h = Harness::new(Harness::config(v));
+        let mut c = Harness::config(v);
+        c.max_inflight = 64; // 50 in flight at once
+        let mut h = Harness::new(c);
         h.connect(false);
         for i in 0..50 {
             h.session.publish(h.now, &Outgoing::new("t", &[i], QoS::AtLeastOnce)).unwrap();

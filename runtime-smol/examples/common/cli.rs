@@ -22,6 +22,7 @@ pub(crate) struct Cli {
     pub(crate) session_expiry: Option<u32>,
     pub(crate) keep_alive: Option<u64>,
     pub(crate) receive_maximum: Option<u16>,
+    pub(crate) max_inflight: Option<u16>,
     pub(crate) username: Option<String>,
     pub(crate) password: Option<String>,
     pub(crate) will_topic: Option<String>,
@@ -45,6 +46,7 @@ pub(crate) const COMMON_HELP: &str = "\
   -x, --session-expiry S session expiry interval in seconds with -c (default 3600)
   -k, --keepalive S      keep-alive seconds (default 60)
   --receive-maximum N    QoS 1/2 messages the broker may have unacknowledged (5.0; default 65535)
+  --max-inflight N       QoS 1/2 messages this client has unacknowledged at most (default 20)
   -u, --username U       user name;  -P, --pw PASS  password
   --will-topic T --will-payload P --will-qos Q --will-retain    will message
   --cafile F --cert F --key F    TLS: CA, client certificate and key (PEM; feature `tls`)
@@ -86,6 +88,7 @@ impl Cli {
                 "-x" | "--session-expiry" => c.session_expiry = Some(num(val()) as u32),
                 "-k" | "--keepalive" => c.keep_alive = Some(num(val())),
                 "--receive-maximum" => c.receive_maximum = Some(num(val()).clamp(1, 65_535) as u16),
+                "--max-inflight" => c.max_inflight = Some(num(val()).clamp(1, 65_535) as u16),
                 "-u" | "--username" => c.username = Some(val()),
                 "-P" | "--pw" => c.password = Some(val()),
                 "--will-topic" => c.will_topic = Some(val()),
@@ -127,6 +130,9 @@ impl Cli {
             .reconnect(None);
         if let Some(max) = self.receive_maximum {
             o.config_mut().receive_maximum = max;
+        }
+        if let Some(max) = self.max_inflight {
+            o.config_mut().max_inflight = max;
         }
         o = o.client_id(
             self.client_id.clone().unwrap_or_else(|| format!("{default_id}-{}", std::process::id())),
