@@ -473,24 +473,31 @@ impl Session {
     /// (wildcards, shared) go in requests of their own, one per reason, which
     /// `resend_requests` refuses, so that they do not take the others down with them.
     pub(crate) fn resubscribe(&mut self, subs: &[Remembered]) {
-        let mut groups: Vec<(Option<SubscriptionId>, Option<ReasonCode>)> = Vec::new();
+        let mut groups = Vec::new();
         for s in subs {
-            let key = (s.sub_id, self.unsupported_filter(&s.filter));
+            let key = self.restore_group(s);
             if !groups.contains(&key) {
                 groups.push(key);
             }
         }
-        for (id, unsupported) in groups {
+        for key in groups {
             let mut group = Vec::new();
-            for s in subs.iter().filter(|s| s.sub_id == id) {
-                if self.unsupported_filter(&s.filter) == unsupported {
+            for s in subs {
+                if self.restore_group(s) == key {
                     group.push(s.clone());
                 }
             }
             // Refused here only when out of packet ids or too large for any packet; what this
             // server lacks is refused, with an event, by `resend_requests`.
-            let _ = self.send_subscribe(group, id, true);
+            let _ = self.send_subscribe(group, key.0, true);
         }
+    }
+
+    /// The SUBSCRIBE a remembered filter is restored with: one per Subscription Identifier
+    /// and per reason this server cannot serve it (none: it is sent). Computed again rather
+    /// than stored: it is a short parse, on a rare path, and smaller firmware than a list.
+    fn restore_group(&self, s: &Remembered) -> (Option<SubscriptionId>, Option<ReasonCode>) {
+        (s.sub_id, self.unsupported_filter(&s.filter))
     }
 
     /// (`subs` is kept with the request, not copied: every caller builds its own list.)

@@ -10,7 +10,7 @@ use crate::time::Duration;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use core::ops::Range;
-use sansmqtt_proto::property::ConnAckProperties;
+use sansmqtt_proto::property::{AckProperties, ConnAckProperties};
 use sansmqtt_proto::{
     ConnAck, DecodeError, Delivery, Disconnect, FixedHeader, Packet, PacketId, PacketType, ProtocolVersion,
     Publish, ReasonCode, ReasonCodes, Status,
@@ -552,14 +552,12 @@ pub(crate) fn decode_publish(frame: &[u8], version: ProtocolVersion) -> Option<P
 /// A Reason String or User Property on a packet other than PUBLISH, CONNACK and DISCONNECT:
 /// what a server must not send after Request Problem Information 0 [MQTT-3.1.2-29].
 fn carries_problem_information(packet: &Packet<'_>) -> bool {
-    let (reason_string, user_properties) = match packet {
-        Packet::PubAck(a) | Packet::PubRec(a) | Packet::PubRel(a) | Packet::PubComp(a) => {
-            (a.properties.reason_string.is_some(), &a.properties.user_properties)
-        }
-        Packet::SubAck(a) => (a.properties.reason_string.is_some(), &a.properties.user_properties),
-        Packet::UnsubAck(a) => (a.properties.reason_string.is_some(), &a.properties.user_properties),
-        Packet::Auth(a) => (a.properties.reason_string.is_some(), &a.properties.user_properties),
-        _ => return false,
-    };
-    reason_string || !user_properties.is_empty()
+    let ack = |p: &AckProperties<'_>| p.reason_string.is_some() || !p.user_properties.is_empty();
+    match packet {
+        Packet::PubAck(a) | Packet::PubRec(a) | Packet::PubRel(a) | Packet::PubComp(a) => ack(&a.properties),
+        Packet::SubAck(a) => ack(&a.properties),
+        Packet::UnsubAck(a) => ack(&a.properties),
+        Packet::Auth(a) => a.properties.reason_string.is_some() || !a.properties.user_properties.is_empty(),
+        _ => false,
+    }
 }
