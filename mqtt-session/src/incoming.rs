@@ -105,6 +105,7 @@ impl Session {
         if self.version.is_v5()
             && header.packet_type == PacketType::ConnAck
             && matches!(self.link, Link::AwaitConnAck { .. })
+            && header.flags == 0
             && body == [0, 1]
         {
             // A 3.1.1 server answers a 5.0 CONNECT with return code 1 (unacceptable version).
@@ -288,7 +289,13 @@ impl Session {
             return;
         }
         let caps = capabilities(p);
-        if let Some(id) = &caps.assigned_client_identifier {
+        // An Assigned Client Identifier names the session only when CONNECT's identifier was
+        // empty (3.2.2.3.7); sent for a non-empty one it means nothing, and the session the
+        // server keeps is the one named in CONNECT: the configured identifier stays (the
+        // property is still reported in the capabilities).
+        if let Some(id) = &caps.assigned_client_identifier
+            && self.client_id.is_empty()
+        {
             self.client_id.clone_from(id);
         }
         self.keep_alive = match caps.server_keep_alive {
@@ -414,8 +421,9 @@ impl Session {
 
     fn on_pubrec(&mut self, id: PacketId, reason: ReasonCode) {
         let Some(f) = self.out.inflight.get_mut(id.get()) else {
-            // Unknown id: v5 answers PUBREL "Packet Identifier not found".
-            if self.version.is_v5() {
+            // Unknown id: v5 answers PUBREL "Packet Identifier not found", unless the PUBREC
+            // carries an error: that ends the flow, and nothing follows it [MQTT-4.3.3-4 area].
+            if self.version.is_v5() && !reason.is_error() {
                 let reason = ReasonCode::PacketIdentifierNotFound;
                 self.out.push_ack(PacketType::PubRel, id, reason, self.version);
             }

@@ -144,6 +144,52 @@ fn v5_connack_reserved_flag_bits_are_malformed() {
     expect_closed(&mut h, &[0x20, 0x03, 0x02, 0x00, 0x00], ReasonCode::MalformedPacket, "CONNACK flags");
 }
 
+/// 5.0: [MQTT-2.1.3-1] [MQTT-3.2.1-1 area]
+///
+/// A CONNACK with reserved fixed-header flags and the 2-byte body of a 3.1.1 "unacceptable
+/// protocol version" refusal is malformed, not a refusal: DISCONNECT 0x81, and no fallback to
+/// 3.1.1 even when it is allowed.
+#[test]
+fn v5_connack_with_reserved_flags_is_malformed_not_a_version_refusal() {
+    for fallback in [false, true] {
+        let mut cfg = Harness::config(ProtocolVersion::V5);
+        cfg.fallback_to_v3_1_1 = fallback;
+        let mut h = Harness::new(cfg);
+        h.session.connect(h.now).unwrap();
+        h.drive();
+        h.expect_connect();
+        let violation =
+            expect_closed(&mut h, &[0x29, 0x02, 0x00, 0x01], ReasonCode::MalformedPacket, "CONNACK");
+        assert!(
+            matches!(violation, Violation::Decode(sansmqtt_proto::DecodeError::InvalidFlags { .. })),
+            "fallback {fallback}: {violation:?}"
+        );
+        assert_eq!(h.session.protocol_version(), ProtocolVersion::V5, "fallback {fallback}");
+    }
+}
+
+/// 5.0: [MQTT-4.3.3-4 area] A PUBREC with an error reason code ends the QoS 2 flow: for an
+/// unknown packet id too, nothing is sent in answer (no PUBREL 0x92), and the connection stays.
+#[test]
+fn v5_an_error_pubrec_for_an_unknown_id_is_not_answered() {
+    let mut h = connected(ProtocolVersion::V5);
+    for code in [ReasonCode::UnspecifiedError, ReasonCode::QuotaExceeded] {
+        h.send(Packet::PubRec(sansmqtt_proto::Ack {
+            reason: code,
+            ..sansmqtt_proto::Ack::new(support::pid(7))
+        }));
+        assert!(h.take_inbox().is_empty(), "{code:?}");
+    }
+    // A successful PUBREC for an unknown id is still answered with PUBREL 0x92.
+    h.send(Packet::PubRec(sansmqtt_proto::Ack::new(support::pid(8))));
+    assert!(matches!(
+        h.take_inbox().as_slice(),
+        [Packet::PubRel(a)] if a.reason == ReasonCode::PacketIdentifierNotFound && a.packet_id.get() == 8
+    ));
+    assert!(h.open);
+    assert!(h.take_events().is_empty());
+}
+
 /// 5.0: [MQTT-1.5.7-1]
 ///
 /// A User Property whose value is not well-formed UTF-8 makes the packet malformed (0x81).

@@ -159,7 +159,9 @@ fn v5_capabilities_are_adopted() {
     assert_eq!(caps.receive_maximum, 5);
     assert_eq!(caps.maximum_qos, QoS::AtLeastOnce);
     assert!(!caps.retain_available);
-    assert_eq!(h.session.client_id(), "assigned-7");
+    // An Assigned Client Identifier for a non-empty one is reported, not adopted.
+    assert_eq!(caps.assigned_client_identifier.as_deref(), Some("assigned-7"));
+    assert_eq!(h.session.client_id(), "client-1");
     // Server Keep Alive replaces ours: PINGREQ after 3 s of silence.
     h.advance(3000);
     assert!(matches!(h.take_inbox().as_slice(), [Packet::PingReq]));
@@ -236,6 +238,31 @@ fn v5_empty_client_id_is_allowed_and_the_assigned_one_is_used_on_reconnect() {
     h.advance(500);
     let c = h.expect_connect();
     assert_eq!(c.client_id.as_str(), "srv-42");
+    assert!(!c.clean_start);
+}
+
+/// 5.0: 3.2.2.3.7. The Assigned Client Identifier is defined only for a zero-length client
+/// identifier: sent for a non-empty one, the session the server keeps is still the one CONNECT
+/// named, so the next CONNECT names it again.
+#[test]
+fn v5_an_assigned_identifier_does_not_replace_a_configured_one() {
+    let mut cfg = Harness::config(ProtocolVersion::V5);
+    cfg.session_expiry_interval = 60;
+    let mut h = Harness::new(cfg);
+    h.session.connect(h.now).unwrap();
+    h.drive();
+    assert_eq!(h.expect_connect().client_id.as_str(), "client-1");
+    let mut p = ConnAckProperties::default();
+    p.assigned_client_identifier = Some(sansmqtt_proto::Utf8::new("srv-42").unwrap());
+    h.connack(false, p);
+    let ev = h.take_events();
+    let Ev::Connected { caps, .. } = &ev[0] else { panic!("{ev:?}") };
+    assert_eq!(caps.assigned_client_identifier.as_deref(), Some("srv-42"));
+    assert_eq!(h.session.client_id(), "client-1");
+    h.drop_link();
+    h.advance(500);
+    let c = h.expect_connect();
+    assert_eq!(c.client_id.as_str(), "client-1");
     assert!(!c.clean_start);
 }
 
