@@ -18,7 +18,13 @@ pub enum AckMode {
 }
 
 /// What happens to unacknowledged outgoing messages when a new connection starts without the
-/// previous session: Clean Start (Clean Session) 1, or the broker answers Session Present 0.
+/// previous session: Clean Start (Clean Session) 1, or the broker answers Session Present 0 in
+/// 5.0. (In 3.1.1 a Clean Session 0 reconnect re-sends them with DUP 1 and their original ids
+/// whatever Session Present says [MQTT-4.4.0-1]; no policy applies.)
+///
+/// The policy decides only about publishes in flight (sent, not completed). Publishes still
+/// queued, never sent, are kept and sent on the new connection whatever the policy; see
+/// [`Event::SessionLost`](crate::Event::SessionLost) for the order.
 ///
 /// The default follows the specification: the session state is discarded and not reused
 /// (3.1.1 [MQTT-3.1.2-6], 5.0 [MQTT-3.1.2-4] [MQTT-3.2.2-5]). Nothing is lost silently:

@@ -117,6 +117,10 @@ pub struct Message<'a> {
     pub retain: bool,
     /// DUP flag.
     pub dup: bool,
+    /// The packet identifier of a QoS 1 / QoS 2 PUBLISH (paho's `mid`); `None` for QoS 0.
+    /// The server's identifier space: reused once the flow completes, and unrelated to the
+    /// [`Token`]s of this client's own publishes.
+    pub packet_id: Option<PacketId>,
     /// v5 properties (the Topic Alias, if any, is already resolved into `topic`).
     pub properties: PublishProperties<'a>,
     /// In [`AckMode::Manual`](crate::AckMode::Manual), the token to acknowledge this QoS > 0 message.
@@ -183,10 +187,23 @@ pub enum Event<'a> {
         /// Filter and answer, in the order they were first subscribed.
         filters: Vec<(String, ReasonCode)>,
     },
-    /// The new connection did not resume the session (Clean Start, or the server answered
-    /// Session Present 0): these unacknowledged publishes are no longer tracked and will not be
-    /// sent again by the session (see [`SessionLostPolicy`](crate::SessionLostPolicy)); pending
-    /// subscribe / unsubscribe requests are re-sent.
+    /// The new connection did not resume the session: it started with Clean Start 1, or the
+    /// server answered Session Present 0 in 5.0 (in 3.1.1 a Clean Session 0 reconnect keeps and
+    /// re-sends its in-flight messages whatever Session Present says [MQTT-4.4.0-1]; the
+    /// application learns the server lost its half from `Connected { session_present: false }`).
+    ///
+    /// What happens to each kind of outgoing work, in the order it goes out on the new
+    /// connection:
+    /// 1. subscribe / unsubscribe requests still waiting for their SUBACK / UNSUBACK are sent
+    ///    again, then the remembered subscriptions are made again ([`Event::Resubscribed`]);
+    /// 2. publishes in flight (sent, not completed) are named here and forgotten: never sent
+    ///    again with [`SessionLostPolicy::HandBack`](crate::SessionLostPolicy::HandBack), the
+    ///    default. [`SessionLostPolicy::ResendAsNew`](crate::SessionLostPolicy::ResendAsNew)
+    ///    instead queues the ones the server had not received (no PUBREC yet) again as new
+    ///    messages (DUP 0, new packet ids), in their original order and ahead of everything
+    ///    queued, as far as the queue's bounds allow; only the rest are named here;
+    /// 3. publishes still queued (never sent) are not affected by the policy: they are kept and
+    ///    go out after those, in the order they were made.
     SessionLost {
         /// The publishes handed back.
         tokens: Vec<Token>,

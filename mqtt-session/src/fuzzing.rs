@@ -133,7 +133,16 @@ fn run(data: &[u8], trace: bool) {
                     && !*refuse
                 {
                     if !*session_present {
-                        model = Model::default();
+                        // 3.1.1 with Clean Session 0 keeps its own half of the session whatever
+                        // Session Present says [MQTT-4.4.0-1]: its ids stay in use and are
+                        // resent; only the server's QoS 2 flows are gone. Otherwise (5.0, or a
+                        // clean session) the client's state is discarded too.
+                        if !v.is_v5() && first & 0x40 != 0 {
+                            model.delivered_qos2.clear();
+                            model.pending_qos2 = None;
+                        } else {
+                            model = Model::default();
+                        }
                     }
                     server_window = if v.is_v5() && *receive_maximum > 0 {
                         usize::from(*receive_maximum)

@@ -311,6 +311,15 @@ impl Session {
         self.out.reset_quota();
         if resumed {
             self.out.schedule_resend();
+        } else if !self.version.is_v5() && !self.sent_clean_start {
+            // 3.1.1 [MQTT-4.4.0-1]: on a CleanSession 0 reconnect the client re-sends its
+            // unacknowledged PUBLISH (DUP 1) and PUBREL packets with their original ids, whatever
+            // Session Present says (5.0 adds "and a session is present"). The server lost its
+            // half: its QoS 2 ids awaiting PUBREL and the subscriptions are gone, so those ids
+            // start new messages and the subscriptions are made again.
+            self.inb.clear_qos2();
+            self.out.schedule_resend();
+            self.restore_subscriptions();
         } else {
             // A re-subscription made here waits with the other requests.
             self.session_lost();
@@ -385,6 +394,11 @@ impl Session {
         if !handed_back.is_empty() {
             self.events.push_back(Event::SessionLost { tokens: handed_back });
         }
+        self.restore_subscriptions();
+    }
+
+    /// The server lost the session: make the remembered subscriptions again.
+    fn restore_subscriptions(&mut self) {
         if self.established_once && self.config.resubscribe_on_session_lost && !self.remembered.is_empty() {
             // Sent (or refused, if this server lacks what it needs) by `resend_requests`.
             // Lent to the request, not cloned: sending it does not touch the list.

@@ -524,6 +524,7 @@ impl Session {
             qos: p.qos(),
             retain: p.retain,
             dup: p.dup,
+            packet_id: p.delivery.packet_id(),
             properties: p.properties,
             ack_token: d.ack_token,
         }))

@@ -1,7 +1,7 @@
 //! Owned events and messages, as delivered by [`Events`](crate::Events) and to handlers.
 
 use sansmqtt_proto::property::PublishProperties;
-use sansmqtt_proto::{QoS, ReasonCode};
+use sansmqtt_proto::{PacketId, QoS, ReasonCode};
 use sansmqtt_session::{AckToken, DisconnectReason, PublishFailure, Token};
 
 /// A received application message.
@@ -18,6 +18,8 @@ pub struct Message {
     pub retain: bool,
     /// DUP flag.
     pub dup: bool,
+    /// The packet identifier of a QoS 1 / QoS 2 message (paho's `mid`); `None` for QoS 0.
+    pub packet_id: Option<PacketId>,
     /// v5 properties (empty for 3.1.1).
     pub properties: PublishProperties<'static>,
     /// With [`Options::manual_acks`](crate::Options::manual_acks), a QoS 1 or 2 message's
@@ -33,6 +35,7 @@ impl Default for Message {
             qos: QoS::AtMostOnce,
             retain: false,
             dup: false,
+            packet_id: None,
             properties: PublishProperties::default(),
             ack_token: None,
         }
@@ -55,6 +58,7 @@ impl Message {
         self.qos = m.qos;
         self.retain = m.retain;
         self.dup = m.dup;
+        self.packet_id = m.packet_id;
         self.ack_token = m.ack_token;
         self.properties = if m.properties.is_empty() {
             PublishProperties::default()

@@ -80,6 +80,8 @@ fn publish_subscribe_roundtrip_qos_0_1_2() {
                 let Event::Message(m) = expect(&mut events, "message", is_message).await else {
                     unreachable!()
                 };
+                // The broker's packet id (paho's `mid`) comes with every QoS 1/2 message.
+                assert_eq!(m.packet_id.is_some(), m.qos != QoS::AtMostOnce, "{v}: {m:?}");
                 got.push((m.topic.clone(), m.payload_str().into_owned(), m.qos));
             }
             got.sort();

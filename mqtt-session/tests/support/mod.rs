@@ -28,6 +28,8 @@ pub enum Ev {
         qos: QoS,
         retain: bool,
         dup: bool,
+        /// The packet identifier (QoS 1/2).
+        id: Option<u16>,
         ack: Option<sansmqtt_session::AckToken>,
     },
     Published(Token, ReasonCode),
@@ -52,6 +54,7 @@ fn detach(e: Event<'_>) -> Ev {
             qos: m.qos,
             retain: m.retain,
             dup: m.dup,
+            id: m.packet_id.map(|i| i.get()),
             ack: m.ack_token,
         },
         Event::Published { token, reason } => Ev::Published(token, reason),
