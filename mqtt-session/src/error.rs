@@ -168,8 +168,10 @@ pub enum DisconnectReason {
     KeepAliveTimeout,
     /// No CONNACK arrived in time.
     ConnectTimeout,
-    /// The transport closed or failed (EOF, I/O error, connect failure).
-    TransportClosed,
+    /// The transport closed, failed, or could not be opened, for the reason the driver gave
+    /// [`Session::handle_closed`](crate::Session::handle_closed). (Adapters hand the
+    /// application their own error, with its `source()` chain, beside this.)
+    Transport(TransportError),
     /// The application asked to disconnect.
     ByClient,
     /// The [`Authenticator`](crate::Authenticator) gave up with this reason.
@@ -184,9 +186,59 @@ impl fmt::Display for DisconnectReason {
             Self::Protocol(v) => write!(f, "protocol violation: {v}"),
             Self::KeepAliveTimeout => f.write_str("keep-alive timeout"),
             Self::ConnectTimeout => f.write_str("no CONNACK in time"),
-            Self::TransportClosed => f.write_str("transport closed"),
+            Self::Transport(e) => write!(f, "transport: {e}"),
             Self::ByClient => f.write_str("disconnected by client"),
             Self::AuthenticationFailed(r) => write!(f, "authentication failed: {r}"),
         }
     }
 }
+
+/// Why the transport closed, failed, or could not be opened: what a driver tells
+/// [`Session::handle_closed`](crate::Session::handle_closed), reported in
+/// [`DisconnectReason::Transport`]. A summary that `no_std` drivers can give too; drivers with
+/// a richer error (an `std::io::Error`, a TLS alert) map it here and keep it for the
+/// application.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TransportError {
+    /// The peer closed the connection (end of stream, WebSocket close frame).
+    Closed,
+    /// The driver closed it, as [`Action::Close`](crate::Action::Close) asked.
+    ClosedByClient,
+    /// The connection was refused (nothing listens there).
+    Refused,
+    /// The broker's host name could not be resolved.
+    HostNotFound,
+    /// The connection was reset or aborted.
+    Reset,
+    /// Opening the connection, or an operation on it, timed out.
+    TimedOut,
+    /// The network or host is unreachable.
+    Unreachable,
+    /// The TLS handshake failed (certificate, alert) or TLS broke later.
+    Tls,
+    /// The WebSocket upgrade was refused (an HTTP status other than 101) or the stream broke
+    /// the WebSocket protocol.
+    WebSocket,
+    /// Any other I/O failure.
+    Io,
+}
+
+impl fmt::Display for TransportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Closed => "connection closed by the peer",
+            Self::ClosedByClient => "connection closed by the client",
+            Self::Refused => "connection refused",
+            Self::HostNotFound => "host not found",
+            Self::Reset => "connection reset",
+            Self::TimedOut => "timed out",
+            Self::Unreachable => "network unreachable",
+            Self::Tls => "TLS failure",
+            Self::WebSocket => "WebSocket failure",
+            Self::Io => "I/O error",
+        })
+    }
+}
+
+impl core::error::Error for TransportError {}

@@ -101,6 +101,7 @@ fn run(data: &[u8], trace: bool) {
         config.request_problem_information = first & 0x20 == 0;
     }
     let mut s = Session::new(config);
+    let mut rx = s.new_recv_buffer();
     let mut now = 0u64;
     let mut open = false;
     let mut wire = Vec::new();
@@ -124,7 +125,7 @@ fn run(data: &[u8], trace: bool) {
             Op::TransportDown => {
                 open = false;
                 wire.clear();
-                s.handle_closed(t);
+                s.handle_closed(t, crate::TransportError::Reset);
             }
             Op::Broker(p, split) => {
                 let v = s.protocol_version();
@@ -162,10 +163,10 @@ fn run(data: &[u8], trace: bool) {
                 for chunk in [&bytes[..cut], &bytes[cut..]] {
                     let mut off = 0;
                     while off < chunk.len() {
-                        let n = s.handle_data(t, &chunk[off..]);
+                        let n = s.handle_data(t, &mut rx, &chunk[off..]);
                         off += n;
-                        drain(&mut s, t, &mut open, &mut wire, &mut tokens, &mut model);
-                        if n == 0 && s.recv_buf().is_empty() {
+                        drain(&mut s, &mut rx, t, &mut open, &mut wire, &mut tokens, &mut model);
+                        if n == 0 && s.recv_buf(&mut rx).is_none() {
                             break;
                         }
                     }
@@ -207,7 +208,7 @@ fn run(data: &[u8], trace: bool) {
                 let _ = s.disconnect(t, &crate::DisconnectOptions::default());
             }
         }
-        drain(&mut s, Instant::from_millis(now), &mut open, &mut wire, &mut tokens, &mut model);
+        drain(&mut s, &mut rx, Instant::from_millis(now), &mut open, &mut wire, &mut tokens, &mut model);
         // Invariants.
         assert!(s.inflight() <= 4, "in-flight store beyond its bound");
         assert!(
@@ -227,6 +228,7 @@ fn run(data: &[u8], trace: bool) {
 
 fn drain(
     s: &mut Session,
+    rx: &mut crate::RecvBuffer,
     t: Instant,
     open: &mut bool,
     wire: &mut Vec<u8>,
@@ -235,7 +237,7 @@ fn drain(
 ) {
     for _ in 0..64 {
         let mut progressed = false;
-        while let Some(e) = s.poll_event() {
+        while let Some(e) = s.poll_event(rx) {
             progressed = true;
             // `Some(own id)` for a QoS 2 message (the id is known with manual acks).
             let qos2 = match &e {
@@ -277,7 +279,7 @@ fn drain(
             if a == Action::Close {
                 *open = false;
                 wire.clear();
-                s.handle_closed(t);
+                s.handle_closed(t, crate::TransportError::ClosedByClient);
             }
         }
         if !progressed {

@@ -1,62 +1,9 @@
-//! Incoming traffic: the receive buffer, incoming QoS 2 state, the ordered ack queue and
-//! the topic alias table.
+//! Incoming traffic: incoming QoS 2 state, the ordered ack queue and the topic alias table
+//! (the received bytes are in the driver's [`RecvBuffer`](crate::RecvBuffer)).
 
 use alloc::string::String;
-use alloc::vec;
 use alloc::vec::Vec;
 use sansmqtt_proto::{PacketId, ReasonCode};
-
-/// Received bytes not yet processed. Its capacity, fixed at creation, bounds memory.
-#[derive(Debug, Default)]
-pub(crate) struct RxBuf {
-    buf: Vec<u8>,
-    start: usize,
-    end: usize,
-}
-
-impl RxBuf {
-    pub(crate) fn new(capacity: usize) -> Self {
-        Self { buf: vec![0; capacity], start: 0, end: 0 }
-    }
-
-    /// Free space to read into. Unprocessed bytes move to the front first when the tail is
-    /// full, or when they are few (a partial packet left by the last read): then reads keep
-    /// landing at the front and a steady stream touches only the first pages of a large
-    /// buffer, instead of walking through all of it (resident memory) before wrapping.
-    pub(crate) fn writable(&mut self) -> &mut [u8] {
-        const CHEAP_MOVE: usize = 1024;
-        if self.start > 0 && (self.end == self.buf.len() || self.end - self.start <= CHEAP_MOVE) {
-            self.buf.copy_within(self.start..self.end, 0);
-            self.end -= self.start;
-            self.start = 0;
-        }
-        self.buf.get_mut(self.end..).unwrap_or_default()
-    }
-
-    /// `n` bytes were written into [`Self::writable`].
-    pub(crate) fn commit(&mut self, n: usize) {
-        self.end = (self.end + n).min(self.buf.len());
-    }
-
-    /// Unprocessed bytes.
-    pub(crate) fn data(&self) -> &[u8] {
-        self.buf.get(self.start..self.end).unwrap_or_default()
-    }
-
-    #[inline(never)]
-    pub(crate) fn consume(&mut self, n: usize) {
-        self.start = (self.start + n).min(self.end);
-        if self.start == self.end {
-            self.start = 0;
-            self.end = 0;
-        }
-    }
-
-    /// Keep only the first `n` unprocessed bytes.
-    pub(crate) fn truncate(&mut self, n: usize) {
-        self.end = self.start + n.min(self.end - self.start);
-    }
-}
 
 /// Which acknowledgement a received message needs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -79,9 +26,6 @@ pub(crate) struct PendingAck {
 /// The incoming side of the session.
 #[derive(Debug)]
 pub(crate) struct Inbound {
-    pub(crate) rx: RxBuf,
-    /// Bytes of the frame last returned as a `Message`, consumed at the next `poll_event`.
-    pub(crate) pending_consume: usize,
     /// QoS 2 packet ids received (PUBREC owed or sent), waiting for PUBREL: a PUBLISH with one
     /// of these ids is a duplicate and is not delivered again [MQTT-4.3.3-10 area].
     pub(crate) qos2: Vec<u16>,
@@ -98,10 +42,8 @@ pub(crate) struct Inbound {
 }
 
 impl Inbound {
-    pub(crate) fn new(rx_capacity: usize) -> Self {
+    pub(crate) fn new() -> Self {
         Self {
-            rx: RxBuf::new(rx_capacity),
-            pending_consume: 0,
             qos2: Vec::new(),
             qos2_earlier: Vec::new(),
             acks: Vec::new(),
@@ -134,11 +76,10 @@ impl Inbound {
         self.qos2_earlier.clear();
     }
 
-    /// A new network connection: aliases and unprocessed bytes belong to the old one
-    /// [MQTT-3.3.2-7]. Acks not sent are owed no more: the server resends the messages.
-    pub(crate) fn connection_lost(&mut self, keep: usize) {
-        self.rx.truncate(keep);
-        self.pending_consume = 0;
+    /// A new network connection: aliases belong to the old one [MQTT-3.3.2-7] (its unprocessed
+    /// bytes are dropped from the receive buffer when the session next touches it). Acks not
+    /// sent are owed no more: the server resends the messages.
+    pub(crate) fn connection_lost(&mut self) {
         self.aliases.clear();
         self.acks.clear();
         self.qos2_earlier.clone_from(&self.qos2);
@@ -154,44 +95,5 @@ fn remove_id(set: &mut Vec<u16>, id: u16) -> bool {
             true
         }
         None => false,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::RxBuf;
-
-    /// A stream that always leaves a partial packet behind stays at the front of the buffer,
-    /// and no byte is lost or reordered by the moves.
-    #[test]
-    fn a_steady_stream_stays_at_the_front_of_the_receive_buffer() {
-        let mut rx = RxBuf::new(64 * 1024);
-        let mut sent = 0u32;
-        let mut seen = 0u32;
-        for _ in 0..10_000 {
-            let w = rx.writable();
-            assert!(w.len() >= 63 * 1024, "free space {}", w.len());
-            for b in w.iter_mut().take(100) {
-                *b = sent as u8;
-                sent += 1;
-            }
-            rx.commit(100);
-            // Process all but a partial packet of 1 to 40 bytes.
-            let keep = 1 + (sent as usize % 40);
-            let n = rx.data().len() - keep.min(rx.data().len());
-            for &b in &rx.data()[..n] {
-                assert_eq!(b, seen as u8);
-                seen += 1;
-            }
-            rx.consume(n);
-            assert!(rx.end <= 2048, "the stream walked to {}", rx.end);
-        }
-        // A large unprocessed remainder is not moved until the tail is full.
-        let mut rx = RxBuf::new(8 * 1024);
-        rx.writable()[..4000].fill(7);
-        rx.commit(4000);
-        rx.consume(10);
-        assert_eq!(rx.writable().len(), 8 * 1024 - 4000);
-        assert_eq!(rx.data().len(), 3990);
     }
 }

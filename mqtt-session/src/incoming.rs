@@ -5,6 +5,7 @@ use crate::event::publish_failed;
 use crate::event::{AckToken, Event, PublishFailure, ServerCapabilities};
 use crate::inbound::{AckKind, PendingAck};
 use crate::outbound::Flow;
+use crate::recv::RecvBuffer;
 use crate::session::{Link, Session};
 use crate::time::Duration;
 use alloc::string::{String, ToString};
@@ -20,13 +21,11 @@ use sansmqtt_proto::{
 #[derive(Debug)]
 pub(crate) struct ReadyMessage {
     pub(crate) len: usize,
-    /// Index into the alias table when the topic came from a topic alias.
-    pub(crate) alias: Option<usize>,
+    /// The topic came from a topic alias: it is in [`RecvBuffer::alias_topic`].
+    pub(crate) aliased: bool,
     /// Range of the topic inside the frame.
     pub(crate) topic: Range<usize>,
     pub(crate) ack_token: Option<AckToken>,
-    /// The topic came from an alias of a connection since lost: it is in `Session::held_topic`.
-    pub(crate) held: bool,
 }
 
 enum Step {
@@ -38,7 +37,7 @@ enum Step {
 impl Session {
     /// Process complete frames until one is a message to deliver, an event is queued, or
     /// input runs out.
-    pub(crate) fn process_incoming(&mut self) -> Option<ReadyMessage> {
+    pub(crate) fn process_incoming(&mut self, rx: &mut RecvBuffer) -> Option<ReadyMessage> {
         loop {
             if !matches!(self.link, Link::AwaitConnAck { .. } | Link::Connected) || !self.events.is_empty() {
                 return None;
@@ -48,7 +47,7 @@ impl Session {
             if self.out.tx_pending() > self.out.tx_soft_limit {
                 return None;
             }
-            match self.next_frame() {
+            match self.next_frame(rx) {
                 Step::Deliver(d) => return Some(d),
                 Step::Consumed => {}
                 Step::Stop => return None,
@@ -56,8 +55,10 @@ impl Session {
         }
     }
 
-    fn next_frame(&mut self) -> Step {
-        let data = self.inb.rx.data();
+    fn next_frame(&mut self, rx: &mut RecvBuffer) -> Step {
+        let capacity = rx.capacity();
+        let RecvBuffer { bytes, alias_topic, .. } = rx;
+        let data = bytes.data();
         let header = match FixedHeader::parse(data) {
             Ok(Status::Complete(h)) => h,
             Ok(Status::Incomplete { .. }) => return Step::Stop,
@@ -66,8 +67,10 @@ impl Session {
                 return Step::Stop;
             }
         };
-        // Checked from the header alone: the body is never buffered beyond our limit.
-        if let Err(e) = header.check_size(self.config.max_packet_size) {
+        // Checked from the header alone: the body is never buffered beyond our limit (nor
+        // beyond the buffer, were it made for another configuration).
+        let limit = self.config.max_packet_size.min(u32::try_from(capacity).unwrap_or(u32::MAX));
+        if let Err(e) = header.check_size(limit) {
             self.violation(Violation::Decode(e));
             return Step::Stop;
         }
@@ -83,24 +86,21 @@ impl Session {
         {
             return Step::Stop;
         }
-        // The handlers read the packet where it lies, borrowed from the receive buffer, while
-        // they change the session: the buffer (three words) is moved out of the session for
-        // that time and put back after. No handler touches `inb.rx`.
-        let rx = core::mem::take(&mut self.inb.rx);
-        let step = match rx.data().get(..len) {
-            Some(frame) => self.on_frame(header, frame),
+        // The handlers read the packet where it lies, borrowed from the driver's buffer, while
+        // they change the session.
+        let step = match data.get(..len) {
+            Some(frame) => self.on_frame(header, frame, alias_topic),
             None => Step::Stop,
         };
-        self.inb.rx = rx;
         if let Step::Consumed = step {
-            self.inb.rx.consume(len);
+            bytes.consume(len);
         }
         step
     }
 
     /// Decode the complete frame and act on it. `Consumed`: drop the frame (every packet but
     /// a PUBLISH to deliver); `Stop`: the frame stays (a decoding error ended the connection).
-    fn on_frame(&mut self, header: FixedHeader, frame: &[u8]) -> Step {
+    fn on_frame(&mut self, header: FixedHeader, frame: &[u8], alias_topic: &mut String) -> Step {
         let body = frame.get(usize::from(header.header_len)..).unwrap_or_default();
         if self.version.is_v5()
             && header.packet_type == PacketType::ConnAck
@@ -133,7 +133,7 @@ impl Session {
         let connected = matches!(self.link, Link::Connected);
         // Matched by reference: no part of the (large) packet is moved.
         match &packet {
-            Packet::Publish(p) => return self.on_publish(header, frame.len(), p),
+            Packet::Publish(p) => return self.on_publish(header, frame.len(), p, alias_topic),
             Packet::ConnAck(c) if !connected => self.on_connack(c),
             Packet::PubAck(a) if connected => self.on_puback(a.packet_id, a.reason),
             Packet::PubRec(a) if connected => self.on_pubrec(a.packet_id, a.reason),
@@ -166,7 +166,13 @@ impl Session {
         Step::Consumed
     }
 
-    fn on_publish(&mut self, header: FixedHeader, len: usize, p: &Publish<'_>) -> Step {
+    fn on_publish(
+        &mut self,
+        header: FixedHeader,
+        len: usize,
+        p: &Publish<'_>,
+        alias_topic: &mut String,
+    ) -> Step {
         if !matches!(self.link, Link::Connected) {
             self.violation(Violation::UnexpectedPacket(PacketType::Publish));
             return Step::Stop;
@@ -220,13 +226,18 @@ impl Session {
                 ack_token = Some(AckToken { seq, packet_id: id });
             }
         }
+        // An aliased topic is copied beside the frame (into reused capacity): the message then
+        // outlives the alias table, which goes with the connection.
+        if let Some(t) = alias_index.and_then(|i| self.inb.aliases.get(i)).and_then(Option::as_deref) {
+            alias_topic.clear();
+            alias_topic.push_str(t);
+        }
         let topic_start = usize::from(header.header_len) + 2;
         Step::Deliver(ReadyMessage {
             len,
-            alias: alias_index,
+            aliased: alias_index.is_some(),
             topic: topic_start..topic_start + p.topic.as_str().len(),
             ack_token,
-            held: false,
         })
     }
 

@@ -4,35 +4,46 @@
 //!
 //! # The driving contract
 //!
-//! A driver owns a [`Session`] and a transport (TCP, TLS, WebSocket, an embassy socket...).
+//! A driver owns a [`Session`], its [`RecvBuffer`] ([`Session::new_recv_buffer`]) and a
+//! transport (TCP, TLS, WebSocket, an embassy socket...).
 //!
 //! 1. Call [`Session::connect`]. The session answers [`Action::Connect`] from
 //!    [`Session::poll_action`]: open the transport, then call [`Session::handle_connected`]
-//!    (or [`Session::handle_closed`] if opening failed).
+//!    (or [`Session::handle_closed`] with the [`TransportError`] if opening failed).
 //! 2. After **every** input (`handle_*`) or command (`publish`, `subscribe`, ...), drain the
-//!    outputs until each returns nothing, in any order:
+//!    outputs until each returns nothing:
 //!    - [`Session::poll_event`] → [`Event`]s for the application (messages, completions,
-//!      connection changes). Incoming packets are processed here, lazily: a [`Message`]
-//!      borrows the receive buffer until the next `poll_event` call, and its ack is queued
-//!      when it is pulled (or when [`Session::ack`] is called in [`AckMode::Manual`]).
-//!      [`Session::prepare_event`] does the processing without borrowing and says whether
-//!      `poll_event` will return `Some`, for drivers that return the borrowed event from a loop.
-//!    - [`Session::poll_transmit`] → bytes to write, many packets coalesced per call.
+//!      connection changes). Incoming packets are processed here, lazily. A [`Message`]
+//!      borrows the receive buffer — not the session — until the next `poll_event`, so the
+//!      application may call any command while it handles one (publish a reply to its topic,
+//!      forward its payload). Its ack is queued when it is pulled (or when [`Session::ack`] is
+//!      called in [`AckMode::Manual`]). [`Session::prepare_event`] does the processing without
+//!      borrowing and says whether `poll_event` will return `Some`, for drivers that return
+//!      the borrowed event from a loop.
+//!    - [`Session::poll_transmit`] → bytes to write, many packets coalesced per call. A
+//!      failed write ends the connection: drop the transport and call `handle_closed`.
 //!    - [`Session::poll_action`] → [`Action::Connect`] / [`Action::Close`]. `Close` comes
 //!      only after everything to send has been handed out; close the transport, then call
-//!      [`Session::handle_closed`].
-//! 3. Then wait for whichever comes first: bytes from the transport (read them into
-//!    [`Session::recv_buf`] and call [`Session::handle_recv`], or copy them in with
-//!    [`Session::handle_data`]; end of file or an error is [`Session::handle_closed`]), a
-//!    command from the application, or the deadline [`Session::poll_timeout`]
-//!    (call [`Session::handle_timeout`]; calling it early is harmless).
+//!      [`Session::handle_closed`] with [`TransportError::ClosedByClient`].
+//! 3. Then wait for whichever comes first: bytes from the transport, a command from the
+//!    application, or the deadline [`Session::poll_timeout`] (call
+//!    [`Session::handle_timeout`]; calling it early is harmless). Read into
+//!    [`Session::recv_buf`] — never an empty slice: it is `None` while the buffer holds
+//!    unprocessed packets, and if it is still `None` after `poll_event` returned `None` the
+//!    session is holding back (transmit buffer or manual acks full), so wait for the deadline
+//!    or the transport's write readiness instead of reading — then call
+//!    [`Session::handle_recv`]; or copy bytes in with [`Session::handle_data`]. End of file or
+//!    an error is [`Session::handle_closed`] with its cause. With no transport (waiting to
+//!    reconnect), sleep until the deadline: `poll_timeout` is `Some` whenever the session
+//!    waits for time.
 //!
 //! Time is an [`Instant`] passed with every input; the session never reads a clock. Local
 //! misuse returns an [`Error`] at once and changes nothing. Everything the peer does —
 //! refusals, protocol violations (answered in 5.0 with DISCONNECT and the right reason code),
-//! timeouts, transport loss — arrives once, as [`Event::Disconnected`]; with
-//! [`Config::reconnect`] set, the session then asks for a new transport when its backoff
-//! expires, resends unacknowledged messages (DUP = 1) and restores what it can.
+//! timeouts, transport loss with the driver's cause — arrives once, as
+//! [`Event::Disconnected`]; with [`Config::reconnect`] set, the session then asks for a new
+//! transport when its backoff expires, resends unacknowledged messages (DUP = 1) and restores
+//! what it can.
 //!
 //! Panic policy: nothing a peer sends can make the session panic (fuzzed). Memory is
 //! bounded by [`Config`]: the receive buffer is `max_packet_size`, queues and windows have
@@ -40,68 +51,117 @@
 //!
 //! # A complete run loop over `std::net::TcpStream`
 //!
-//! ```no_run
-//! use sansmqtt_session::{Action, Config, Event, Instant, Outgoing, Session};
+//! It asks the broker a question and answers it itself: the reply is published from inside
+//! the `Message` arm. (This example runs under `cargo test` against a Mosquitto it starts;
+//! `examples/blocking.rs` is the same loop as a reusable driver.)
+//!
+//! ```
 //! use sansmqtt_proto::{ProtocolVersion, QoS, SubscriptionOptions};
+//! use sansmqtt_session::{Action, Config, DisconnectReason, Event, Instant, Outgoing, Session, TransportError};
 //! use std::io::{ErrorKind, Read, Write};
 //! use std::net::TcpStream;
-//! use std::time::{Duration, Instant as StdInstant};
+//! use std::time::{Duration, Instant as Clock};
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # struct Broker(std::process::Child);
+//! # impl Drop for Broker { fn drop(&mut self) { let _ = self.0.kill(); let _ = self.0.wait(); } }
+//! # let bin = ["/usr/sbin/mosquitto", "/usr/bin/mosquitto"].into_iter().find(|p| std::path::Path::new(p).exists());
+//! # let Some(bin) = bin else { assert!(std::env::var_os("CI").is_none(), "mosquitto is not installed"); return Ok(()) };
+//! # let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+//! # let conf = std::env::temp_dir().join(format!("sansmqtt-doc-{port}.conf"));
+//! # std::fs::write(&conf, format!("listener {port} 127.0.0.1\nallow_anonymous true\n"))?;
+//! # let _broker = Broker(std::process::Command::new(bin).arg("-c").arg(&conf).stderr(std::process::Stdio::null()).spawn()?);
+//! # while TcpStream::connect(("127.0.0.1", port)).is_err() { std::thread::sleep(Duration::from_millis(20)); }
+//! # let broker_addr = format!("127.0.0.1:{port}");
 //!
-//! let epoch = StdInstant::now();
+//! let epoch = Clock::now();
 //! let now = || Instant::from_millis(epoch.elapsed().as_millis() as u64);
 //! let mut session = Session::new(Config::new(ProtocolVersion::V5, "doc-client"));
-//! session.connect(now())?;
-//! let mut stream: Option<TcpStream> = None;
+//! let mut rx = session.new_recv_buffer();
 //! let mut out = vec![0u8; 16 * 1024];
-//! loop {
-//!     // Drain events.
-//!     while let Some(event) = session.poll_event() {
+//! let mut stream: Option<TcpStream> = None;
+//! session.connect(now())?;
+//! 'run: loop {
+//! #   assert!(epoch.elapsed() < Duration::from_secs(30), "the exchange did not finish");
+//!     // 1. Events. `m` borrows `rx`, not `session`: any command can be called in an arm.
+//!     while let Some(event) = session.poll_event(&mut rx) {
 //!         match event {
 //!             Event::Connected { .. } => {
-//!                 let _ = session.subscribe(now(), &[("hello/#", SubscriptionOptions::new(QoS::AtLeastOnce))]);
-//!                 let _ = session.publish(now(), &Outgoing::new("hello/world", b"Hello Broker!", QoS::AtLeastOnce));
+//!                 session.subscribe(now(), &[("doc/#", SubscriptionOptions::new(QoS::AtLeastOnce))])?;
+//!                 session.publish(now(), &Outgoing::new("doc/request", b"ping", QoS::AtLeastOnce))?;
 //!             }
-//!             Event::Message(m) => println!("{}: {:?}", m.topic, m.payload),
-//!             Event::Disconnected(reason) => println!("disconnected: {reason}"),
+//!             Event::Message(m) if m.topic == "doc/request" => {
+//!                 session.publish(now(), &Outgoing::new("doc/reply", m.payload, QoS::AtLeastOnce))?;
+//!             }
+//!             Event::Message(m) => {
+//!                 println!("{}: {:?}", m.topic, m.payload);
+//!                 session.disconnect(now(), &Default::default())?;
+//!             }
+//!             Event::Disconnected(DisconnectReason::ByClient) => break 'run,
+//!             Event::Disconnected(reason) => println!("disconnected ({reason}); reconnecting"),
 //!             _ => {}
 //!         }
 //!     }
-//!     // Drain actions.
+//!     // 2. Bytes to send. A failed write ends the connection.
+//!     while let Some(s) = stream.as_mut() {
+//!         let n = session.poll_transmit(now(), &mut out);
+//!         if n == 0 {
+//!             break;
+//!         }
+//!         if s.write_all(&out[..n]).is_err() {
+//!             stream = None;
+//!             session.handle_closed(now(), TransportError::Reset);
+//!         }
+//!     }
+//!     // 3. Transport work.
+//!     let mut acted = false;
 //!     while let Some(action) = session.poll_action() {
+//!         acted = true;
 //!         match action {
-//!             Action::Connect => match TcpStream::connect("127.0.0.1:1883") {
-//!                 Ok(s) => { stream = Some(s); session.handle_connected(now()); }
-//!                 Err(_) => session.handle_closed(now()),
+//!             Action::Connect => match TcpStream::connect(&broker_addr) {
+//!                 Ok(s) => {
+//!                     stream = Some(s);
+//!                     session.handle_connected(now());
+//!                 }
+//!                 Err(_) => session.handle_closed(now(), TransportError::Refused),
 //!             },
-//!             Action::Close => { stream = None; session.handle_closed(now()); }
-//!             _ => {}
-//!         }
-//!     }
-//!     // Drain bytes to send.
-//!     if let Some(s) = stream.as_mut() {
-//!         loop {
-//!             let n = session.poll_transmit(now(), &mut out);
-//!             if n == 0 { break; }
-//!             if s.write_all(&out[..n]).is_err() { session.handle_closed(now()); break; }
-//!         }
-//!     }
-//!     if session.has_event() { continue; }
-//!     // Wait for input or the deadline.
-//!     let timeout = session.poll_timeout().map(|t| Duration::from_millis(t.as_millis().saturating_sub(now().as_millis()).max(1)));
-//!     match stream.as_mut() {
-//!         Some(s) => {
-//!             s.set_read_timeout(timeout.or(Some(Duration::from_secs(1))))?;
-//!             match s.read(session.recv_buf()) {
-//!                 Ok(0) => session.handle_closed(now()),
-//!                 Ok(n) => session.handle_recv(now(), n),
-//!                 Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => session.handle_timeout(now()),
-//!                 Err(_) => session.handle_closed(now()),
+//!             _ => {
+//!                 stream = None;
+//!                 session.handle_closed(now(), TransportError::ClosedByClient);
 //!             }
 //!         }
-//!         None => { std::thread::sleep(timeout.unwrap_or(Duration::from_millis(100))); session.handle_timeout(now()); }
+//!     }
+//!     if acted || session.has_event() {
+//!         continue;
+//!     }
+//!     // 4. Wait for bytes or the session's deadline, whichever comes first.
+//!     let wait = session.poll_timeout().map_or(1000, |t| t.as_millis().saturating_sub(now().as_millis()));
+//!     let wait = Duration::from_millis(wait.clamp(1, 1000));
+//!     match (stream.as_mut(), session.recv_buf(&mut rx)) {
+//!         (Some(s), Some(buf)) => {
+//!             s.set_read_timeout(Some(wait))?;
+//!             match s.read(buf) {
+//!                 Ok(0) => {
+//!                     stream = None;
+//!                     session.handle_closed(now(), TransportError::Closed);
+//!                 }
+//!                 Ok(n) => session.handle_recv(now(), &mut rx, n),
+//!                 Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
+//!                     session.handle_timeout(now())
+//!                 }
+//!                 Err(_) => {
+//!                     stream = None;
+//!                     session.handle_closed(now(), TransportError::Io);
+//!                 }
+//!             }
+//!         }
+//!         // No connection (waiting to reconnect), or the session holds back: sleep.
+//!         _ => {
+//!             std::thread::sleep(wait);
+//!             session.handle_timeout(now());
+//!         }
 //!     }
 //! }
-//! # #[allow(unreachable_code)] Ok::<(), Box<dyn std::error::Error>>(())
+//! # Ok(()) }
 //! ```
 
 #![no_std]
@@ -123,6 +183,7 @@ mod idmap;
 mod inbound;
 mod incoming;
 mod outbound;
+mod recv;
 mod requests;
 mod router;
 mod session;
@@ -135,8 +196,9 @@ pub mod fuzzing;
 pub use auth::Authenticator;
 pub use commands::{DisconnectOptions, Outgoing};
 pub use config::{AckMode, Backoff, Config, LimitPolicy, QueueFullPolicy, SessionLostPolicy, WillConfig};
-pub use error::{DisconnectReason, Error, Violation};
+pub use error::{DisconnectReason, Error, TransportError, Violation};
 pub use event::{AckToken, Event, Message, PublishFailure, ServerCapabilities, Token};
+pub use recv::RecvBuffer;
 pub use router::Router;
 pub use sansmqtt_proto;
 pub use session::{Action, Session, State};

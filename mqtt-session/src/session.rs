@@ -3,10 +3,11 @@
 
 use crate::backoff::Schedule;
 use crate::config::Config;
-use crate::error::{DisconnectReason, Violation};
+use crate::error::{DisconnectReason, TransportError, Violation};
 use crate::event::{Event, Message, ServerCapabilities};
 use crate::inbound::Inbound;
 use crate::outbound::Outbound;
+use crate::recv::RecvBuffer;
 use crate::time::{Duration, Instant};
 use alloc::collections::VecDeque;
 use alloc::string::String;
@@ -116,21 +117,21 @@ pub struct Session {
     pub(crate) close_deadline: Instant,
     /// A message made ready by [`Session::prepare_event`], handed out by the next `poll_event`.
     pub(crate) ready: Option<crate::incoming::ReadyMessage>,
-    /// The aliased topic of `ready` after its connection (and alias table) was lost.
-    pub(crate) held_topic: Option<String>,
+    /// Connection changes so far: the [`RecvBuffer`]'s bytes of an earlier connection are
+    /// dropped when it is next used.
+    pub(crate) epoch: u32,
 }
 
 impl Session {
     /// A session that will connect with `config` once [`Session::connect`] is called.
     pub fn new(config: Config) -> Self {
-        let rx = usize::try_from(config.max_packet_size).unwrap_or(usize::MAX).clamp(16, 256 * 1024 * 1024);
         Self {
             version: config.version,
             link: Link::Idle,
             caps: ServerCapabilities::default(),
             client_id: config.client_id.clone(),
             out: Outbound::new(config.tx_buffer_size, usize::from(config.max_inflight)),
-            inb: Inbound::new(rx),
+            inb: Inbound::new(),
             events: VecDeque::new(),
             connects_due: 0,
             now: Instant::ZERO,
@@ -150,7 +151,7 @@ impl Session {
             out_aliases: crate::alias::OutAliases::default(),
             close_deadline: Instant::ZERO,
             ready: None,
-            held_topic: None,
+            epoch: 0,
             config,
         }
     }
@@ -222,37 +223,54 @@ impl Session {
         self.link = Link::AwaitConnAck { deadline: self.now + self.config.connect_timeout };
     }
 
-    /// Where to read incoming bytes into; then call [`Session::handle_recv`]. Empty while the
-    /// buffer is full of unprocessed data: drain [`Session::poll_event`] first (never read
-    /// into an empty slice: a zero-length read looks like end of file).
-    pub fn recv_buf(&mut self) -> &mut [u8] {
-        self.finish_message();
-        self.inb.rx.writable()
+    /// The receive buffer to drive this session with, sized by
+    /// [`Config::max_packet_size`]: its capacity bounds what the session buffers. Create it
+    /// once, beside the session, and pass it to every call that takes one.
+    pub fn new_recv_buffer(&self) -> RecvBuffer {
+        let size = usize::try_from(self.config.max_packet_size).unwrap_or(usize::MAX);
+        RecvBuffer::new(size.clamp(16, 256 * 1024 * 1024))
+    }
+
+    /// Where to read incoming bytes into, never empty; then call [`Session::handle_recv`].
+    ///
+    /// `None` while the buffer is full of bytes not yet processed: drain
+    /// [`Session::poll_event`] first. If it is still `None` after `poll_event` returned `None`,
+    /// the session is holding back (its transmit buffer is full, or in
+    /// [`AckMode::Manual`](crate::AckMode::Manual) the acks owed reached Receive Maximum):
+    /// do not read, wait until the transport takes bytes or the application acks.
+    pub fn recv_buf<'r>(&mut self, rx: &'r mut RecvBuffer) -> Option<&'r mut [u8]> {
+        self.sync(rx);
+        Some(rx.bytes_mut().writable()).filter(|b| !b.is_empty())
     }
 
     /// `n` bytes were read into [`Session::recv_buf`].
-    pub fn handle_recv(&mut self, now: Instant, n: usize) {
+    pub fn handle_recv(&mut self, now: Instant, rx: &mut RecvBuffer, n: usize) {
         self.tick(now);
+        self.sync(rx);
         if n > 0 {
             self.last_rx = self.now;
-            self.inb.rx.commit(n);
+            rx.bytes_mut().commit(n);
         }
     }
 
     /// Copy received bytes in (for drivers whose bytes already live elsewhere, e.g. TLS
     /// plaintext). Returns how many were taken; the rest must be offered again after draining
     /// [`Session::poll_event`].
-    pub fn handle_data(&mut self, now: Instant, data: &[u8]) -> usize {
+    pub fn handle_data(&mut self, now: Instant, rx: &mut RecvBuffer, data: &[u8]) -> usize {
         self.tick(now);
-        let buf = self.recv_buf();
+        let Some(buf) = self.recv_buf(rx) else { return 0 };
         let n = buf.len().min(data.len());
         buf[..n].copy_from_slice(&data[..n]);
-        self.handle_recv(self.now, n);
+        self.handle_recv(self.now, rx, n);
         n
     }
 
-    /// The transport closed, failed, or could not be opened.
-    pub fn handle_closed(&mut self, now: Instant) {
+    /// The transport closed, failed, or could not be opened, for `cause` (after
+    /// [`Action::Close`], pass [`TransportError::ClosedByClient`]). The cause reaches the
+    /// application in [`Event::Disconnected`]`(`[`DisconnectReason::Transport`]`)`, unless
+    /// the session was already closing for a reason of its own (a protocol violation, a
+    /// timeout, a refusal, `disconnect`), which is reported instead.
+    pub fn handle_closed(&mut self, now: Instant, cause: TransportError) {
         self.tick(now);
         let reason = match core::mem::replace(&mut self.link, Link::Idle) {
             Link::Idle => return,
@@ -261,7 +279,7 @@ impl Session {
                 return;
             }
             Link::Closing { reason, .. } => reason,
-            Link::Opening | Link::AwaitConnAck { .. } | Link::Connected => DisconnectReason::TransportClosed,
+            Link::Opening | Link::AwaitConnAck { .. } | Link::Connected => DisconnectReason::Transport(cause),
         };
         self.connection_ended(reason);
     }
@@ -316,19 +334,20 @@ impl Session {
 
     // ----- outputs -----
 
-    /// The next event, if any. A [`Message`] borrows the receive buffer until the next call.
-    /// Incoming packets are processed here, when the application pulls them; acks for
-    /// messages are queued as they are pulled ([`AckMode::Auto`](crate::AckMode::Auto)).
-    pub fn poll_event(&mut self) -> Option<Event<'_>> {
-        self.finish_message();
+    /// The next event, if any. A [`Message`] borrows `rx` (not the session) until the next
+    /// call: while handling it the application may call any command, e.g. publish a reply to
+    /// its topic. Incoming packets are processed here, when the application pulls them; acks
+    /// for messages are queued as they are pulled ([`AckMode::Auto`](crate::AckMode::Auto)).
+    pub fn poll_event<'r>(&mut self, rx: &'r mut RecvBuffer) -> Option<Event<'r>> {
+        self.sync(rx);
         if let Some(d) = self.ready.take() {
-            return self.message_event(d);
+            return message_event(d, rx, self.version);
         }
         if let Some(e) = self.events.pop_front() {
             return Some(e);
         }
-        match self.process_incoming() {
-            Some(delivery) => self.message_event(delivery),
+        match self.process_incoming(rx) {
+            Some(delivery) => message_event(delivery, rx, self.version),
             None => self.events.pop_front(),
         }
     }
@@ -341,16 +360,17 @@ impl Session {
     /// Process buffered input until an event is ready; `true` means the next
     /// [`Session::poll_event`] returns `Some`.
     ///
-    /// For drivers that return the borrowed event from a loop (`if s.prepare_event() { return
-    /// s.poll_event() }`), which today's borrow checker refuses to write with `poll_event`
-    /// alone. A message made ready here stays ready, even across a connection loss, until
-    /// `poll_event` hands it out; events are handed out in the order they would have been.
-    pub fn prepare_event(&mut self) -> bool {
-        self.finish_message();
+    /// For drivers that return the borrowed event from a loop (`if s.prepare_event(rx) {
+    /// return s.poll_event(rx) }`), which today's borrow checker refuses to write with
+    /// `poll_event` alone. A message made ready here stays ready, even across a connection
+    /// loss, until `poll_event` hands it out; events are handed out in the order they would
+    /// have been.
+    pub fn prepare_event(&mut self, rx: &mut RecvBuffer) -> bool {
+        self.sync(rx);
         if self.ready.is_some() || !self.events.is_empty() {
             return true;
         }
-        self.ready = self.process_incoming();
+        self.ready = self.process_incoming(rx);
         self.ready.is_some() || !self.events.is_empty()
     }
 
@@ -479,62 +499,53 @@ impl Session {
         self.caps.maximum_qos
     }
 
-    /// Per-connection incoming state goes; a message made ready by `prepare_event` stays (its
-    /// frame at the front of the receive buffer, its aliased topic in `held_topic`).
-    /// Drop what belonged to the connection just opened or ended: received bytes and
-    /// aliases, unsent bytes (failing the QoS 0 messages among them), the ping deadline.
+    /// Drop what belonged to the connection just opened or ended: received bytes (when the
+    /// receive buffer is next used) and aliases, unsent bytes (failing the QoS 0 messages
+    /// among them), the ping deadline. A message made ready by `prepare_event` stays (its frame
+    /// at the front of the receive buffer, an aliased topic beside it).
     #[inline(never)]
     fn forget_connection(&mut self) {
         self.out_aliases.clear();
-        self.reset_inbound();
+        self.inb.connection_lost();
+        self.epoch = self.epoch.wrapping_add(1);
         self.out.connection_lost(&mut self.events);
         self.ping_deadline = None;
     }
 
-    fn reset_inbound(&mut self) {
-        let mut keep = 0;
-        if let Some(d) = &mut self.ready {
-            keep = d.len;
-            if let Some(i) = d.alias.take() {
-                self.held_topic = self.inb.aliases.get(i).cloned().flatten();
-                d.held = true;
-            }
+    /// Before the receive buffer is used: drop the frame of the message handed out last, and
+    /// the bytes of an earlier connection (all but a message made ready and not handed out).
+    fn sync(&self, rx: &mut RecvBuffer) {
+        rx.finish_message();
+        if rx.epoch != self.epoch {
+            rx.epoch = self.epoch;
+            rx.bytes_mut().truncate(self.ready.as_ref().map_or(0, |d| d.len));
         }
-        self.inb.connection_lost(keep);
     }
+}
 
-    fn message_event(&mut self, d: crate::incoming::ReadyMessage) -> Option<Event<'_>> {
-        self.inb.pending_consume = d.len;
-        if !d.held {
-            self.held_topic = None;
-        }
-        let frame = self.inb.rx.data().get(..d.len)?;
-        let p = crate::incoming::decode_publish(frame, self.version)?;
-        let topic = match d.alias {
-            Some(i) => self.inb.aliases.get(i).and_then(|t| t.as_deref()).unwrap_or_default(),
-            None if d.held => self.held_topic.as_deref().unwrap_or_default(),
-            None => {
-                let t = frame.get(d.topic.clone())?;
-                core::str::from_utf8(t).unwrap_or_default()
-            }
-        };
-        Some(Event::Message(Message {
-            topic,
-            payload: frame.get(frame.len() - p.payload.len()..).unwrap_or_default(),
-            qos: p.qos(),
-            retain: p.retain,
-            dup: p.dup,
-            packet_id: p.delivery.packet_id(),
-            properties: p.properties,
-            ack_token: d.ack_token,
-        }))
-    }
-
-    /// Drop the frame of the message returned by the previous `poll_event`.
-    pub(crate) fn finish_message(&mut self) {
-        let n = core::mem::take(&mut self.inb.pending_consume);
-        if n > 0 {
-            self.inb.rx.consume(n);
-        }
-    }
+/// The event of the message `d` at the front of `rx`.
+fn message_event(
+    d: crate::incoming::ReadyMessage,
+    rx: &mut RecvBuffer,
+    version: ProtocolVersion,
+) -> Option<Event<'_>> {
+    rx.pending_consume = d.len;
+    let rx = &*rx;
+    let frame = rx.bytes().data().get(..d.len)?;
+    let p = crate::incoming::decode_publish(frame, version)?;
+    let topic = if d.aliased {
+        rx.alias_topic.as_str()
+    } else {
+        core::str::from_utf8(frame.get(d.topic)?).unwrap_or_default()
+    };
+    Some(Event::Message(Message {
+        topic,
+        payload: frame.get(frame.len() - p.payload.len()..).unwrap_or_default(),
+        qos: p.qos(),
+        retain: p.retain,
+        dup: p.dup,
+        packet_id: p.delivery.packet_id(),
+        properties: p.properties,
+        ack_token: d.ack_token,
+    }))
 }

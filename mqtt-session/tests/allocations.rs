@@ -22,6 +22,7 @@ struct Driver {
     session: Session,
     version: ProtocolVersion,
     now: Instant,
+    rx: sansmqtt_session::RecvBuffer,
     out: [u8; 1024],
     len: usize,
     published: usize,
@@ -32,8 +33,10 @@ impl Driver {
     fn connected(version: ProtocolVersion) -> Self {
         let mut config = Config::new(version, "steady");
         config.reconnect = None;
+        let session = Session::new(config);
         let mut d = Self {
-            session: Session::new(config),
+            rx: session.new_recv_buffer(),
+            session,
             version,
             now: Instant::from_millis(1_000),
             out: [0; 1024],
@@ -62,11 +65,11 @@ impl Driver {
     }
 
     fn feed(&mut self, bytes: &[u8]) {
-        assert_eq!(self.session.handle_data(self.now, bytes), bytes.len());
+        assert_eq!(self.session.handle_data(self.now, &mut self.rx, bytes), bytes.len());
     }
 
     fn events(&mut self) {
-        while let Some(e) = self.session.poll_event() {
+        while let Some(e) = self.session.poll_event(&mut self.rx) {
             match e {
                 Event::Published { .. } => self.published += 1,
                 Event::Message(m) => {

@@ -42,7 +42,10 @@ fn session_with_state(v: ProtocolVersion) -> (Harness, [Token; 3], [u16; 3]) {
     assert!(matches!(h.take_inbox().as_slice(), [Packet::PubRel(_), Packet::PubRec(_)]), "{v}");
     h.take_events();
     h.drop_link();
-    assert_eq!(h.take_events(), [Ev::Disconnected(DisconnectReason::TransportClosed)]);
+    assert_eq!(
+        h.take_events(),
+        [Ev::Disconnected(DisconnectReason::Transport(sansmqtt_session::TransportError::Closed))]
+    );
     h.advance(500);
     assert!(!h.expect_connect().clean_start, "{v}: the reconnect asks to keep the session");
     (h, [ta, tb, tc], ids)

@@ -195,7 +195,10 @@ fn transport_loss_reconnects_with_backoff_and_resumes_session_flag() {
         let mut h = Harness::new(cfg);
         h.connect(false);
         h.drop_link();
-        assert_eq!(h.take_events(), vec![Ev::Disconnected(DisconnectReason::TransportClosed)]);
+        assert_eq!(
+            h.take_events(),
+            vec![Ev::Disconnected(DisconnectReason::Transport(sansmqtt_session::TransportError::Closed))]
+        );
         h.advance(500);
         let c = h.expect_connect();
         assert!(!c.clean_start, "{v}: a reconnect resumes the session");
@@ -298,8 +301,42 @@ fn closing_does_not_wait_forever_for_a_transport_that_takes_nothing() {
         h.now = deadline;
         h.session.handle_timeout(h.now);
         assert_eq!(h.session.poll_action(), Some(Action::Close), "{v}");
-        h.session.handle_closed(h.now);
+        h.session.handle_closed(h.now, sansmqtt_session::TransportError::ClosedByClient);
         h.drive();
         assert!(h.take_events().contains(&Ev::Disconnected(DisconnectReason::ByClient)));
+    }
+}
+
+/// The driver's cause of a transport loss reaches the application in `Disconnected`, whether
+/// opening failed or an open connection broke; a close the session asked for reports the
+/// session's own reason, not the driver's.
+#[test]
+fn the_cause_of_a_transport_loss_is_reported() {
+    use sansmqtt_session::TransportError as T;
+    for v in VERSIONS {
+        for cause in [T::Refused, T::HostNotFound, T::Tls, T::WebSocket, T::TimedOut] {
+            let mut h = Harness::new(Harness::config(v));
+            h.auto_open = false;
+            h.session.connect(h.now).unwrap();
+            h.drive();
+            assert_eq!(h.actions, [Action::Connect]);
+            h.session.handle_closed(h.now, cause);
+            h.drive();
+            assert_eq!(h.take_events(), [Ev::Disconnected(DisconnectReason::Transport(cause))], "{v}");
+        }
+        let mut h = Harness::new(Harness::config(v));
+        h.connect(false);
+        h.session.handle_closed(h.now, T::Reset);
+        h.open = false;
+        h.drive();
+        assert_eq!(h.take_events(), [Ev::Disconnected(DisconnectReason::Transport(T::Reset))], "{v}");
+        // Closing for a keep-alive timeout: the driver's cause does not replace it.
+        h.advance(500);
+        h.expect_connect();
+        h.connack(false, Default::default());
+        h.take_events();
+        h.advance(10_000);
+        h.advance(5_000);
+        assert!(h.take_events().contains(&Ev::Disconnected(DisconnectReason::KeepAliveTimeout)), "{v}");
     }
 }

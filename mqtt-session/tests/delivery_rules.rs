@@ -191,8 +191,8 @@ fn v5_publish_properties_pass_through_unaltered_both_ways() {
     p.properties.subscription_identifiers = sansmqtt_proto::property::SubscriptionIds::new(&ids);
     let mut bytes = Vec::new();
     Packet::Publish(p.clone()).encode_to_vec(ProtocolVersion::V5, &mut bytes).unwrap();
-    h.session.handle_data(h.now, &bytes);
-    match h.session.poll_event() {
+    h.session.handle_data(h.now, &mut h.rx, &bytes);
+    match h.session.poll_event(&mut h.rx) {
         Some(Event::Message(m)) => {
             let q = &m.properties;
             assert_eq!(q.payload_format_indicator, Some(PayloadFormat::Utf8));
@@ -250,7 +250,7 @@ fn packets_are_not_assumed_aligned_on_reads() {
         for chunk in [1, stream.len()] {
             let mut h = connected(v);
             for piece in stream.chunks(chunk) {
-                assert_eq!(h.session.handle_data(h.now, piece), piece.len());
+                assert_eq!(h.session.handle_data(h.now, &mut h.rx, piece), piece.len());
                 h.drive();
             }
             let msgs = h.take_events();

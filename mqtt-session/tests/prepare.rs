@@ -26,7 +26,7 @@ fn publish(topic: &str, payload: &'static [u8], qos: QoS, id: u16) -> Packet<'st
 
 /// Bytes go in with `handle_data`, nothing drains them: only `prepare_event` processes them.
 fn put(h: &mut Harness, bytes: &[u8]) {
-    assert_eq!(h.session.handle_data(h.now, bytes), bytes.len());
+    assert_eq!(h.session.handle_data(h.now, &mut h.rx, bytes), bytes.len());
 }
 
 fn message(e: Option<Event<'_>>) -> (String, Vec<u8>, QoS, bool) {
@@ -41,25 +41,31 @@ fn prepare_event_is_true_exactly_when_poll_event_returns_some() {
     for v in VERSIONS {
         let mut h = Harness::new(Harness::config(v));
         h.connect(false);
-        assert!(!h.session.prepare_event(), "{v}: nothing buffered");
-        assert!(h.session.poll_event().is_none());
+        assert!(!h.session.prepare_event(&mut h.rx), "{v}: nothing buffered");
+        assert!(h.session.poll_event(&mut h.rx).is_none());
         // Half a packet: still nothing.
         let bytes = encode(&h, publish("a/b", b"one", QoS::AtLeastOnce, 7));
         let (head, tail) = bytes.split_at(4);
         put(&mut h, head);
-        assert!(!h.session.prepare_event(), "{v}: partial frame");
+        assert!(!h.session.prepare_event(&mut h.rx), "{v}: partial frame");
         put(&mut h, tail);
         let two = encode(&h, publish("a/c", b"two", QoS::AtMostOnce, 0));
         put(&mut h, &two);
-        assert!(h.session.prepare_event(), "{v}");
+        assert!(h.session.prepare_event(&mut h.rx), "{v}");
         assert!(h.session.has_event(), "{v}: a prepared message counts as an event");
         // Asking again changes nothing.
-        assert!(h.session.prepare_event(), "{v}");
-        assert_eq!(message(h.session.poll_event()), ("a/b".into(), b"one".to_vec(), QoS::AtLeastOnce, false));
-        assert!(h.session.prepare_event(), "{v}");
-        assert_eq!(message(h.session.poll_event()), ("a/c".into(), b"two".to_vec(), QoS::AtMostOnce, false));
-        assert!(!h.session.prepare_event(), "{v}");
-        assert!(h.session.poll_event().is_none());
+        assert!(h.session.prepare_event(&mut h.rx), "{v}");
+        assert_eq!(
+            message(h.session.poll_event(&mut h.rx)),
+            ("a/b".into(), b"one".to_vec(), QoS::AtLeastOnce, false)
+        );
+        assert!(h.session.prepare_event(&mut h.rx), "{v}");
+        assert_eq!(
+            message(h.session.poll_event(&mut h.rx)),
+            ("a/c".into(), b"two".to_vec(), QoS::AtMostOnce, false)
+        );
+        assert!(!h.session.prepare_event(&mut h.rx), "{v}");
+        assert!(h.session.poll_event(&mut h.rx).is_none());
         // The QoS 1 message was acknowledged once.
         h.drive();
         let acks: Vec<_> = h.take_inbox().into_iter().filter(|p| matches!(p, Packet::PubAck(_))).collect();
@@ -77,12 +83,14 @@ fn prepare_event_sees_events_from_packets_that_carry_no_message() {
         h.take_inbox();
         let ping = encode(&h, Packet::PingResp);
         put(&mut h, &ping);
-        assert!(!h.session.prepare_event(), "{v}: PINGRESP makes no event");
+        assert!(!h.session.prepare_event(&mut h.rx), "{v}: PINGRESP makes no event");
         let ack = encode(&h, Packet::PubAck(sansmqtt_proto::Ack::new(pid(1))));
         put(&mut h, &ack);
-        assert!(h.session.prepare_event(), "{v}");
-        assert!(matches!(h.session.poll_event(), Some(Event::Published { token: t, .. }) if t == token));
-        assert!(!h.session.prepare_event());
+        assert!(h.session.prepare_event(&mut h.rx), "{v}");
+        assert!(
+            matches!(h.session.poll_event(&mut h.rx), Some(Event::Published { token: t, .. }) if t == token)
+        );
+        assert!(!h.session.prepare_event(&mut h.rx));
     }
 }
 
@@ -96,18 +104,21 @@ fn a_prepared_message_survives_a_connection_loss_and_comes_before_the_disconnect
         // A second, unprepared frame is dropped with the connection, as before.
         let other = encode(&h, publish("dropped", b"x", QoS::AtMostOnce, 0));
         put(&mut h, &other);
-        assert!(h.session.prepare_event());
+        assert!(h.session.prepare_event(&mut h.rx));
         h.open = false;
-        h.session.handle_closed(h.now);
+        h.session.handle_closed(h.now, sansmqtt_session::TransportError::Closed);
         assert_eq!(
-            message(h.session.poll_event()),
+            message(h.session.poll_event(&mut h.rx)),
             ("keep/me".into(), b"payload".to_vec(), QoS::AtMostOnce, false)
         );
         assert!(matches!(
-            h.session.poll_event(),
-            Some(Event::Disconnected(DisconnectReason::TransportClosed))
+            h.session.poll_event(&mut h.rx),
+            Some(Event::Disconnected(DisconnectReason::Transport(sansmqtt_session::TransportError::Closed)))
         ));
-        assert!(h.session.poll_event().is_none(), "{v}: the unprepared frame went with the connection");
+        assert!(
+            h.session.poll_event(&mut h.rx).is_none(),
+            "{v}: the unprepared frame went with the connection"
+        );
         // The next connection starts with an empty buffer.
         h.advance(500);
         h.expect_connect();
@@ -129,20 +140,20 @@ fn v5_prepared_message_with_topic_alias_keeps_its_topic_across_a_loss() {
     first.properties.topic_alias = NonZeroU16::new(2);
     let set = encode(&h, Packet::Publish(first));
     put(&mut h, &set);
-    assert!(h.session.prepare_event());
-    assert_eq!(message(h.session.poll_event()).0, "aliased/topic");
+    assert!(h.session.prepare_event(&mut h.rx));
+    assert_eq!(message(h.session.poll_event(&mut h.rx)).0, "aliased/topic");
     let mut second = Publish::new(TopicName::EMPTY, b"2");
     second.properties.topic_alias = NonZeroU16::new(2);
     let used = encode(&h, Packet::Publish(second));
     put(&mut h, &used);
-    assert!(h.session.prepare_event());
+    assert!(h.session.prepare_event(&mut h.rx));
     h.open = false;
-    h.session.handle_closed(h.now);
+    h.session.handle_closed(h.now, sansmqtt_session::TransportError::Closed);
     assert_eq!(
-        message(h.session.poll_event()),
+        message(h.session.poll_event(&mut h.rx)),
         ("aliased/topic".into(), b"2".to_vec(), QoS::AtMostOnce, false)
     );
-    assert!(matches!(h.session.poll_event(), Some(Event::Disconnected(_))));
+    assert!(matches!(h.session.poll_event(&mut h.rx), Some(Event::Disconnected(_))));
 }
 
 #[test]
@@ -155,10 +166,10 @@ fn a_prepared_qos2_message_lost_with_its_connection_is_delivered_once() {
         h.connect(false);
         let bytes = encode(&h, publish("q2", b"once", QoS::ExactlyOnce, 9));
         put(&mut h, &bytes);
-        assert!(h.session.prepare_event());
+        assert!(h.session.prepare_event(&mut h.rx));
         h.open = false;
-        h.session.handle_closed(h.now);
-        assert_eq!(message(h.session.poll_event()).1, b"once".to_vec());
+        h.session.handle_closed(h.now, sansmqtt_session::TransportError::Closed);
+        assert_eq!(message(h.session.poll_event(&mut h.rx)).1, b"once".to_vec());
         h.drive();
         h.take_events();
         // The broker never saw the PUBREC: it resends with DUP after the session resumes.

@@ -16,7 +16,10 @@ fn persistent(v: sansmqtt_proto::ProtocolVersion) -> Harness {
 fn reconnect(h: &mut Harness, session_present: bool) -> Vec<Ev> {
     h.drop_link();
     let ev = h.take_events();
-    assert_eq!(ev, vec![Ev::Disconnected(DisconnectReason::TransportClosed)]);
+    assert_eq!(
+        ev,
+        vec![Ev::Disconnected(DisconnectReason::Transport(sansmqtt_session::TransportError::Closed))]
+    );
     h.advance(500);
     h.expect_connect();
     h.connack(session_present, Default::default());

@@ -54,7 +54,7 @@ fn messages(ev: &[Ev]) -> Vec<(String, Vec<u8>, QoS)> {
 
 /// Pull the next event straight from the session (for a message's v5 properties).
 fn next_message<R>(h: &mut Harness, f: impl FnOnce(&sansmqtt_session::Message<'_>) -> R) -> R {
-    let r = match h.session.poll_event() {
+    let r = match h.session.poll_event(&mut h.rx) {
         Some(Event::Message(m)) => f(&m),
         other => panic!("expected a message, got {other:?}"),
     };
@@ -255,7 +255,7 @@ fn v5_message_expiry_interval_from_the_server_is_reported_as_sent() {
         p.properties.message_expiry_interval = expiry;
         let mut bytes = Vec::new();
         Packet::Publish(p).encode_to_vec(V5, &mut bytes).unwrap();
-        h.session.handle_data(h.now, &bytes);
+        h.session.handle_data(h.now, &mut h.rx, &bytes);
         let got = next_message(&mut h, |m| m.properties.message_expiry_interval);
         assert_eq!(got, expiry);
         h.take_inbox();
@@ -331,7 +331,7 @@ fn v5_subscription_identifiers_of_overlapping_subscriptions_reach_the_applicatio
         p.properties.subscription_identifiers = sansmqtt_proto::property::SubscriptionIds::new(&ids);
         let mut bytes = Vec::new();
         Packet::Publish(p).encode_to_vec(V5, &mut bytes).unwrap();
-        h.session.handle_data(h.now, &bytes);
+        h.session.handle_data(h.now, &mut h.rx, &bytes);
         next_message(h, |m| m.properties.subscription_identifiers.iter().map(|i| i.get()).collect::<Vec<_>>())
     };
     assert_eq!(send(&mut h, &[2, 1], 5), vec![2, 1], "one copy: every identifier");

@@ -4,7 +4,7 @@
 use crate::fmt::{log_debug, log_warn};
 use crate::{Error, Transport, now};
 use embassy_time::{Timer, with_deadline};
-use sansmqtt_session::{Action, Event, Instant, Session};
+use sansmqtt_session::{Action, Event, Instant, RecvBuffer, Session, TransportError};
 
 /// Where the transport stands, kept in the client so that a cancelled `poll` resumes the
 /// transport work it was doing.
@@ -26,8 +26,8 @@ enum Flushed {
     Done,
     /// The session's deadline came while a write was blocked.
     Deadline,
-    /// The transport failed or closed.
-    Failed,
+    /// The transport failed or closed, for this reason.
+    Failed(TransportError),
 }
 
 /// Drives a [`Session`] over a [`Transport`] with embassy-time for deadlines.
@@ -43,19 +43,24 @@ enum Flushed {
 #[derive(Debug)]
 pub struct Client<'b, T: Transport> {
     session: Session,
+    rx: RecvBuffer,
     transport: T,
     tx: &'b mut [u8],
     tx_start: usize,
     tx_end: usize,
     link: Link,
     last_error: Option<T::Error>,
+    /// Why the connection is closing: given to the session when it is closed.
+    cause: TransportError,
 }
 
 impl<'b, T: Transport> Client<'b, T> {
     /// A client for `session` over `transport`, writing through `tx` (any size from 1 byte;
     /// larger buffers mean fewer writes, 512 bytes or more is typical).
     pub fn new(session: Session, transport: T, tx: &'b mut [u8]) -> Self {
-        Self { session, transport, tx, tx_start: 0, tx_end: 0, link: Link::Down, last_error: None }
+        let rx = session.new_recv_buffer();
+        let cause = TransportError::ClosedByClient;
+        Self { session, rx, transport, tx, tx_start: 0, tx_end: 0, link: Link::Down, last_error: None, cause }
     }
 
     /// The session: commands (`publish`, `subscribe`, `ack`...) and getters. Commands are
@@ -70,7 +75,9 @@ impl<'b, T: Transport> Client<'b, T> {
     }
 
     /// The last transport error (connect, read or write), cleared by this call. The session
-    /// reports the loss itself as `Event::Disconnected(TransportClosed)`.
+    /// reports the loss itself as `Event::Disconnected(DisconnectReason::Transport(kind))`,
+    /// with the error's [`embedded_io_async::ErrorKind`] mapped onto a
+    /// [`TransportError`](sansmqtt_session::TransportError).
     pub fn take_transport_error(&mut self) -> Option<T::Error> {
         self.last_error.take()
     }
@@ -84,7 +91,7 @@ impl<'b, T: Transport> Client<'b, T> {
     pub async fn into_parts(mut self) -> (Session, T) {
         if self.link != Link::Down {
             self.transport.close().await;
-            self.session.handle_closed(now());
+            self.session.handle_closed(now(), TransportError::ClosedByClient);
         }
         (self.session, self.transport)
     }
@@ -96,7 +103,7 @@ impl<'b, T: Transport> Client<'b, T> {
     pub async fn next_event(&mut self) -> Result<Event<'_>, Error> {
         self.poll().await?;
         // `poll` returned because `prepare_event` said an event is ready.
-        self.session.poll_event().ok_or(Error::Disconnected)
+        self.session.poll_event(&mut self.rx).ok_or(Error::Disconnected)
     }
 
     /// Drive I/O until [`Session::poll_event`] has an event to return. Cancel-safe.
@@ -114,14 +121,14 @@ impl<'b, T: Transport> Client<'b, T> {
                 Link::Closing => self.shut().await,
                 Link::Down | Link::Up => {}
             }
-            if self.session.prepare_event() {
+            if self.session.prepare_event(&mut self.rx) {
                 return Ok(());
             }
             if self.link == Link::Up {
                 match self.flush().await {
                     Flushed::Done => {}
-                    Flushed::Failed => {
-                        self.link = Link::Closing;
+                    Flushed::Failed(cause) => {
+                        self.fail(cause);
                         continue;
                     }
                     Flushed::Deadline => self.session.handle_timeout(now()),
@@ -133,7 +140,7 @@ impl<'b, T: Transport> Client<'b, T> {
                         log_debug!("mqtt: connecting");
                         self.link = Link::Connecting;
                     }
-                    Action::Close => self.link = Link::Closing,
+                    Action::Close => self.fail(TransportError::ClosedByClient),
                     // Future actions: nothing this adapter knows to do.
                     _ => {}
                 }
@@ -164,14 +171,25 @@ impl<'b, T: Transport> Client<'b, T> {
             }
             Ok(Err(e)) => {
                 log_warn!("mqtt: transport connect failed");
-                self.last_error = Some(e);
-                self.link = Link::Closing;
+                self.failed(e);
             }
             Err(_) => {
                 log_warn!("mqtt: transport connect timed out");
-                self.link = Link::Closing;
+                self.fail(TransportError::TimedOut);
             }
         }
+    }
+
+    /// Close the transport for `cause` (`shut` does it).
+    fn fail(&mut self, cause: TransportError) {
+        self.cause = cause;
+        self.link = Link::Closing;
+    }
+
+    /// The transport failed with `e`: kept for the application, its kind for the session.
+    fn failed(&mut self, e: T::Error) {
+        self.fail(cause_of(&e));
+        self.last_error = Some(e);
     }
 
     /// Close the transport gracefully, then tell the session.
@@ -181,7 +199,7 @@ impl<'b, T: Transport> Client<'b, T> {
         self.transport.close().await;
         log_debug!("mqtt: transport closed");
         self.link = Link::Down;
-        self.session.handle_closed(now());
+        self.session.handle_closed(now(), self.cause);
     }
 
     /// Write what the session has to send, keeping partial writes in `tx` across cancellation.
@@ -207,12 +225,13 @@ impl<'b, T: Transport> Client<'b, T> {
                 Ok(n) if n > 0 => self.tx_start = (self.tx_start + n).min(self.tx_end),
                 Ok(_) => {
                     log_warn!("mqtt: transport write returned 0");
-                    return Flushed::Failed;
+                    return Flushed::Failed(TransportError::Closed);
                 }
                 Err(e) => {
                     log_warn!("mqtt: transport write failed");
+                    let cause = cause_of(&e);
                     self.last_error = Some(e);
-                    return Flushed::Failed;
+                    return Flushed::Failed(cause);
                 }
             }
         }
@@ -235,28 +254,28 @@ impl<'b, T: Transport> Client<'b, T> {
         }
         // No deadline: `Instant::MAX`, which never comes.
         let until = deadline.map_or(embassy_time::Instant::MAX, embassy_instant);
-        let buf = self.session.recv_buf();
-        if self.link != Link::Up || buf.is_empty() {
-            // No transport: only the deadline can move things. Backpressure (e.g. manual acks
-            // outstanding): never read into an empty slice, where `Ok(0)` would look like end
-            // of file; only the deadline can move things either. (One await for both: one copy
-            // of the timer's code.)
-            Timer::at(until).await;
-            self.session.handle_timeout(now());
-            return Ok(());
-        }
+        let buf = match self.session.recv_buf(&mut self.rx) {
+            Some(buf) if self.link == Link::Up => buf,
+            // No transport: only the deadline can move things. No room (backpressure, e.g.
+            // manual acks outstanding): only the deadline can move things either. (One await
+            // for both: one copy of the timer's code.)
+            _ => {
+                Timer::at(until).await;
+                self.session.handle_timeout(now());
+                return Ok(());
+            }
+        };
         let read = with_deadline(until, self.transport.read(buf)).await.ok();
         match read {
             None => self.session.handle_timeout(now()),
             Some(Ok(0)) => {
                 log_debug!("mqtt: end of stream");
-                self.link = Link::Closing;
+                self.fail(TransportError::Closed);
             }
-            Some(Ok(n)) => self.session.handle_recv(now(), n),
+            Some(Ok(n)) => self.session.handle_recv(now(), &mut self.rx, n),
             Some(Err(e)) => {
                 log_warn!("mqtt: transport read failed");
-                self.last_error = Some(e);
-                self.link = Link::Closing;
+                self.failed(e);
             }
         }
         Ok(())
@@ -273,4 +292,15 @@ pub(crate) fn embassy_instant(i: Instant) -> embassy_time::Instant {
 /// arithmetic, which costs code on 32-bit targets).
 pub(crate) fn embassy_duration(d: core::time::Duration) -> embassy_time::Duration {
     embassy_time::Duration::from_millis((Instant::ZERO + d).as_millis())
+}
+
+/// The session's summary of a transport error.
+fn cause_of<E: embedded_io_async::Error>(e: &E) -> TransportError {
+    use embedded_io_async::ErrorKind as K;
+    match e.kind() {
+        K::ConnectionRefused => TransportError::Refused,
+        K::ConnectionReset | K::ConnectionAborted | K::BrokenPipe | K::NotConnected => TransportError::Reset,
+        K::TimedOut => TransportError::TimedOut,
+        _ => TransportError::Io,
+    }
 }

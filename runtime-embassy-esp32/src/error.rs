@@ -17,9 +17,9 @@ pub enum Error {
     Disconnected,
     /// [`Client::connect`](crate::Client::connect): the attempt ended before a CONNACK
     /// accepted it (if reconnecting is configured, the session keeps trying when polled).
-    ConnectFailed(DisconnectReason),
+    Connect(DisconnectReason),
     /// The publish will not complete.
-    PublishFailed(PublishFailure),
+    Publish(PublishFailure),
     /// The connection was re-made without the session (Clean Start, or Session Present 0)
     /// before the broker acknowledged the request: it was handed back, not sent again
     /// ([`SessionLostPolicy::HandBack`](sansmqtt_session::SessionLostPolicy::HandBack), the
@@ -34,8 +34,8 @@ impl fmt::Display for Error {
         match self {
             Self::Session(e) => write!(f, "refused: {e}"),
             Self::Disconnected => f.write_str("disconnected, not reconnecting"),
-            Self::ConnectFailed(r) => write!(f, "connect failed: {r}"),
-            Self::PublishFailed(r) => write!(f, "publish failed: {r:?}"),
+            Self::Connect(r) => write!(f, "connect failed: {r}"),
+            Self::Publish(r) => write!(f, "publish failed: {r:?}"),
             Self::SessionLost => f.write_str("the broker lost the session"),
             Self::EmptyBuffer => f.write_str("empty transmit buffer"),
         }

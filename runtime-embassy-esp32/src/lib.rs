@@ -17,7 +17,7 @@
 //! - time: [`now`] is `embassy_time::Instant::now()` in milliseconds, and the session's
 //!   `poll_timeout` becomes an `embassy_time` deadline on the read (or write);
 //! - a transport error or end of stream closes the transport gracefully and becomes
-//!   `Event::Disconnected(TransportClosed)`, with the error kept in
+//!   `Event::Disconnected(DisconnectReason::Transport(kind))`, with the error kept in
 //!   [`Client::take_transport_error`];
 //! - opening the transport is bounded by the session's `connect_timeout`.
 //!

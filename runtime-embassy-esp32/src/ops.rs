@@ -54,13 +54,13 @@ impl<T: Transport> Client<'_, T> {
                 (Want::Connected, Event::Connected { session_present, .. }) => {
                     return Ok(Outcome::Connected(session_present));
                 }
-                (Want::Connected, Event::Disconnected(reason)) => return Err(Error::ConnectFailed(reason)),
+                (Want::Connected, Event::Disconnected(reason)) => return Err(Error::Connect(reason)),
                 (Want::Disconnected, Event::Disconnected(_)) => return Ok(Outcome::Disconnected),
                 (Want::Token(token), Event::Published { token: t, reason }) if t == token => {
                     return Ok(Outcome::Completed(Completion::Published(reason)));
                 }
                 (Want::Token(token), Event::PublishFailed { token: t, reason }) if t == token => {
-                    return Err(Error::PublishFailed(reason));
+                    return Err(Error::Publish(reason));
                 }
                 (Want::Token(token), Event::Subscribed { token: t, reasons }) if t == token => {
                     return Ok(Outcome::Completed(Completion::Subscribed(reasons)));

@@ -7,7 +7,7 @@ use std::time::Duration;
 use common::mock::{Handle, Mock};
 use common::{Ev, block_on, detach, poll_once_and_drop, run_limited};
 use sansmqtt_embassy::sansmqtt_session::{
-    Backoff, Config, DisconnectReason, Event, Outgoing, Session, State,
+    Backoff, Config, DisconnectReason, Event, Outgoing, Session, State, TransportError,
 };
 use sansmqtt_embassy::{Client, Error};
 use sansmqtt_proto::{Packet, ProtocolVersion, QoS, ReasonCode, SubscriptionOptions};
@@ -272,7 +272,11 @@ fn end_of_stream_reconnects_and_resends_unacknowledged_publishes() {
                     .await;
                 assert_eq!(r, Ok(ReasonCode::Success), "{v}");
             });
-            assert_eq!(seen[0], Ev::Disconnected(DisconnectReason::TransportClosed), "{v}: {seen:?}");
+            assert_eq!(
+                seen[0],
+                Ev::Disconnected(DisconnectReason::Transport(TransportError::Closed)),
+                "{v}: {seen:?}"
+            );
             assert_eq!(seen[1], Ev::Connected { session_present: true }, "{v}: {seen:?}");
             let publishes = h.sent("Publish");
             assert_eq!(publishes.len(), 2, "{v}");
@@ -297,7 +301,7 @@ fn read_and_write_errors_are_disconnects_with_the_error_kept() {
                 client.connect(|_| {}).await.expect("connect");
                 h.push_error();
                 let e = detach(client.next_event().await.expect("event"));
-                assert_eq!(e, Ev::Disconnected(DisconnectReason::TransportClosed), "{v}");
+                assert_eq!(e, Ev::Disconnected(DisconnectReason::Transport(TransportError::Reset)), "{v}");
                 assert!(client.take_transport_error().is_some());
                 assert!(client.take_transport_error().is_none(), "taken once");
                 // The session reconnects after its backoff.
@@ -321,7 +325,7 @@ fn read_and_write_errors_are_disconnects_with_the_error_kept() {
                 }
                 assert_eq!(
                     evs.last(),
-                    Some(&Ev::Disconnected(DisconnectReason::TransportClosed)),
+                    Some(&Ev::Disconnected(DisconnectReason::Transport(TransportError::Reset))),
                     "{v}: {evs:?}"
                 );
                 assert!(client.take_transport_error().is_some());
@@ -346,13 +350,13 @@ fn failed_and_hanging_connects_end_in_disconnected_and_are_retried() {
             let mut client = Client::new(Session::new(c), h.transport(), &mut tx);
             h.with(|s| s.connect_results.push_back(Err(())));
             let r = block_on(client.connect(|_| {}));
-            assert_eq!(r, Err(Error::ConnectFailed(DisconnectReason::TransportClosed)), "{v}");
+            assert_eq!(r, Err(Error::Connect(DisconnectReason::Transport(TransportError::Refused))), "{v}");
             assert!(client.take_transport_error().is_some());
             assert_eq!(client.session().state(), State::WaitingToReconnect);
             // A connect that never completes is cut by the session's connect timeout.
             h.with(|s| s.connect_hangs = true);
             let e = detach(block_on(client.next_event()).unwrap());
-            assert_eq!(e, Ev::Disconnected(DisconnectReason::TransportClosed), "{v}");
+            assert_eq!(e, Ev::Disconnected(DisconnectReason::Transport(TransportError::TimedOut)), "{v}");
             assert!(client.take_transport_error().is_none(), "a timeout has no transport error");
             h.with(|s| s.connect_hangs = false);
             let e = detach(block_on(client.next_event()).unwrap());

@@ -10,7 +10,9 @@ use crate::options::Options;
 use crate::shared::{Outcome, Shared};
 use crate::stream::Events;
 use sansmqtt_proto::{ProtocolVersion, QoS, ReasonCode, SubscriptionOptions};
-use sansmqtt_session::{AckToken, DisconnectOptions, Outgoing, ServerCapabilities, Session, State, Token};
+use sansmqtt_session::{
+    AckToken, DisconnectOptions, DisconnectReason, Outgoing, ServerCapabilities, Session, State, Token,
+};
 use std::sync::Arc;
 
 /// The owner of the shared state: when the last [`Client`] clone is dropped, the driver
@@ -147,7 +149,12 @@ impl Client {
                 if g.connects > c0 {
                     Some(Ok(g.session_present))
                 } else if g.disconnects > d0 || g.done {
-                    Some(Err(g.last_disconnect.clone()))
+                    let transport = matches!(g.last_disconnect, Some(DisconnectReason::Transport(_)));
+                    Some(Err(match (&g.last_disconnect, &g.last_transport_failure) {
+                        (Some(_), Some(f)) if transport => Error::Transport(f.clone()),
+                        (Some(r), _) => Error::Connect(r.clone()),
+                        (None, _) => Error::Closed,
+                    }))
                 } else {
                     None
                 }
@@ -161,9 +168,17 @@ impl Client {
                     let now = shared.now();
                     let _ = g.session.disconnect(now, &DisconnectOptions::default());
                 }
-                Err(reason.map_or(Error::Closed, Error::Connect))
+                Err(reason)
             }
         }
+    }
+
+    /// The transport's error behind the last
+    /// [`Event::Disconnected`](crate::Event::Disconnected)`(`[`DisconnectReason::Transport`]`)`:
+    /// the I/O error with its cause chain (TLS, WebSocket status, OS error). `None` before any
+    /// transport failed.
+    pub fn last_transport_failure(&self) -> Option<crate::TransportFailure> {
+        self.shared().lock().last_transport_failure.clone()
     }
 
     /// Start connecting without waiting; failures are retried per the backoff. Publishes

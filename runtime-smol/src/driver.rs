@@ -8,6 +8,7 @@
 //! in pieces of any size, so a large packet or batch just takes several writes.
 
 use crate::client::{Client, Handle};
+use crate::error::TransportFailure;
 use crate::event::{Event, Message};
 use crate::handlers::Handlers;
 use crate::options::Options;
@@ -15,7 +16,8 @@ use crate::shared::{Outcome, Shared};
 use crate::transport::{self, Reader, TransportOptions, Writer};
 use crate::url::BrokerUrl;
 use futures_lite::{AsyncWriteExt, FutureExt};
-use sansmqtt_session::{Action, DisconnectOptions, State};
+use sansmqtt_session::{Action, DisconnectOptions, State, TransportError};
+use std::io;
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
@@ -147,7 +149,8 @@ impl Driver {
                 self.handlers.apply(change);
             }
             if self.rpos < self.rlen {
-                let taken = g.session.handle_data(now, &self.rbuf[self.rpos..self.rlen]);
+                let g = &mut *g;
+                let taken = g.session.handle_data(now, &mut g.rx, &self.rbuf[self.rpos..self.rlen]);
                 self.rpos += taken;
                 progressed |= taken > 0;
             }
@@ -253,7 +256,9 @@ impl Driver {
             }
             Err(e) => {
                 log::warn!("cannot connect to {}: {e}", self.url);
-                g.session.handle_closed(now);
+                let failure = TransportFailure::new(e);
+                g.session.handle_closed(now, failure.kind());
+                g.last_transport_failure = Some(failure);
             }
         }
     }
@@ -276,7 +281,7 @@ impl Driver {
         }
         self.drop_transport();
         let now = self.shared.now();
-        self.shared.lock().session.handle_closed(now);
+        self.shared.lock().session.handle_closed(now, TransportError::ClosedByClient);
     }
 
     fn drop_transport(&mut self) {
@@ -289,12 +294,15 @@ impl Driver {
     }
 
     /// The transport failed or reached end of file.
-    fn lost(&mut self, why: &str) {
+    fn lost(&mut self, why: io::Error) {
         log::warn!("connection to {} lost: {why}", self.url);
         self.drop_transport();
         self.closing = false;
         let now = self.shared.now();
-        self.shared.lock().session.handle_closed(now);
+        let failure = TransportFailure::new(why);
+        let mut g = self.shared.lock();
+        g.session.handle_closed(now, failure.kind());
+        g.last_transport_failure = Some(failure);
     }
 
     /// Wait for bytes to write or read, a command, or the session's deadline.
@@ -339,14 +347,15 @@ impl Driver {
         let wake = write.or(read).or(notified).or(timed_out).await;
         match wake {
             Wake::Written(Ok(n)) if n > 0 => self.opos += n,
-            Wake::Written(Ok(_)) => self.lost("write returned 0"),
-            Wake::Written(Err(e)) => self.lost(&e.to_string()),
-            Wake::Read(Ok(0)) => self.lost("end of file"),
+            Wake::Written(Ok(_)) => self.lost(io::Error::new(io::ErrorKind::WriteZero, "write returned 0")),
+            Wake::Written(Err(e)) | Wake::Read(Err(e)) => self.lost(e),
+            Wake::Read(Ok(0)) => {
+                self.lost(io::Error::new(io::ErrorKind::UnexpectedEof, "closed by the broker"))
+            }
             Wake::Read(Ok(n)) => {
                 self.rpos = 0;
                 self.rlen = n;
             }
-            Wake::Read(Err(e)) => self.lost(&e.to_string()),
             Wake::Notified => {}
             Wake::Timer => {
                 self.timer_at = None;
@@ -366,7 +375,7 @@ fn next_event(
 ) -> Option<Event> {
     use sansmqtt_session::Event as S;
     loop {
-        let event = g.session.poll_event()?;
+        let event = g.session.poll_event(&mut g.rx)?;
         let mut wake = false;
         let owned = match event {
             S::Message(m) => {

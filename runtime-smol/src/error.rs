@@ -2,7 +2,9 @@
 
 use crate::url::UrlError;
 use core::fmt;
-use sansmqtt_session::{DisconnectReason, PublishFailure};
+use sansmqtt_session::{DisconnectReason, PublishFailure, TransportError};
+use std::io;
+use std::sync::Arc;
 
 /// A client operation failed.
 #[derive(Debug)]
@@ -13,8 +15,15 @@ pub enum Error {
     Session(sansmqtt_session::Error),
     /// The broker URL is invalid.
     Url(UrlError),
-    /// The connection attempt ended before CONNACK accepted it (refused, timeout, transport error).
+    /// The connection attempt ended before CONNACK accepted it, for a reason of MQTT's: the
+    /// broker refused CONNECT, sent no CONNACK in time, broke the protocol. (A transport that
+    /// could not be opened or broke is [`Error::Transport`].)
     Connect(DisconnectReason),
+    /// The connection attempt failed in the transport: refused, unknown host, TLS (a
+    /// certificate the client does not trust, an alert from the broker), a WebSocket upgrade
+    /// the server refused (its HTTP status), an I/O error. `source()` is the I/O error, and
+    /// its own chain the TLS or WebSocket error.
+    Transport(TransportFailure),
     /// The publish will not complete.
     Publish(PublishFailure),
     /// The connection was re-made without the session (Clean Start, or Session Present 0)
@@ -33,6 +42,7 @@ impl fmt::Display for Error {
             Self::Session(e) => write!(f, "{e}"),
             Self::Url(e) => write!(f, "{e}"),
             Self::Connect(r) => write!(f, "connection failed: {r}"),
+            Self::Transport(t) => write!(f, "cannot connect: {t}"),
             Self::Publish(p) => write!(f, "publish failed: {p:?}"),
             Self::SessionLost => f.write_str("the broker lost the session"),
             Self::Closed => f.write_str("client closed"),
@@ -46,6 +56,7 @@ impl core::error::Error for Error {
         match self {
             Self::Session(e) => Some(e),
             Self::Url(e) => Some(e),
+            Self::Transport(t) => Some(t),
             _ => None,
         }
     }
@@ -60,5 +71,42 @@ impl From<sansmqtt_session::Error> for Error {
 impl From<UrlError> for Error {
     fn from(e: UrlError) -> Self {
         Self::Url(e)
+    }
+}
+
+/// Why the transport to the broker failed: the session's summary ([`TransportError`]) and the
+/// I/O error it came from, with its cause chain (the `rustls` error of a TLS failure, the
+/// `tungstenite` error of a WebSocket failure with its HTTP response, the OS error).
+#[derive(Clone, Debug)]
+pub struct TransportFailure {
+    kind: TransportError,
+    error: Arc<io::Error>,
+}
+
+impl TransportFailure {
+    pub(crate) fn new(error: io::Error) -> Self {
+        Self { kind: crate::transport::classify(&error), error: Arc::new(error) }
+    }
+
+    /// What kind of failure: refused, host not found, TLS, WebSocket, reset...
+    pub fn kind(&self) -> TransportError {
+        self.kind
+    }
+
+    /// The I/O error, as the transport returned it.
+    pub fn io_error(&self) -> &io::Error {
+        &self.error
+    }
+}
+
+impl fmt::Display for TransportFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} ({})", self.kind, self.error)
+    }
+}
+
+impl core::error::Error for TransportFailure {
+    fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
+        Some(&*self.error)
     }
 }

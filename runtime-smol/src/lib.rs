@@ -50,7 +50,7 @@ mod ws;
 
 pub use client::{Client, RequestToken};
 pub use driver::Driver;
-pub use error::Error;
+pub use error::{Error, TransportFailure};
 pub use event::{Event, Message};
 pub use handlers::{AckHandler, ConnectHandler, DisconnectHandler, MessageHandler, PublishHandler};
 pub use options::Options;

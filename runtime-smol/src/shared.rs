@@ -2,11 +2,12 @@
 //! behind a mutex (never held across an `.await`), completion slots, the event queue of the
 //! stream, and the wake-ups between them.
 
+use crate::error::TransportFailure;
 use crate::event::Event;
 use crate::handlers::RouteChange;
 use crate::notify::Notify;
 use sansmqtt_proto::ReasonCode;
-use sansmqtt_session::{DisconnectReason, Instant, PublishFailure, Session};
+use sansmqtt_session::{DisconnectReason, Instant, PublishFailure, RecvBuffer, Session};
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Mutex, MutexGuard};
 
@@ -22,6 +23,8 @@ pub(crate) enum Outcome {
 
 pub(crate) struct Inner {
     pub(crate) session: Session,
+    /// The session's receive buffer (messages are copied out of it into owned events).
+    pub(crate) rx: RecvBuffer,
     /// Events for the stream; only filled while a stream is open (`events_gen != 0`).
     pub(crate) events: VecDeque<Event>,
     pub(crate) events_gen: u64,
@@ -32,6 +35,8 @@ pub(crate) struct Inner {
     pub(crate) disconnects: u64,
     pub(crate) session_present: bool,
     pub(crate) last_disconnect: Option<DisconnectReason>,
+    /// The transport's error behind the last `DisconnectReason::Transport`, if any.
+    pub(crate) last_transport_failure: Option<TransportFailure>,
     /// Every client handle is gone: disconnect and stop.
     pub(crate) shutdown: bool,
     /// The driver has stopped.
@@ -88,6 +93,7 @@ impl Shared {
     pub(crate) fn new(session: Session, event_capacity: usize) -> Self {
         Self {
             inner: Mutex::new(Inner {
+                rx: session.new_recv_buffer(),
                 session,
                 events: VecDeque::new(),
                 events_gen: 0,
@@ -97,6 +103,7 @@ impl Shared {
                 disconnects: 0,
                 session_present: false,
                 last_disconnect: None,
+                last_transport_failure: None,
                 shutdown: false,
                 done: false,
                 route_changes: Vec::new(),

@@ -4,6 +4,7 @@
 use crate::url::{BrokerUrl, Scheme};
 use async_io::Async;
 use futures_lite::{AsyncRead, AsyncWrite};
+use sansmqtt_session::TransportError;
 use std::io::{self, Read};
 use std::sync::Arc;
 use std::time::Duration;
@@ -59,7 +60,10 @@ pub(crate) async fn open(url: &BrokerUrl, opts: &TransportOptions) -> io::Result
 }
 
 async fn open_unbounded(url: &BrokerUrl, opts: &TransportOptions) -> io::Result<(Reader, Writer)> {
-    let tcp = async_net::TcpStream::connect((url.host.as_str(), url.port)).await?;
+    let addrs = async_net::resolve((url.host.as_str(), url.port)).await.map_err(|e| {
+        io::Error::new(io::ErrorKind::NotFound, HostNotFound { host: url.host.clone(), source: e })
+    })?;
+    let tcp = async_net::TcpStream::connect(&addrs[..]).await?;
     tcp.set_nodelay(true)?;
     let _ = opts;
     match url.scheme {
@@ -90,4 +94,48 @@ fn tls_name<'a>(url: &'a BrokerUrl, opts: &'a TransportOptions) -> &'a str {
 fn split<T: AsyncRead + AsyncWrite + Send + Unpin + 'static>(t: T) -> (Reader, Writer) {
     let (r, w) = futures_lite::io::split(t);
     (Reader::Layered(Box::new(r)), Box::new(w))
+}
+
+/// The broker's host name could not be resolved.
+#[derive(Debug)]
+struct HostNotFound {
+    host: String,
+    source: io::Error,
+}
+
+impl std::fmt::Display for HostNotFound {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "cannot resolve host {:?}: {}", self.host, self.source)
+    }
+}
+
+impl std::error::Error for HostNotFound {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.source)
+    }
+}
+
+/// The session's summary of a transport error.
+pub(crate) fn classify(e: &io::Error) -> TransportError {
+    use io::ErrorKind as K;
+    let inner = e.get_ref();
+    if inner.is_some_and(|i| i.is::<HostNotFound>()) {
+        return TransportError::HostNotFound;
+    }
+    #[cfg(feature = "tls")]
+    if inner.is_some_and(|i| i.is::<futures_rustls::rustls::Error>()) {
+        return TransportError::Tls;
+    }
+    #[cfg(feature = "ws")]
+    if inner.is_some_and(|i| i.is::<async_tungstenite::tungstenite::Error>()) {
+        return TransportError::WebSocket;
+    }
+    match e.kind() {
+        K::ConnectionRefused => TransportError::Refused,
+        K::ConnectionReset | K::ConnectionAborted | K::BrokenPipe => TransportError::Reset,
+        K::TimedOut => TransportError::TimedOut,
+        K::HostUnreachable | K::NetworkUnreachable => TransportError::Unreachable,
+        K::UnexpectedEof => TransportError::Closed,
+        _ => TransportError::Io,
+    }
 }

@@ -20,8 +20,6 @@ where
         .into_client_request()
         .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
     request.headers_mut().insert("Sec-WebSocket-Protocol", HeaderValue::from_static("mqtt"));
-    let (ws, _response) = async_tungstenite::client_async(request, stream)
-        .await
-        .map_err(|e| io::Error::other(e.to_string()))?;
+    let (ws, _response) = async_tungstenite::client_async(request, stream).await.map_err(io::Error::other)?;
     Ok(ws_stream_tungstenite::WsStream::new(ws))
 }

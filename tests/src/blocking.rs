@@ -1,6 +1,6 @@
 //! A blocking driver for the session over `std::net::TcpStream`, for tests.
 
-use sansmqtt_session::{Action, Config, Event, Instant, Session};
+use sansmqtt_session::{Action, Config, Event, Instant, RecvBuffer, Session, TransportError};
 use std::io::{ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::time::Duration;
@@ -32,6 +32,7 @@ pub enum Seen {
 pub struct BlockingClient {
     /// The session; issue commands on it directly.
     pub session: Session,
+    rx: RecvBuffer,
     addr: SocketAddr,
     stream: Option<TcpStream>,
     epoch: std::time::Instant,
@@ -42,8 +43,10 @@ pub struct BlockingClient {
 impl BlockingClient {
     /// A client for `addr`, connecting at once.
     pub fn connect(addr: SocketAddr, config: Config) -> Self {
+        let session = Session::new(config);
         let mut c = Self {
-            session: Session::new(config),
+            rx: session.new_recv_buffer(),
+            session,
             addr,
             stream: None,
             epoch: std::time::Instant::now(),
@@ -75,7 +78,7 @@ impl BlockingClient {
 
     /// One round: drain events, transmit, actions, then read (up to 20 ms) or time out.
     pub fn step(&mut self) {
-        while let Some(e) = self.session.poll_event() {
+        while let Some(e) = self.session.poll_event(&mut self.rx) {
             self.seen.push(match e {
                 Event::Connected { session_present, .. } => Seen::Connected { session_present },
                 Event::Message(m) => Seen::Message {
@@ -99,7 +102,7 @@ impl BlockingClient {
             {
                 self.stream = None;
                 let now = self.now();
-                self.session.handle_closed(now);
+                self.session.handle_closed(now, TransportError::Reset);
             }
         }
         if let Some(a) = self.session.poll_action() {
@@ -111,11 +114,11 @@ impl BlockingClient {
                         self.stream = Some(s);
                         self.session.handle_connected(now);
                     }
-                    Err(_) => self.session.handle_closed(now),
+                    Err(_) => self.session.handle_closed(now, TransportError::Refused),
                 },
                 _ => {
                     self.stream = None;
-                    self.session.handle_closed(now);
+                    self.session.handle_closed(now, TransportError::ClosedByClient);
                 }
             }
             return;
@@ -124,24 +127,24 @@ impl BlockingClient {
             return;
         }
         let now = self.now();
-        let Some(s) = self.stream.as_mut() else {
+        let (Some(s), Some(buf)) = (self.stream.as_mut(), self.session.recv_buf(&mut self.rx)) else {
             std::thread::sleep(Duration::from_millis(5));
             self.session.handle_timeout(now);
             return;
         };
         let _ = s.set_read_timeout(Some(Duration::from_millis(20)));
-        match s.read(self.session.recv_buf()) {
+        match s.read(buf) {
             Ok(0) => {
                 self.stream = None;
-                self.session.handle_closed(now);
+                self.session.handle_closed(now, TransportError::Closed);
             }
-            Ok(n) => self.session.handle_recv(now, n),
+            Ok(n) => self.session.handle_recv(now, &mut self.rx, n),
             Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
                 self.session.handle_timeout(now)
             }
             Err(_) => {
                 self.stream = None;
-                self.session.handle_closed(now);
+                self.session.handle_closed(now, TransportError::Io);
             }
         }
     }
@@ -152,7 +155,7 @@ impl BlockingClient {
             let _ = s.shutdown(std::net::Shutdown::Both);
         }
         let now = self.now();
-        self.session.handle_closed(now);
+        self.session.handle_closed(now, TransportError::Reset);
     }
 
     /// The messages seen so far.

@@ -143,7 +143,7 @@ fn garbage_instead_of_connack_never_panics_and_reconnects() {
                         Event::Disconnected(
                             DisconnectReason::Protocol(_)
                                 | DisconnectReason::Refused(_)
-                                | DisconnectReason::TransportClosed
+                                | DisconnectReason::Transport(_)
                                 | DisconnectReason::ConnectTimeout
                         )
                     ),

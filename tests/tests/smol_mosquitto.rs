@@ -46,7 +46,10 @@ fn connect_failure_is_a_typed_error() {
     run(LIMIT, async {
         let client = Client::new(options(port, ProtocolVersion::V5, "smol-refused"));
         let err = client.connect().await.expect_err("nothing listens");
-        assert!(matches!(err, sansmqtt_smol::Error::Connect(DisconnectReason::TransportClosed)), "{err:?}");
+        let sansmqtt_smol::Error::Transport(f) = &err else { panic!("{err:?}") };
+        assert_eq!(f.kind(), sansmqtt_smol::sansmqtt_session::TransportError::Refused, "{err:?}");
+        assert_eq!(f.io_error().kind(), std::io::ErrorKind::ConnectionRefused);
+        assert!(err.to_string().contains("connection refused"), "{err}");
         assert_eq!(client.state(), State::Disconnected);
     });
 }

@@ -3,7 +3,8 @@
 //! WebSocket over TLS (`wss://`) through a TLS-terminating proxy in front of that listener.
 
 use sansmqtt_proto::{ProtocolVersion, QoS};
-use sansmqtt_smol::{Client, DisconnectReason, Error, Event, Options, TlsOptions};
+use sansmqtt_smol::sansmqtt_session::TransportError;
+use sansmqtt_smol::{Client, Error, Event, Options, TlsOptions};
 use sansmqtt_tests::certs::TestPki;
 use sansmqtt_tests::mosquitto::Mosquitto;
 use sansmqtt_tests::rumqttd::{self, Listener};
@@ -56,20 +57,30 @@ fn mutual_tls_against_mosquitto() {
         let tls = mutual().server_name("not-the-server.example");
         let client = Client::new(Options::new(&url).unwrap().client_id("tls-misnamed").tls(tls));
         let err = client.connect().await.expect_err("the certificate does not name this server");
-        assert!(matches!(err, Error::Connect(DisconnectReason::TransportClosed)), "{err:?}");
+        assert_tls_failure(&err, "NotValidForName");
         // No client certificate: the broker requires one.
         let tls = TlsOptions::new().ca_file(&pki.ca).unwrap();
         let client = Client::new(Options::new(&url).unwrap().client_id("tls-anon").tls(tls));
         let err = client.connect().await.expect_err("client certificate required");
-        assert!(matches!(err, Error::Connect(_)), "{err:?}");
+        assert_tls_failure(&err, "CertificateRequired"); // The broker's alert.
         // A CA that did not sign the server certificate: refused by the client.
         let other = TestPki::generate("other");
         let tls =
             TlsOptions::new().ca_file(&other.ca).unwrap().client_auth_pem(&client_cert, &client_key).unwrap();
         let client = Client::new(Options::new(&url).unwrap().client_id("tls-wrong-ca").tls(tls));
         let err = client.connect().await.expect_err("unknown issuer");
-        assert!(matches!(err, Error::Connect(DisconnectReason::TransportClosed)), "{err:?}");
+        assert_tls_failure(&err, "UnknownIssuer");
     });
+}
+
+/// A TLS failure reaches the application as `Error::Transport` of kind `Tls`, whose source
+/// chain holds the rustls error naming the certificate problem.
+fn assert_tls_failure(err: &Error, what: &str) {
+    let Error::Transport(f) = err else { panic!("expected a transport error, got {err:?}") };
+    assert_eq!(f.kind(), TransportError::Tls, "{err:?}");
+    let rustls = f.io_error().get_ref().and_then(|e| e.downcast_ref::<futures_rustls::rustls::Error>());
+    assert!(format!("{rustls:?}").contains(what), "{rustls:?} names {what}");
+    assert!(std::error::Error::source(err).is_some(), "the chain starts at the I/O error");
 }
 
 #[test]
@@ -111,6 +122,40 @@ fn websocket_over_tls_against_rumqttd_behind_a_tls_proxy() {
         let tls = TlsOptions::new().ca_file(&other.ca).unwrap();
         let client = Client::new(Options::new(&url).unwrap().client_id("wss-wrong-ca").tls(tls));
         let err = client.connect().await.expect_err("unknown issuer");
-        assert!(matches!(err, Error::Connect(DisconnectReason::TransportClosed)), "{err:?}");
+        assert_tls_failure(&err, "UnknownIssuer");
+    });
+}
+
+/// A host name that does not resolve and a WebSocket upgrade refused with 404 are named as
+/// such, with the resolver's error and the HTTP status in the source chain.
+#[test]
+fn unknown_host_and_a_refused_websocket_upgrade_are_named() {
+    use std::io::{Read, Write};
+    let http = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = http.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for stream in http.incoming().take(1) {
+            let mut s = stream.unwrap();
+            let mut request = [0u8; 4096];
+            let _ = s.read(&mut request);
+            let _ = s.write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n");
+        }
+    });
+    run(LIMIT, async {
+        let client = Client::new(Options::new("mqtt://no-such-host.invalid:1883").unwrap().client_id("dns"));
+        let err = client.connect().await.expect_err("the name does not resolve");
+        let Error::Transport(f) = &err else { panic!("{err:?}") };
+        assert_eq!(f.kind(), TransportError::HostNotFound, "{err:?}");
+        assert!(err.to_string().contains("no-such-host.invalid"), "{err}");
+
+        let url = format!("ws://127.0.0.1:{port}/mqtt");
+        let client = Client::new(Options::new(&url).unwrap().client_id("ws-404"));
+        let err = client.connect().await.expect_err("the upgrade is refused");
+        let Error::Transport(f) = &err else { panic!("{err:?}") };
+        assert_eq!(f.kind(), TransportError::WebSocket, "{err:?}");
+        let ws =
+            f.io_error().get_ref().and_then(|e| e.downcast_ref::<async_tungstenite::tungstenite::Error>());
+        let Some(async_tungstenite::tungstenite::Error::Http(response)) = ws else { panic!("{ws:?}") };
+        assert_eq!(response.status().as_u16(), 404);
     });
 }

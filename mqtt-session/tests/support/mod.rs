@@ -8,7 +8,8 @@ use sansmqtt_proto::{
     UnsubAck,
 };
 use sansmqtt_session::{
-    Action, Config, DisconnectReason, Event, Instant, PublishFailure, ServerCapabilities, Session, Token,
+    Action, Config, DisconnectReason, Event, Instant, PublishFailure, RecvBuffer, ServerCapabilities,
+    Session, Token,
 };
 
 /// The versions every scenario runs for.
@@ -72,6 +73,8 @@ fn detach(e: Event<'_>) -> Ev {
 /// Session + scripted broker + virtual clock.
 pub struct Harness {
     pub session: Session,
+    /// The session's receive buffer.
+    pub rx: RecvBuffer,
     pub version: ProtocolVersion,
     pub now: Instant,
     /// Whether a transport is open.
@@ -94,8 +97,10 @@ pub struct Harness {
 impl Harness {
     pub fn new(config: Config) -> Self {
         let version = config.version;
+        let session = Session::new(config);
         Self {
-            session: Session::new(config),
+            rx: session.new_recv_buffer(),
+            session,
             version,
             now: Instant::from_millis(1_000),
             open: false,
@@ -127,7 +132,7 @@ impl Harness {
     pub fn drive(&mut self) {
         for _ in 0..1000 {
             let mut progressed = false;
-            while let Some(e) = self.session.poll_event() {
+            while let Some(e) = self.session.poll_event(&mut self.rx) {
                 self.events.push(detach(e));
                 progressed = true;
             }
@@ -154,7 +159,8 @@ impl Harness {
                     Action::Connect => {}
                     Action::Close => {
                         self.open = false;
-                        self.session.handle_closed(self.now);
+                        self.session
+                            .handle_closed(self.now, sansmqtt_session::TransportError::ClosedByClient);
                     }
                     _ => {}
                 }
@@ -188,13 +194,13 @@ impl Harness {
             let n = self.rand(17).min(bytes.len() - i);
             let mut off = 0;
             while off < n {
-                let taken = self.session.handle_data(self.now, &bytes[i + off..i + n]);
+                let taken = self.session.handle_data(self.now, &mut self.rx, &bytes[i + off..i + n]);
                 off += taken;
                 self.drive();
                 if taken == 0 {
                     // Buffer full of undelivered data: the driver stops reading.
                     self.drive();
-                    if self.session.recv_buf().is_empty() {
+                    if self.session.recv_buf(&mut self.rx).is_none() {
                         return;
                     }
                 }
@@ -244,7 +250,7 @@ impl Harness {
     pub fn drop_link(&mut self) {
         self.open = false;
         self.wire.clear();
-        self.session.handle_closed(self.now);
+        self.session.handle_closed(self.now, sansmqtt_session::TransportError::Closed);
         self.drive();
     }
 

@@ -66,7 +66,7 @@ fn why(r: &DisconnectReason) -> &'static str {
         DisconnectReason::ByServer { .. } => "by the broker",
         DisconnectReason::Protocol(_) => "protocol error",
         DisconnectReason::KeepAliveTimeout | DisconnectReason::ConnectTimeout => "timeout",
-        DisconnectReason::TransportClosed => "connection lost",
+        DisconnectReason::Transport(_) => "connection lost",
         _ => "closed",
     }
 }
@@ -107,7 +107,7 @@ async fn main(spawner: Spawner) -> ! {
     };
     if let Err(e) = flow.await {
         match e {
-            sansmqtt_embassy::Error::ConnectFailed(r) => {
+            sansmqtt_embassy::Error::Connect(r) => {
                 say("MiniMQTT flow: connect failed: ", why(&r), "", "")
             }
             _ => say("MiniMQTT flow failed", "", "", ""),

@@ -235,8 +235,9 @@ impl State {
 /// The transport side of the mock.
 pub struct Mock(Rc<RefCell<State>>);
 
+/// An injected I/O error of this kind.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct MockError;
+pub struct MockError(pub ErrorKind);
 
 impl std::fmt::Display for MockError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -248,7 +249,7 @@ impl std::error::Error for MockError {}
 
 impl embedded_io_async::Error for MockError {
     fn kind(&self) -> ErrorKind {
-        ErrorKind::Other
+        self.0
     }
 }
 
@@ -272,7 +273,7 @@ impl Read for Mock {
                     Poll::Pending
                 }
                 Some(In::Eof) => Poll::Ready(Ok(0)),
-                Some(In::Error) => Poll::Ready(Err(MockError)),
+                Some(In::Error) => Poll::Ready(Err(MockError(ErrorKind::ConnectionReset))),
                 Some(In::Bytes(mut b)) => {
                     let n = chunk.min(b.len());
                     buf[..n].copy_from_slice(&b[..n]);
@@ -296,7 +297,7 @@ impl Write for Mock {
                 return Poll::Pending;
             }
             if std::mem::take(&mut s.fail_next_write) {
-                return Poll::Ready(Err(MockError));
+                return Poll::Ready(Err(MockError(ErrorKind::BrokenPipe)));
             }
             let n = s.write_chunk.unwrap_or(usize::MAX).min(buf.len());
             s.wire.extend_from_slice(&buf[..n]);
@@ -321,7 +322,7 @@ impl Transport for Mock {
             }
             s.log.push("connect".into());
             if s.connect_results.pop_front() == Some(Err(())) {
-                return Poll::Ready(Err(MockError));
+                return Poll::Ready(Err(MockError(ErrorKind::ConnectionRefused)));
             }
             s.open = true;
             s.completed_connects += 1;

@@ -28,13 +28,14 @@ fn run(qos: u8, n: u64, port: u16) {
     config.receive_maximum = WINDOW;
     config.max_queued_messages = usize::from(WINDOW);
     let mut session = Session::new(config);
+    let mut rx = session.new_recv_buffer();
     let msg = Outgoing::new(TOPIC, &PAYLOAD, qos);
     let mut out = vec![0u8; 64 * 1024];
     let mut tcp: Option<TcpStream> = None;
     let (mut sent, mut received, mut subscribed) = (0u64, 0u64, false);
     session.connect(now()).expect("connect");
     loop {
-        while let Some(event) = session.poll_event() {
+        while let Some(event) = session.poll_event(&mut rx) {
             match event {
                 Event::Connected { .. } => {
                     let sub = [(TOPIC, SubscriptionOptions::new(qos))];
@@ -83,11 +84,11 @@ fn run(qos: u8, n: u64, port: u16) {
         }
         // Reads of at most 16 KiB, as the smol driver's: the session's receive buffer is as
         // large as the biggest packet allowed (1 MiB), and a read that fills it touches it all.
-        let buf = session.recv_buf();
+        let buf = session.recv_buf(&mut rx).expect("events drained, nothing held back");
         let room = buf.len().min(16 * 1024);
         match stream.read(&mut buf[..room]) {
             Ok(0) => panic!("the broker closed the connection"),
-            Ok(len) => session.handle_recv(now(), len),
+            Ok(len) => session.handle_recv(now(), &mut rx, len),
             Err(e) => panic!("only {received} of {n} messages came back: {e}"),
         }
     }
