@@ -154,6 +154,11 @@ impl Mosquitto {
     /// Start the broker again on the same port with the same configuration and data.
     pub fn restart(&mut self) {
         self.terminate();
+        self.start_again();
+    }
+
+    /// After [`Mosquitto::terminate`]: start it again on the same port, configuration and data.
+    pub fn start_again(&mut self) {
         self.child = spawn(&self.bin, &self.dir, self.addr);
     }
 }
