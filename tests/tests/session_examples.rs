@@ -92,6 +92,7 @@ fn step(client: &mut Blocking<Faulty>, open: &mut impl FnMut() -> io::Result<Fau
 }
 
 #[test]
+#[allow(clippy::disallowed_methods)] // The test's own clock: deadlines and the 5 s outage.
 fn the_blocking_example_survives_short_reads_a_failed_write_and_a_broker_restart() {
     let Some(mut broker) = Mosquitto::start("blocking-example", "") else { return };
     let addr = broker.addr;
@@ -120,7 +121,7 @@ fn the_blocking_example_survives_short_reads_a_failed_write_and_a_broker_restart
             step(&mut client, &mut open, &mut seen);
         }
         client.session.publish(client.now(), &Outgoing::new("ex/request", b"a", QoS::AtLeastOnce)).unwrap();
-        while seen.replies.len() < 1 {
+        while seen.replies.is_empty() {
             assert!(Instant::now() < deadline, "{v}: no reply to a");
             step(&mut client, &mut open, &mut seen);
         }
