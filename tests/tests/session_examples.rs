@@ -2,11 +2,17 @@
 //! is) against a real Mosquitto, as a user meets it: 1-byte reads, a write that fails, and the
 //! broker stopped for 5 s and started again with reconnect on. While the broker is gone the
 //! driver must sleep to the session's deadlines, not spin: its thread's CPU time over those
-//! 5 s is measured (from `/proc/thread-self/stat`) and must stay below 5 % of a core.
+//! 5 s is measured (from `/proc/thread-self/stat`) and must stay below 5 % of a core. The tokio
+//! example (`mqtt-session/examples/tokio.rs`) runs its subscribe-and-reply flow against a broker
+//! that comes up only after the client started: it connects when the broker does.
 
 #[path = "../../mqtt-session/examples/blocking.rs"]
 #[allow(dead_code, unreachable_pub, missing_docs, clippy::disallowed_methods)]
 mod blocking_example;
+
+#[path = "../../mqtt-session/examples/tokio.rs"]
+#[allow(dead_code, unreachable_pub, missing_docs, clippy::disallowed_methods)]
+mod tokio_example;
 
 use blocking_example::{Blocking, Stream};
 use sansmqtt_proto::{ProtocolVersion, QoS, SubscriptionOptions};
@@ -162,4 +168,20 @@ fn the_blocking_example_survives_short_reads_a_failed_write_and_a_broker_restart
             step(&mut client, &mut open, &mut seen);
         }
     }
+}
+
+#[test]
+fn the_tokio_example_connects_when_the_broker_comes_up_and_answers_every_question() {
+    let Some(mut broker) = Mosquitto::start("tokio-example", "") else { return };
+    broker.terminate();
+    let addr = broker.addr.to_string();
+    let (done, replies) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+        let _ = done.send(rt.block_on(tokio_example::ask_and_answer(&addr, "tokio-example", "tokio-ex", 5)));
+    });
+    std::thread::sleep(Duration::from_secs(2)); // Refused meanwhile: the session backs off and retries.
+    broker.start_again();
+    let replies = replies.recv_timeout(Duration::from_secs(60)).expect("the flow completes");
+    assert_eq!(replies, (0..5).map(|i| format!("question {i}")).collect::<Vec<_>>());
 }
