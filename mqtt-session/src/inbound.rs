@@ -7,11 +7,22 @@ use alloc::vec::Vec;
 use sansmqtt_proto::{PacketId, ReasonCode};
 
 /// Received bytes not yet processed. Its capacity, fixed at creation, bounds memory.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub(crate) struct RxBuf {
     buf: Vec<u8>,
     start: usize,
     end: usize,
+}
+
+/// Counts only: the bytes may hold a server's Authentication Data (and the capacity's worth of
+/// zeros is no use to read).
+impl core::fmt::Debug for RxBuf {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("RxBuf")
+            .field("unprocessed", &self.data().len())
+            .field("capacity", &self.buf.len())
+            .finish()
+    }
 }
 
 impl RxBuf {

@@ -125,6 +125,7 @@ mod incoming;
 mod outbound;
 mod requests;
 mod router;
+mod secret;
 mod session;
 mod time;
 
@@ -139,5 +140,6 @@ pub use error::{DisconnectReason, Error, Violation};
 pub use event::{AckToken, Event, Message, PublishFailure, ServerCapabilities, Token};
 pub use router::Router;
 pub use sansmqtt_proto;
+pub use secret::Secret;
 pub use session::{Action, Session, State};
 pub use time::{Duration, Instant};

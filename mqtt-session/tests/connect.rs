@@ -243,7 +243,7 @@ fn v5_empty_client_id_is_allowed_and_the_assigned_one_is_used_on_reconnect() {
 #[test]
 fn v311_mqtt_3_1_2_22_password_without_user_name_is_refused_locally() {
     let mut cfg = Harness::config(ProtocolVersion::V3_1_1);
-    cfg.password = Some(b"secret".to_vec());
+    cfg.password = Some(b"secret".into());
     let mut h = Harness::new(cfg);
     assert_eq!(
         h.session.connect(h.now),
@@ -251,7 +251,7 @@ fn v311_mqtt_3_1_2_22_password_without_user_name_is_refused_locally() {
     );
     // 5.0 allows it.
     let mut cfg = Harness::config(ProtocolVersion::V5);
-    cfg.password = Some(b"secret".to_vec());
+    cfg.password = Some(b"secret".into());
     let mut h = Harness::new(cfg);
     h.session.connect(h.now).unwrap();
     h.drive();

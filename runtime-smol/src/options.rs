@@ -7,7 +7,7 @@ use crate::handlers::Handlers;
 use crate::url::BrokerUrl;
 use sansmqtt_proto::{ProtocolVersion, ReasonCode};
 use sansmqtt_session::{
-    AckMode, Authenticator, Backoff, Config, DisconnectReason, PublishFailure, Token, WillConfig,
+    AckMode, Authenticator, Backoff, Config, DisconnectReason, PublishFailure, Secret, Token, WillConfig,
 };
 use std::hash::{BuildHasher, Hasher};
 use std::time::Duration;
@@ -56,7 +56,7 @@ impl Options {
     pub fn from_url(url: BrokerUrl) -> Self {
         let mut config = Config::new(ProtocolVersion::V5, format!("sansmqtt-{:012x}", random_u64() >> 16));
         config.username.clone_from(&url.username);
-        config.password = url.password.as_ref().map(|p| p.as_bytes().to_vec());
+        config.password = url.password.as_deref().map(Secret::from);
         config.reconnect = Some(Backoff { seed: random_u64(), ..Backoff::default() });
         config.receive_maximum = u16::MAX;
         Self {
@@ -127,8 +127,9 @@ impl Options {
         self
     }
 
-    /// User name and password (overrides the URL's).
-    pub fn credentials(mut self, username: impl Into<String>, password: impl Into<Vec<u8>>) -> Self {
+    /// User name and password (overrides the URL's). The password is a [`Secret`]: from `&str`,
+    /// `String`, `&[u8]` or `Vec<u8>`, and printed as `***`.
+    pub fn credentials(mut self, username: impl Into<String>, password: impl Into<Secret>) -> Self {
         self.config.username = Some(username.into());
         self.config.password = Some(password.into());
         self
