@@ -27,7 +27,9 @@ use std::time::Duration;
 /// of QoS 2 messages to a subscriber that reads slowly then goes past 64, even 256, which the
 /// client must answer with DISCONNECT 0x93 [MQTT-3.3.4-9]. A smaller value is still one
 /// `config_mut().receive_maximum` away.
-#[derive(Debug)]
+///
+/// `Debug` shows no secret: the password is a [`Secret`], the URL's is elided, and of an
+/// [`authenticator`](Self::authenticator) only the method is shown.
 pub struct Options {
     pub(crate) url: BrokerUrl,
     pub(crate) config: Config,
@@ -39,6 +41,22 @@ pub struct Options {
     pub(crate) tls: crate::tls::TlsOptions,
 }
 
+impl std::fmt::Debug for Options {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut d = f.debug_struct("Options");
+        d.field("url", &self.url)
+            .field("config", &self.config)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("event_capacity", &self.event_capacity)
+            .field("handlers", &self.handlers)
+            // The authenticator's own `Debug` may show its token.
+            .field("authenticator", &self.authenticator.as_ref().map(|a| a.method()));
+        #[cfg(feature = "tls")]
+        d.field("tls", &self.tls);
+        d.finish()
+    }
+}
+
 /// A random number from the OS (through std's hasher keys), for client ids and jitter seeds.
 pub(crate) fn random_u64() -> u64 {
     let mut h = std::collections::hash_map::RandomState::new().build_hasher();
@@ -48,6 +66,9 @@ pub(crate) fn random_u64() -> u64 {
 
 impl Options {
     /// Options for the broker at `url` (`mqtt://user:pass@host:port`, `mqtts://`, `ws://`, `wss://`).
+    /// A user name or password holding `/`, `?`, `#`, `@`, `:` or `%` must have it
+    /// percent-encoded (`S3c/ret` as `S3c%2Fret`); see [`BrokerUrl`]. Or pass the password
+    /// unencoded with [`credentials`](Self::credentials).
     pub fn new(url: &str) -> Result<Self, Error> {
         Ok(Self::from_url(url.parse()?))
     }
