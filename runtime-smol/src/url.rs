@@ -87,7 +87,8 @@ impl fmt::Display for UrlError {
 impl core::error::Error for UrlError {}
 
 /// A parsed broker address. Its `Debug` elides the password and its `Display` (for logs)
-/// shows no credentials.
+/// shows no credentials; both show a WebSocket path without its query (`?***`), which may
+/// carry a token.
 ///
 /// In the URL, a user name or password holding a reserved character (`/`, `?`, `#`, `@`,
 /// `:`, `%`) must have it percent-encoded: `mqtt://alice:S3c%2FretPW@host` has the password
@@ -114,7 +115,7 @@ impl fmt::Debug for BrokerUrl {
             .field("scheme", &self.scheme)
             .field("host", &self.host)
             .field("port", &self.port)
-            .field("path", &self.path)
+            .field("path", &ShownPath(&self.path))
             .field("username", &self.username)
             .field("password", &self.password.as_ref().map(|_| "***"))
             .finish()
@@ -133,9 +134,28 @@ impl fmt::Display for BrokerUrl {
         let host = if self.host.contains(':') { format!("[{}]", self.host) } else { self.host.clone() };
         write!(f, "{scheme}://{host}:{}", self.port)?;
         if self.scheme.is_websocket() {
-            f.write_str(&self.path)?;
+            write!(f, "{}", ShownPath(&self.path))?;
         }
         Ok(())
+    }
+}
+
+/// A WebSocket path as logs show it: without its query, which may carry a token (signed
+/// URLs: `?X-Amz-Security-Token=...`), shown as `?***`.
+struct ShownPath<'a>(&'a str);
+
+impl fmt::Display for ShownPath<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0.split_once('?') {
+            Some((path, _)) => write!(f, "{path}?***"),
+            None => f.write_str(self.0),
+        }
+    }
+}
+
+impl fmt::Debug for ShownPath<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "\"{self}\"")
     }
 }
 
@@ -286,8 +306,10 @@ mod tests {
         }
         let ws: BrokerUrl = "ws://h/".parse().unwrap();
         assert_eq!(ws.path, "/");
-        let ws: BrokerUrl = "wss://h:8443/mqtt?x=1".parse().unwrap();
-        assert_eq!((ws.port, ws.path.as_str()), (8443, "/mqtt?x=1"));
+        let ws: BrokerUrl = "wss://h:8443/mqtt?token=S3cret".parse().unwrap();
+        assert_eq!((ws.port, ws.path.as_str()), (8443, "/mqtt?token=S3cret"));
+        assert_eq!(ws.to_string(), "wss://h:8443/mqtt?***");
+        assert!(!format!("{ws:?}").contains("S3cret"), "{ws:?}");
         let u: BrokerUrl = "alice:p%C3%A4ss%3A%25@h:1999".parse().unwrap();
         assert_eq!(
             (u.scheme, u.host.as_str(), u.port, u.username.as_deref(), u.password.as_deref()),
