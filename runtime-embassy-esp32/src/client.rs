@@ -62,7 +62,7 @@ where
             .field("session", &self.session)
             .field("transport", &self.transport)
             .field("tx_len", &self.tx.len())
-            .field("tx_pending", &(self.tx_end - self.tx_start))
+            .field("tx_pending", &self.tx_end.saturating_sub(self.tx_start))
             .field("link", &self.link)
             .field("last_error", &self.last_error)
             .finish()
