@@ -266,6 +266,15 @@ impl Hash for Bin<'_> {
     }
 }
 
+/// Stands for a secret in `Debug` output: prints `***`.
+pub(crate) struct Elided;
+
+impl fmt::Debug for Elided {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("***")
+    }
+}
+
 impl fmt::Debug for Bin<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let b = self.as_bytes();

@@ -546,3 +546,39 @@ fn v5_connect_authentication_data_without_authentication_method_is_a_protocol_er
         0x00, 0x03, b'a', b'b', b'c'];
     vector(&Packet::Connect(c), V5, &bytes);
 }
+
+/// Secrets never printed: a CONNECT's password and the Authentication Data of CONNECT, CONNACK
+/// and AUTH show as `***` in `Debug`, decoded or built; everything else still shows.
+#[test]
+fn debug_elides_the_password_and_authentication_data() {
+    use sansmqtt_proto::Auth;
+    use sansmqtt_proto::property::AuthProperties;
+    let secret: &[u8] = b"S3cretPW-0xDEAD";
+    let mut c = Connect::new(u("abc"), 60);
+    c.username = Some(u("alice"));
+    c.password = Some(Bin::new(secret));
+    c.properties.authentication_method = Some(u("TOKEN"));
+    c.properties.authentication_data = Some(Bin::new(secret));
+    let mut ack = ConnAckProperties::default();
+    ack.authentication_method = Some(u("TOKEN"));
+    ack.authentication_data = Some(Bin::new(secret));
+    let mut auth = AuthProperties::default();
+    auth.authentication_method = Some(u("TOKEN"));
+    auth.authentication_data = Some(Bin::new(secret));
+    let packets = [
+        Packet::Connect(c),
+        Packet::ConnAck(ConnAck { session_present: false, reason: ReasonCode::Success, properties: ack }),
+        Packet::Auth(Auth { reason: ReasonCode::ContinueAuthentication, properties: auth }),
+    ];
+    for p in &packets {
+        let bytes = enc(p, V5);
+        let decoded = dec(&bytes, V5);
+        assert_eq!(&decoded, p);
+        for shown in [format!("{p:?}"), format!("{decoded:?}"), format!("{decoded:#?}")] {
+            assert!(!shown.contains("S3cret") && shown.contains("\"TOKEN\""), "{shown}");
+        }
+        assert!(format!("{decoded:?}").contains("authentication_data: Some(***)"), "{decoded:?}");
+    }
+    let shown = format!("{:?}", packets[0]);
+    assert!(shown.contains("password: Some(***)") && shown.contains("\"alice\""), "{shown}");
+}

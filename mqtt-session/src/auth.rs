@@ -12,6 +12,10 @@ use sansmqtt_proto::property::AuthProperties;
 use sansmqtt_proto::{Auth, Bin, Packet, PacketType, ReasonCode, Utf8};
 
 /// One side of an enhanced-authentication method (SCRAM, Kerberos, a token scheme...).
+///
+/// The Authentication Data passes through the session without being kept; the `Debug` of a
+/// [`Session`] names only the [`method`](Self::method), never the authenticator's own `Debug`
+/// (which may hold a token).
 pub trait Authenticator: core::fmt::Debug + Send {
     /// The Authentication Method, sent in CONNECT and every AUTH.
     fn method(&self) -> &str;
@@ -27,10 +31,32 @@ pub trait Authenticator: core::fmt::Debug + Send {
     }
 }
 
+/// The session's authenticator; its `Debug` names the method only.
+pub(crate) struct AuthSlot(pub(crate) Box<dyn Authenticator>);
+
+impl core::fmt::Debug for AuthSlot {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_tuple("Authenticator").field(&self.0.method()).finish()
+    }
+}
+
+impl core::ops::Deref for AuthSlot {
+    type Target = dyn Authenticator;
+    fn deref(&self) -> &Self::Target {
+        &*self.0
+    }
+}
+
+impl core::ops::DerefMut for AuthSlot {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut *self.0
+    }
+}
+
 impl Session {
     /// Use `auth` for enhanced authentication (MQTT 5.0) from the next CONNECT on.
     pub fn set_authenticator(&mut self, auth: Box<dyn Authenticator>) {
-        self.auth = Some(auth);
+        self.auth = Some(AuthSlot(auth));
     }
 
     /// Start a re-authentication (AUTH "Re-authenticate", v5, connected, with an authenticator).

@@ -179,7 +179,7 @@ impl Session {
         connect.properties.authentication_method = auth_method.and_then(|m| Utf8::new(m).ok());
         connect.properties.authentication_data = auth_data.as_deref().map(Bin::new);
         connect.username = cfg.username.as_deref().and_then(|u| Utf8::new(u).ok());
-        connect.password = cfg.password.as_deref().map(Bin::new);
+        connect.password = cfg.password.as_ref().map(|p| Bin::new(p.expose()));
         connect.will = cfg.will.as_ref().and_then(|w| {
             let mut p = WillProperties::default();
             if v.is_v5() {

@@ -1,5 +1,6 @@
 //! Session configuration.
 
+use crate::secret::Secret;
 use crate::time::Duration;
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -164,8 +165,8 @@ pub struct Config {
     pub session_expiry_interval: u32,
     /// User name.
     pub username: Option<String>,
-    /// Password.
-    pub password: Option<Vec<u8>>,
+    /// Password; its `Debug` prints `***`. Set with `Some("...".into())` (also from bytes).
+    pub password: Option<Secret>,
     /// Will Message.
     pub will: Option<WillConfig>,
     /// v5 Request Problem Information: whether the server may send a Reason String or User

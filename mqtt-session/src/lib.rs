@@ -186,6 +186,7 @@ mod outbound;
 mod recv;
 mod requests;
 mod router;
+mod secret;
 mod session;
 mod time;
 
@@ -201,5 +202,6 @@ pub use event::{AckToken, Event, Message, PublishFailure, ServerCapabilities, To
 pub use recv::RecvBuffer;
 pub use router::Router;
 pub use sansmqtt_proto;
+pub use secret::Secret;
 pub use session::{Action, Session, State};
 pub use time::{Duration, Instant};

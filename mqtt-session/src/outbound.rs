@@ -367,13 +367,20 @@ struct Spare {
 }
 
 /// The transmit buffer: bytes not yet handed out by `take` from `start` on.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub(crate) struct Tx {
     buf: Vec<u8>,
     start: usize,
     /// Bytes ever appended / taken, to know when a QoS 0 publish is written.
     appended: u64,
     taken: u64,
+}
+
+/// Counts only: the bytes may hold a CONNECT with its password.
+impl core::fmt::Debug for Tx {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Tx").field("pending", &self.pending()).field("taken", &self.taken).finish()
+    }
 }
 
 impl Tx {

@@ -110,7 +110,7 @@ pub struct Session {
     /// refused because this client had no state of it [MQTT-3.2.2-4].
     pub(crate) start_clean: bool,
     /// Enhanced authentication (v5).
-    pub(crate) auth: Option<alloc::boxed::Box<dyn crate::Authenticator>>,
+    pub(crate) auth: Option<crate::auth::AuthSlot>,
     /// Outgoing topic aliases of this connection.
     pub(crate) out_aliases: crate::alias::OutAliases,
     /// While closing: when to give up writing what is left and close anyway.

@@ -273,7 +273,7 @@ fn v5_an_assigned_identifier_does_not_replace_a_configured_one() {
 #[test]
 fn v311_mqtt_3_1_2_22_password_without_user_name_is_refused_locally() {
     let mut cfg = Harness::config(ProtocolVersion::V3_1_1);
-    cfg.password = Some(b"secret".to_vec());
+    cfg.password = Some(b"secret".into());
     let mut h = Harness::new(cfg);
     assert_eq!(
         h.session.connect(h.now),
@@ -281,7 +281,7 @@ fn v311_mqtt_3_1_2_22_password_without_user_name_is_refused_locally() {
     );
     // 5.0 allows it.
     let mut cfg = Harness::config(ProtocolVersion::V5);
-    cfg.password = Some(b"secret".to_vec());
+    cfg.password = Some(b"secret".into());
     let mut h = Harness::new(cfg);
     h.session.connect(h.now).unwrap();
     h.drive();

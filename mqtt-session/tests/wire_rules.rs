@@ -93,7 +93,7 @@ fn connect_payload_fields_follow_the_flags_in_order() {
         will.delay_interval = Some(7);
         cfg.will = Some(will);
         cfg.username = Some("user".into());
-        cfg.password = Some(b"pw".to_vec());
+        cfg.password = Some(b"pw".into());
         let mut h = Harness::new(cfg);
         h.session.connect(h.now).unwrap();
         h.drive();

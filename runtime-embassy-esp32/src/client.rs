@@ -40,7 +40,9 @@ enum Flushed {
 ///
 /// The adapter allocates nothing per message: bytes to send go through the caller's
 /// transmit buffer, received bytes are read straight into the session's receive buffer.
-#[derive(Debug)]
+///
+/// `Debug` shows no secret: the session's shows none, and of the transmit buffer (which
+/// holds the CONNECT with its password once written) only the counts.
 pub struct Client<'b, T: Transport> {
     session: Session,
     rx: RecvBuffer,
@@ -52,6 +54,22 @@ pub struct Client<'b, T: Transport> {
     last_error: Option<T::Error>,
     /// Why the connection is closing: given to the session when it is closed.
     cause: TransportError,
+}
+
+impl<T: Transport + core::fmt::Debug> core::fmt::Debug for Client<'_, T>
+where
+    T::Error: core::fmt::Debug,
+{
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Client")
+            .field("session", &self.session)
+            .field("transport", &self.transport)
+            .field("tx_len", &self.tx.len())
+            .field("tx_pending", &self.tx_end.saturating_sub(self.tx_start))
+            .field("link", &self.link)
+            .field("last_error", &self.last_error)
+            .finish()
+    }
 }
 
 impl<'b, T: Transport> Client<'b, T> {

@@ -452,3 +452,35 @@ fn v5_manual_acks_and_refusals_through_the_session() {
         assert!(acks[0].contains("NotAuthorized") && acks[1].contains("Success"), "{acks:?}");
     });
 }
+
+/// Secrets never printed: the client's `Debug`, with the CONNECT (and its password) written
+/// through the transmit buffer, shows neither the password nor its bytes (issue 20).
+#[test]
+fn client_debug_shows_no_password() {
+    const PASSWORD: &str = "S3cretPW-0xDEAD";
+    run_limited("secrets", LIMIT, || {
+        for v in VERSIONS {
+            let mut cfg = config(v);
+            cfg.username = Some("alice".into());
+            cfg.password = Some(PASSWORD.into());
+            let h = Handle::new();
+            let mut tx = [0u8; 256];
+            let mut client = Client::new(Session::new(cfg), h.transport(), &mut tx);
+            let mut shown = vec![format!("{client:?}")];
+            block_on(async {
+                client.connect(|_| {}).await.expect("connect");
+                shown.push(format!("{client:?}"));
+                shown.push(format!("{client:#?}"));
+                client.disconnect(|_| {}).await.expect("disconnect");
+            });
+            shown.push(format!("{client:?}"));
+            assert!(
+                h.sent("Connect").iter().any(|c| c.contains("password: Some")),
+                "{v}: a password was sent"
+            );
+            for s in &shown {
+                assert!(!s.contains(PASSWORD) && !s.contains("83, 51, 99, 114"), "{v}: {s}");
+            }
+        }
+    });
+}

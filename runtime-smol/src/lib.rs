@@ -57,7 +57,7 @@ pub use options::Options;
 pub use sansmqtt_proto::{ProtocolVersion, QoS, ReasonCode, SubscriptionOptions};
 pub use sansmqtt_session::{
     self, AckToken, Authenticator, Backoff, Config, DisconnectOptions, DisconnectReason, Outgoing,
-    PublishFailure, State, Token, WillConfig,
+    PublishFailure, Secret, State, Token, WillConfig,
 };
 pub use stream::Events;
 #[cfg(feature = "tls")]

@@ -7,7 +7,7 @@ use crate::handlers::Handlers;
 use crate::url::BrokerUrl;
 use sansmqtt_proto::{ProtocolVersion, ReasonCode};
 use sansmqtt_session::{
-    AckMode, Authenticator, Backoff, Config, DisconnectReason, PublishFailure, Token, WillConfig,
+    AckMode, Authenticator, Backoff, Config, DisconnectReason, PublishFailure, Secret, Token, WillConfig,
 };
 use std::hash::{BuildHasher, Hasher};
 use std::time::Duration;
@@ -27,7 +27,9 @@ use std::time::Duration;
 /// of QoS 2 messages to a subscriber that reads slowly then goes past 64, even 256, which the
 /// client must answer with DISCONNECT 0x93 [MQTT-3.3.4-9]. A smaller value is still one
 /// `config_mut().receive_maximum` away.
-#[derive(Debug)]
+///
+/// `Debug` shows no secret: the password is a [`Secret`], the URL's is elided, and of an
+/// [`authenticator`](Self::authenticator) only the method is shown.
 pub struct Options {
     pub(crate) url: BrokerUrl,
     pub(crate) config: Config,
@@ -39,6 +41,22 @@ pub struct Options {
     pub(crate) tls: crate::tls::TlsOptions,
 }
 
+impl std::fmt::Debug for Options {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut d = f.debug_struct("Options");
+        d.field("url", &self.url)
+            .field("config", &self.config)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("event_capacity", &self.event_capacity)
+            .field("handlers", &self.handlers)
+            // The authenticator's own `Debug` may show its token.
+            .field("authenticator", &self.authenticator.as_ref().map(|a| a.method()));
+        #[cfg(feature = "tls")]
+        d.field("tls", &self.tls);
+        d.finish()
+    }
+}
+
 /// A random number from the OS (through std's hasher keys), for client ids and jitter seeds.
 pub(crate) fn random_u64() -> u64 {
     let mut h = std::collections::hash_map::RandomState::new().build_hasher();
@@ -48,6 +66,9 @@ pub(crate) fn random_u64() -> u64 {
 
 impl Options {
     /// Options for the broker at `url` (`mqtt://user:pass@host:port`, `mqtts://`, `ws://`, `wss://`).
+    /// A user name or password holding `/`, `?`, `#`, `@`, `:` or `%` must have it
+    /// percent-encoded (`S3c/ret` as `S3c%2Fret`); see [`BrokerUrl`]. Or pass the password
+    /// unencoded with [`credentials`](Self::credentials).
     pub fn new(url: &str) -> Result<Self, Error> {
         Ok(Self::from_url(url.parse()?))
     }
@@ -56,7 +77,7 @@ impl Options {
     pub fn from_url(url: BrokerUrl) -> Self {
         let mut config = Config::new(ProtocolVersion::V5, format!("sansmqtt-{:012x}", random_u64() >> 16));
         config.username.clone_from(&url.username);
-        config.password = url.password.as_ref().map(|p| p.as_bytes().to_vec());
+        config.password = url.password.as_deref().map(Secret::from);
         config.reconnect = Some(Backoff { seed: random_u64(), ..Backoff::default() });
         config.receive_maximum = u16::MAX;
         Self {
@@ -127,8 +148,9 @@ impl Options {
         self
     }
 
-    /// User name and password (overrides the URL's).
-    pub fn credentials(mut self, username: impl Into<String>, password: impl Into<Vec<u8>>) -> Self {
+    /// User name and password (overrides the URL's). The password is a [`Secret`]: from `&str`,
+    /// `String`, `&[u8]` or `Vec<u8>`, and printed as `***`.
+    pub fn credentials(mut self, username: impl Into<String>, password: impl Into<Secret>) -> Self {
         self.config.username = Some(username.into());
         self.config.password = Some(password.into());
         self

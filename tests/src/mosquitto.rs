@@ -107,6 +107,17 @@ impl Mosquitto {
     /// Start a broker with `extra` configuration lines, or `None` (after printing why) when
     /// mosquitto is not installed outside CI. Panics in CI when it is missing.
     pub fn start(name: &str, extra: &str) -> Option<Self> {
+        Self::start_with(name, extra, None)
+    }
+
+    /// Start a broker that admits only `user` with `password` (a password file made with
+    /// `mosquitto_passwd -b -c`; anonymous clients are refused), or `None` as
+    /// [`Mosquitto::start`] does.
+    pub fn start_with_password(name: &str, user: &str, password: &str) -> Option<Self> {
+        Self::start_with(name, "", Some((user, password)))
+    }
+
+    fn start_with(name: &str, extra: &str, login: Option<(&str, &str)>) -> Option<Self> {
         let Some(bin) = binary() else {
             assert!(!required(), "mosquitto is not installed (CI=true): apt-get install -y mosquitto");
             eprintln!(
@@ -123,14 +134,31 @@ impl Mosquitto {
             use std::os::unix::fs::PermissionsExt;
             let _ = std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o777));
         }
+        let access = match login {
+            None => "allow_anonymous true".to_string(),
+            Some((user, password)) => {
+                let file = dir.join("passwords");
+                let made = Command::new("mosquitto_passwd")
+                    .arg("-b")
+                    .arg("-c")
+                    .arg(&file)
+                    .arg(user)
+                    .arg(password)
+                    .stdout(Stdio::null())
+                    .status()
+                    .expect("run mosquitto_passwd (package mosquitto)");
+                assert!(made.success(), "mosquitto_passwd failed");
+                {
+                    use std::os::unix::fs::PermissionsExt;
+                    let _ = std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644));
+                }
+                format!("allow_anonymous false\npassword_file {}", file.display())
+            }
+        };
         let conf = dir.join("mosquitto.conf");
         let mut f = std::fs::File::create(&conf).expect("config file");
-        writeln!(
-            f,
-            "listener {port} 127.0.0.1\nallow_anonymous true\npersistence_location {}/\n{extra}",
-            dir.display()
-        )
-        .expect("write config");
+        writeln!(f, "listener {port} 127.0.0.1\n{access}\npersistence_location {}/\n{extra}", dir.display())
+            .expect("write config");
         let addr: SocketAddr = ([127, 0, 0, 1], port).into();
         let child = spawn(&bin, &dir, addr);
         Some(Self { child, addr, dir, bin })

@@ -25,8 +25,9 @@ pub struct Will<'a> {
     pub properties: WillProperties<'a>,
 }
 
-/// A connection request.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// A connection request. Its `Debug` shows the password (and any Authentication Data) as
+/// `***`.
+#[derive(Clone, PartialEq, Eq)]
 pub struct Connect<'a> {
     /// Clean Session (3.x) / Clean Start (5.0).
     pub clean_start: bool,
@@ -43,6 +44,20 @@ pub struct Connect<'a> {
     pub password: Option<Bin<'a>>,
     /// v5 properties (empty before 5.0).
     pub properties: ConnectProperties<'a>,
+}
+
+impl core::fmt::Debug for Connect<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Connect")
+            .field("clean_start", &self.clean_start)
+            .field("keep_alive", &self.keep_alive)
+            .field("client_id", &self.client_id)
+            .field("will", &self.will)
+            .field("username", &self.username)
+            .field("password", &self.password.as_ref().map(|_| crate::string::Elided))
+            .field("properties", &self.properties)
+            .finish()
+    }
 }
 
 const RESERVED: u8 = 0x01;

@@ -31,7 +31,9 @@ macro_rules! property_set {
         $( repeated $sub:ident; )?
     ) => {
         $(#[$m])*
-        #[derive(Clone, Debug, Default, PartialEq, Eq)]
+        ///
+        /// `Debug` shows Authentication Data, which may be a token, as `***`.
+        #[derive(Clone, Default, PartialEq, Eq)]
         #[non_exhaustive]
         pub struct $name<'a> {
             $( $(#[$fm])* pub $field: Option<$fty>, )*
@@ -41,6 +43,22 @@ macro_rules! property_set {
                 /// Subscription Identifier (0x0B): one per matching subscription.
                 pub $sub: $crate::property::SubscriptionIds<'a>,
             )?
+        }
+
+        impl core::fmt::Debug for $name<'_> {
+            fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+                let mut d = f.debug_struct(stringify!($name));
+                $(
+                    if stringify!($field) == "authentication_data" {
+                        d.field(stringify!($field), &self.$field.as_ref().map(|_| $crate::string::Elided));
+                    } else {
+                        d.field(stringify!($field), &self.$field);
+                    }
+                )*
+                d.field("user_properties", &self.user_properties);
+                $( d.field(stringify!($sub), &self.$sub); )?
+                d.finish()
+            }
         }
 
         /// Empty a quarter of the time (so the short forms of v5 packets occur), otherwise

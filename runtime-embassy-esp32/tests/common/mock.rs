@@ -235,6 +235,12 @@ impl State {
 /// The transport side of the mock.
 pub struct Mock(Rc<RefCell<State>>);
 
+impl std::fmt::Debug for Mock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Mock")
+    }
+}
+
 /// An injected I/O error of this kind.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MockError(pub ErrorKind);
