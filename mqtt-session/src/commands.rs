@@ -1,6 +1,6 @@
 //! Application commands: connect, publish, subscribe, unsubscribe, ack, disconnect.
 
-use crate::error::{DisconnectReason, Error};
+use crate::error::{ConfigError, DisconnectReason, Error};
 use crate::event::publish_failed;
 use crate::event::{AckToken, Event, PublishFailure, Token};
 use crate::outbound::{Expiry, Flow, Inflight, Queued, Request};
@@ -90,6 +90,15 @@ impl Session {
 
     fn check_connect_config(&self) -> Result<(), Error> {
         let c = &self.config;
+        if c.max_packet_size < crate::Config::MIN_PACKET_SIZE {
+            return Err(Error::InvalidConfig(ConfigError::MaxPacketSizeTooSmall));
+        }
+        if c.receive_maximum == 0 {
+            return Err(Error::InvalidConfig(ConfigError::ReceiveMaximumZero));
+        }
+        if c.max_inflight == 0 {
+            return Err(Error::InvalidConfig(ConfigError::MaxInflightZero));
+        }
         // An empty client id needs 5.0, or 3.1.1 with clean session [MQTT-3.1.3-7].
         let empty_ok = match c.version {
             sansmqtt_proto::ProtocolVersion::V5 => true,
@@ -151,7 +160,9 @@ impl Session {
             if self.config.receive_maximum != u16::MAX {
                 props.receive_maximum = core::num::NonZeroU16::new(self.config.receive_maximum.max(1));
             }
-            props.maximum_packet_size = core::num::NonZeroU32::new(self.config.max_packet_size);
+            if self.config.announce_max_packet_size {
+                props.maximum_packet_size = core::num::NonZeroU32::new(self.config.max_packet_size);
+            }
             if self.config.topic_alias_maximum > 0 {
                 props.topic_alias_maximum = Some(self.config.topic_alias_maximum);
             }
@@ -435,7 +446,7 @@ impl Session {
     /// Subscribe to one or more filters. `Event::Subscribed` carries one reason per filter.
     /// While disconnected, the request is sent after the next CONNACK.
     pub fn subscribe(&mut self, now: Instant, subs: &[(&str, SubscriptionOptions)]) -> Result<Token, Error> {
-        self.subscribe_with_id(now, subs, None)
+        self.subscribe_with(now, subs, None, &[])
     }
 
     /// [`Session::subscribe`] with a v5 Subscription Identifier.
@@ -444,6 +455,21 @@ impl Session {
         now: Instant,
         subs: &[(&str, SubscriptionOptions)],
         id: Option<SubscriptionId>,
+    ) -> Result<Token, Error> {
+        self.subscribe_with(now, subs, id, &[])
+    }
+
+    /// [`Session::subscribe`] with the v5 properties of SUBSCRIBE: a Subscription Identifier
+    /// and User Properties (name, value), in order. They go with the request, also when it is
+    /// sent again after a reconnect; the subscriptions the session makes again for a server
+    /// that lost the session carry only their identifier. In 3.1.1 user properties are refused
+    /// with [`Error::Encode`].
+    pub fn subscribe_with(
+        &mut self,
+        now: Instant,
+        subs: &[(&str, SubscriptionOptions)],
+        id: Option<SubscriptionId>,
+        user_properties: &[(&str, &str)],
     ) -> Result<Token, Error> {
         self.tick(now);
         let mut id = id;
@@ -464,7 +490,7 @@ impl Session {
             }
             owned.push(Remembered { filter: (*f).to_string(), options: *o, sub_id: id, wanted: true });
         }
-        self.send_subscribe(owned, id, false)
+        self.send_subscribe(owned, id, false, owned_pairs(user_properties))
     }
 
     /// Subscribe again to the remembered filters after the server lost the session: one
@@ -489,7 +515,7 @@ impl Session {
             }
             // Refused here only when out of packet ids or too large for any packet; what this
             // server lacks is refused, with an event, by `resend_requests`.
-            let _ = self.send_subscribe(group, key.0, true);
+            let _ = self.send_subscribe(group, key.0, true, Vec::new());
         }
     }
 
@@ -507,33 +533,59 @@ impl Session {
         subs: Vec<Remembered>,
         id: Option<SubscriptionId>,
         restore: bool,
+        user_properties: Vec<(String, String)>,
     ) -> Result<Token, Error> {
+        // (An identifier is taken only when the request is stored: none to give back.)
+        let packet_id = self.out.allocate_id().ok_or(Error::NoPacketId)?;
+        let bytes = self.encode_subscribe(packet_id, &subs, id, &user_properties)?;
+        let token = self.next_token();
+        if matches!(self.link, Link::Connected) {
+            self.out.append(&bytes);
+        }
+        let count = subs.len();
+        let r = Request {
+            token,
+            subscribe: true,
+            count,
+            bytes,
+            filters: subs,
+            sub_id: id,
+            restore,
+            user_properties,
+        };
+        self.out.requests.push(packet_id.get(), r);
+        Ok(token)
+    }
+
+    /// The SUBSCRIBE of a request, encoded by the codec (also again, without its identifier,
+    /// for a server that does not support Subscription Identifiers).
+    pub(crate) fn encode_subscribe(
+        &self,
+        packet_id: PacketId,
+        subs: &[Remembered],
+        id: Option<SubscriptionId>,
+        user_properties: &[(String, String)],
+    ) -> Result<Vec<u8>, Error> {
+        user_properties_len(user_properties)?;
         // Plain loops rather than `collect::<Result<..>>`: smaller firmware.
         let mut filters = Vec::with_capacity(subs.len());
-        for s in &subs {
+        for s in subs {
             filters.push(sansmqtt_proto::Subscription {
                 filter: TopicFilter::new(&s.filter)?,
                 options: s.options,
             });
         }
-        let packet_id = self.out.allocate_id().ok_or(Error::NoPacketId)?;
+        let users = user_property_list(user_properties);
         let mut sub = Subscribe::new(packet_id, &filters);
         if self.version.is_v5() {
             sub.properties = SubscribeProperties::default();
             sub.properties.subscription_identifier = id;
         }
+        sub.properties.user_properties = UserProperties::new(&users);
         let mut bytes = Vec::new();
         Packet::Subscribe(sub).encode_to_vec_client(self.version, &mut bytes)?;
         self.check_size(bytes.len())?;
-        let token = self.next_token();
-        if matches!(self.link, Link::Connected) {
-            self.out.append(&bytes);
-        }
-        self.out.requests.push(
-            packet_id.get(),
-            Request { token, subscribe: true, count: subs.len(), bytes, filters: subs, sub_id: id, restore },
-        );
-        Ok(token)
+        Ok(bytes)
     }
 
     pub(crate) fn remember(&mut self, r: Remembered) {
@@ -545,15 +597,30 @@ impl Session {
 
     /// Unsubscribe from filters. `Event::Unsubscribed` follows.
     pub fn unsubscribe(&mut self, now: Instant, filters: &[&str]) -> Result<Token, Error> {
+        self.unsubscribe_with(now, filters, &[])
+    }
+
+    /// [`Session::unsubscribe`] with v5 User Properties (name, value), in order. In 3.1.1 they
+    /// are refused with [`Error::Encode`].
+    pub fn unsubscribe_with(
+        &mut self,
+        now: Instant,
+        filters: &[&str],
+        user_properties: &[(&str, &str)],
+    ) -> Result<Token, Error> {
         self.tick(now);
         let mut parsed = Vec::with_capacity(filters.len());
         for f in filters {
             parsed.push(TopicFilter::new(f)?);
         }
+        let owned = owned_pairs(user_properties);
+        user_properties_len(&owned)?;
+        let users = user_property_list(&owned);
         let packet_id = self.out.allocate_id().ok_or(Error::NoPacketId)?;
+        let mut unsub = Unsubscribe::new(packet_id, &parsed);
+        unsub.properties.user_properties = UserProperties::new(&users);
         let mut bytes = Vec::new();
-        Packet::Unsubscribe(Unsubscribe::new(packet_id, &parsed))
-            .encode_to_vec_client(self.version, &mut bytes)?;
+        Packet::Unsubscribe(unsub).encode_to_vec_client(self.version, &mut bytes)?;
         self.check_size(bytes.len())?;
         self.remembered.retain(|r| !filters.contains(&r.filter.as_str()));
         for r in self.out.requests.values_mut() {
@@ -577,6 +644,7 @@ impl Session {
                 filters: Vec::new(),
                 sub_id: None,
                 restore: false,
+                user_properties: Vec::new(),
             },
         );
         Ok(token)
@@ -736,6 +804,15 @@ fn user_properties_len(props: &[(String, String)]) -> Result<usize, Error> {
         len = len.saturating_add(5 + name.len() + value.len());
     }
     Ok(len)
+}
+
+/// User properties given by the application, owned.
+fn owned_pairs(props: &[(&str, &str)]) -> Vec<(String, String)> {
+    let mut v = Vec::with_capacity(props.len());
+    for (k, val) in props {
+        v.push(((*k).to_string(), (*val).to_string()));
+    }
+    v
 }
 
 /// Borrowed user properties for encoding (validated by `check_connect_config`).

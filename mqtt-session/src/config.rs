@@ -185,11 +185,23 @@ pub struct Config {
     /// ([`connect`](crate::Session::connect) refuses others).
     pub user_properties: Vec<(String, String)>,
     /// Most incoming QoS 1/2 messages unacknowledged at once (v5 Receive Maximum we announce;
-    /// also enforced in 3.x to bound memory).
+    /// also enforced in 3.x to bound memory). 65,535, the default, leaves the property out of
+    /// CONNECT (it means the same); see [`Config::new`] for why. Each such message costs the
+    /// session 2 bytes while a QoS 2 PUBREL is awaited, and in [`AckMode::Manual`] one ack
+    /// entry (16 bytes) until the application acks: a microcontroller sets a small value.
+    /// 0 is refused by [`connect`](crate::Session::connect).
     pub receive_maximum: u16,
-    /// Largest incoming packet accepted (v5 Maximum Packet Size we announce); sizes the
-    /// receive buffer.
+    /// Largest incoming packet accepted; sizes the receive buffer
+    /// ([`Session::new_recv_buffer`](crate::Session::new_recv_buffer)). A larger packet closes
+    /// the connection (v5: DISCONNECT 0x95 Packet too large). At least
+    /// [`Config::MIN_PACKET_SIZE`], or [`connect`](crate::Session::connect) refuses the
+    /// configuration.
     pub max_packet_size: u32,
+    /// v5: announce `max_packet_size` in CONNECT as Maximum Packet Size (the default), so that
+    /// the server does not send larger packets [MQTT-3.1.2-24] but drops them. When off, the
+    /// property is left out and the server believes there is no limit; a packet larger than
+    /// `max_packet_size` still closes the connection, since memory is bounded here.
+    pub announce_max_packet_size: bool,
     /// Incoming topic aliases accepted (v5 Topic Alias Maximum we announce).
     pub topic_alias_maximum: u16,
     /// Outgoing topic aliases to use at most (v5; also capped by the server's Topic Alias
@@ -197,13 +209,8 @@ pub struct Config {
     pub topic_alias_outgoing: u16,
     /// Most outgoing QoS 1/2 messages unacknowledged at once (also capped by the server's
     /// Receive Maximum). Also the most emptied message buffers the session keeps to reuse, so
-    /// that a steady stream of publishes allocates nothing per message.
-    ///
-    /// The default, 20, is paho's and mosquitto_pub's: an MQTT 3.1.1 client cannot learn how
-    /// many flows the server takes at once, and Mosquitto 2.0.11 (Debian 12) takes 20 QoS 2
-    /// flows from one (its `max_inflight_messages`); beyond that it drops messages it has
-    /// answered with PUBREC, or resets the connection (measured here: with 64 in flight, 1,063
-    /// of 2,000 messages arrived; with 20, all). In 5.0 the server's Receive Maximum says it.
+    /// that a steady stream of publishes allocates nothing per message. 20 by default (see
+    /// [`Config::new`]); 0 is refused by [`connect`](crate::Session::connect).
     pub max_inflight: u16,
     /// Most messages waiting to be sent (offline or behind the flow-control window).
     pub max_queued_messages: usize,
@@ -247,10 +254,24 @@ pub struct Config {
 }
 
 impl Config {
-    /// Defaults: keep-alive 60 s, clean start, automatic acks, reconnect with backoff, 1 MiB
-    /// packets, 20 messages in flight out and 64 in (Receive Maximum), 1,000 queued messages or
-    /// 1 MiB; problem
-    /// information requested, response information not, no CONNECT user properties.
+    /// The defaults, the same for every runtime (the adapters take theirs from here):
+    ///
+    /// | field | default | why |
+    /// |---|---|---|
+    /// | `keep_alive` | 60 s | paho's and mosquitto's; a dead link is noticed within 1.5 × keep-alive |
+    /// | `clean_start` | on | a new session each time unless asked; `session_expiry_interval` 0 |
+    /// | `reconnect` | on: 0.5 s doubling to 60 s, half jittered | a long-lived client survives broker restarts; a one-shot tool sets `None`, or it retries forever after a failure |
+    /// | `receive_maximum` | 65,535 (property left out) | paho's and mosquitto_sub's. Mosquitto 2.x (Debian 12's 2.0.11) frees a QoS 2 slot at PUBREC instead of PUBCOMP, so a QoS 2 burst to a slow reader overruns a smaller value, which the client must then answer with DISCONNECT 0x93. Set it small on a microcontroller (the ESP32 example uses 4) |
+    /// | `max_inflight` | 20 | paho's and mosquitto_pub's: a 3.1.1 client cannot learn how many QoS 2 flows the broker takes at once; Mosquitto takes 20 and drops messages of further ones. In 5.0 the server's Receive Maximum also caps it |
+    /// | `max_packet_size` | 1 MiB, announced | bounds the receive buffer; announced so the server drops larger packets instead of closing the connection |
+    /// | `topic_alias_maximum` | 16 | v5 incoming aliases accepted: a server may save the topic on repeated messages; costs at most 16 topic strings |
+    /// | `topic_alias_outgoing` | 0 | every topic sent in full (aliases are an optimisation the application opts into) |
+    /// | `limit_policy` | `Downgrade` | a publish above the server's Maximum QoS goes at that QoS, RETAIN is cleared where unsupported (as paho and MQTT.js do); `Reject` refuses them with an error instead |
+    /// | `max_queued_messages` / `max_queued_bytes` | 1,000 / 1 MiB | publishes made while offline or behind the window are kept, within these bounds |
+    /// | `ack_mode` | `Auto` | acked when the application pulls the message |
+    /// | `session_lost_policy` | `HandBack` | the specification's rule: nothing is resent into a new session |
+    /// | `connect_timeout` | 10 s | opening the transport (adapters), then again the CONNACK |
+    /// | `request_problem_information` | on | the server's default: reason strings explain refusals |
     pub fn new(version: ProtocolVersion, client_id: impl Into<String>) -> Self {
         Self {
             version,
@@ -265,8 +286,9 @@ impl Config {
             request_problem_information: true,
             request_response_information: false,
             user_properties: Vec::new(),
-            receive_maximum: 64,
+            receive_maximum: u16::MAX,
             max_packet_size: 1024 * 1024,
+            announce_max_packet_size: true,
             topic_alias_maximum: 16,
             topic_alias_outgoing: 0,
             max_inflight: 20,
@@ -285,6 +307,9 @@ impl Config {
             tx_buffer_size: 64 * 1024,
         }
     }
+
+    /// The smallest `max_packet_size` accepted: room for a CONNACK with a few properties.
+    pub const MIN_PACKET_SIZE: u32 = 64;
 
     /// Keep-alive in whole seconds as sent in CONNECT.
     pub(crate) fn keep_alive_secs(&self) -> u16 {

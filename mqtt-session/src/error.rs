@@ -45,7 +45,35 @@ pub enum Error {
     UnknownAckToken,
     /// `ack` or `reject` was called but the session acknowledges automatically.
     NotManualAckMode,
+    /// [`connect`](crate::Session::connect): the [`Config`](crate::Config) cannot work.
+    InvalidConfig(ConfigError),
 }
+
+/// What is wrong with a [`Config`](crate::Config) that
+/// [`Session::connect`](crate::Session::connect) refuses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// `max_packet_size` is below [`Config::MIN_PACKET_SIZE`](crate::Config::MIN_PACKET_SIZE)
+    /// (0 would also be a Protocol Error in a v5 CONNECT).
+    MaxPacketSizeTooSmall,
+    /// `receive_maximum` is 0 (a Protocol Error in a v5 CONNECT, and no message could arrive).
+    ReceiveMaximumZero,
+    /// `max_inflight` is 0 (no QoS 1/2 message could be sent).
+    MaxInflightZero,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::MaxPacketSizeTooSmall => "max_packet_size below Config::MIN_PACKET_SIZE",
+            Self::ReceiveMaximumZero => "receive_maximum is 0",
+            Self::MaxInflightZero => "max_inflight is 0",
+        })
+    }
+}
+
+impl core::error::Error for ConfigError {}
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -70,6 +98,7 @@ impl fmt::Display for Error {
             Self::Encode(e) => write!(f, "cannot encode: {e}"),
             Self::UnknownAckToken => f.write_str("unknown ack token"),
             Self::NotManualAckMode => f.write_str("acks are automatic"),
+            Self::InvalidConfig(e) => write!(f, "invalid configuration: {e}"),
         }
     }
 }

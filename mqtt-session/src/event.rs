@@ -208,6 +208,15 @@ pub enum Event<'a> {
         /// The publishes handed back.
         tokens: Vec<Token>,
     },
+    /// An incoming QoS 2 exchange is complete: the server's PUBREL for the message with this
+    /// packet id ([`Message::packet_id`]) arrived and PUBCOMP is on its way; the server will
+    /// not send the message again. paho and libmosquitto hand a QoS 2 message to the
+    /// application at this point; here the message comes when it arrives (exactly once either
+    /// way), and this event says when its exchange ended, for applications that act then.
+    Released {
+        /// The packet identifier of the message (the server's; reused after this).
+        packet_id: PacketId,
+    },
     /// After `publish` failed with `QueueFull`: the queue has drained to half its bounds
     /// (messages and bytes), so there is room for a batch again.
     ReadyToPublish,

@@ -475,6 +475,9 @@ impl Session {
 
     fn on_pubrel(&mut self, id: PacketId) {
         let known = self.inb.release_qos2(id.get());
+        if known {
+            self.events.push_back(Event::Released { packet_id: id });
+        }
         let reason = if !known && self.version.is_v5() {
             ReasonCode::PacketIdentifierNotFound
         } else {

@@ -197,7 +197,7 @@ pub mod fuzzing;
 pub use auth::Authenticator;
 pub use commands::{DisconnectOptions, Outgoing};
 pub use config::{AckMode, Backoff, Config, LimitPolicy, QueueFullPolicy, SessionLostPolicy, WillConfig};
-pub use error::{DisconnectReason, Error, TransportError, Violation};
+pub use error::{ConfigError, DisconnectReason, Error, TransportError, Violation};
 pub use event::{AckToken, Event, Message, PublishFailure, ServerCapabilities, Token};
 pub use recv::RecvBuffer;
 pub use router::Router;

@@ -70,6 +70,8 @@ pub(crate) struct Request {
     /// SUBSCRIBE only: made by the session to restore remembered subscriptions on a server
     /// that lost the session, not by the application.
     pub(crate) restore: bool,
+    /// v5 User Properties of the request (kept to encode a SUBSCRIBE again).
+    pub(crate) user_properties: Vec<(alloc::string::String, alloc::string::String)>,
 }
 
 impl Request {

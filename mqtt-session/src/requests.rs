@@ -63,19 +63,19 @@ impl Session {
         }
     }
 
-    /// Remove the Subscription Identifier from pending SUBSCRIBE `id`: it is the only property
-    /// the session puts in a SUBSCRIBE, so the property block becomes empty.
+    /// Remove the Subscription Identifier from pending SUBSCRIBE `id`: encoded again without
+    /// it, with the same packet identifier, filters and user properties.
     fn drop_subscription_id(&mut self, id: u16) {
+        let Some(packet_id) = sansmqtt_proto::PacketId::new(id) else { return };
+        let Some(r) = self.out.requests.get(id) else { return };
+        let Ok(bytes) = self.encode_subscribe(packet_id, &r.filters, None, &r.user_properties) else {
+            return;
+        };
         let Some(r) = self.out.requests.get_mut(id) else { return };
-        let header = 2 + r.bytes.iter().skip(1).take_while(|&&x| x & 0x80 != 0).count();
-        let Some(props) = r.bytes.get_mut(header + 2) else { return };
-        let len = usize::from(core::mem::take(props));
-        if let Some((bytes, _)) = crate::outbound::cut(&r.bytes, header + 3..header + 3 + len) {
-            r.bytes = bytes;
-            r.sub_id = None;
-            for f in &mut r.filters {
-                f.sub_id = None;
-            }
+        r.bytes = bytes;
+        r.sub_id = None;
+        for f in &mut r.filters {
+            f.sub_id = None;
         }
     }
 }

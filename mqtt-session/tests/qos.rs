@@ -141,6 +141,8 @@ fn incoming_qos2_is_delivered_exactly_once() {
         assert!(
             matches!(h.take_inbox().as_slice(), [Packet::PubComp(a)] if a.packet_id.get() == 5 && a.reason == ReasonCode::Success)
         );
+        // The end of the exchange is reported (paho's delivery point), once.
+        assert_eq!(h.take_events(), [Ev::Released(5)], "{v}");
         // After PUBCOMP the id is free: a new message with id 5 is delivered.
         h.publish_to_client("s/2", b"again", QoS::ExactlyOnce, 5);
         assert_eq!(h.take_events().len(), 1);
@@ -157,6 +159,7 @@ fn unknown_pubrel_gets_pubcomp() {
         let inbox = h.take_inbox();
         let expected = if v.is_v5() { ReasonCode::PacketIdentifierNotFound } else { ReasonCode::Success };
         assert!(matches!(inbox.as_slice(), [Packet::PubComp(a)] if a.reason == expected), "{v}: {inbox:?}");
+        assert!(h.take_events().is_empty(), "{v}: no message of this id: nothing released");
     }
 }
 

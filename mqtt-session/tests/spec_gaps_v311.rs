@@ -110,6 +110,7 @@ fn server_packet_ids_are_their_own_space_and_reusable_after_each_flow() {
         assert_eq!(acks(&h.take_inbox()), vec![("PUBREL", a)], "{v}");
         h.pubrel(a);
         assert_eq!(acks(&h.take_inbox()), vec![("PUBCOMP", a)], "{v}");
+        assert_eq!(h.take_events(), [Ev::Released(a)], "{v}: the server's QoS 2 flow ended");
         h.puback(b);
         h.pubcomp(a);
         assert_eq!(

@@ -77,7 +77,7 @@ impl Driver {
             shared,
             client,
             transport: TransportOptions {
-                timeout: options.connect_timeout,
+                timeout: options.config.connect_timeout,
                 #[cfg(feature = "tls")]
                 tls,
                 #[cfg(feature = "tls")]
@@ -282,6 +282,9 @@ impl Driver {
         self.drop_transport();
         let now = self.shared.now();
         self.shared.lock().session.handle_closed(now, TransportError::ClosedByClient);
+        // `disconnect()` waits for the state, not for the event: wake it now, even when the
+        // application's event stream is full and the `Disconnected` event must wait.
+        self.shared.changed.notify(usize::MAX);
     }
 
     fn drop_transport(&mut self) {
@@ -427,6 +430,7 @@ fn next_event(
                 Event::Resubscribed { filters }
             }
             S::Reauthenticated => Event::Reauthenticated,
+            S::Released { packet_id } => Event::Released { packet_id },
             S::ReadyToPublish => {
                 g.room_wanted = true; // Publishers are woken at the end of the round.
                 continue;

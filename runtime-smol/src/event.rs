@@ -128,4 +128,11 @@ pub enum Event {
         /// The publishes handed back.
         tokens: Vec<Token>,
     },
+    /// An incoming QoS 2 exchange ended: the broker's PUBREL for the message with this packet
+    /// id ([`Message::packet_id`]) arrived (where paho delivers QoS 2 messages; here the message
+    /// came when it arrived, exactly once).
+    Released {
+        /// The message's packet id.
+        packet_id: PacketId,
+    },
 }

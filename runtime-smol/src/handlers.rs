@@ -112,7 +112,10 @@ impl Handlers {
                     h(client, *token, reasons);
                 }
             }
-            Event::SessionLost { .. } | Event::Resubscribed { .. } | Event::Reauthenticated => {}
+            Event::SessionLost { .. }
+            | Event::Resubscribed { .. }
+            | Event::Reauthenticated
+            | Event::Released { .. } => {}
         }
     }
 }

@@ -15,25 +15,15 @@ use std::time::Duration;
 /// Everything a [`Client`] needs: build with [`Options::new`] and the chained setters; anything
 /// not covered is a field of the session [`Config`] ([`Options::config_mut`]).
 ///
-/// Defaults: MQTT 5.0, a random client id, keep-alive 60 s, clean start, automatic reconnect
-/// with exponential backoff (0.5 s to 60 s, jittered), connect timeout 10 s, and Receive
-/// Maximum 65,535 (the v5 property left out of CONNECT, as paho and mosquitto_sub do).
-///
-/// The session's own default Receive Maximum, 64, suits a microcontroller. Here messages
-/// waiting for the application are bounded by the event queue
-/// ([`event_capacity`](Self::event_capacity)), a QoS 2 message awaiting PUBREL costs the
-/// session 2 bytes, and a small Receive Maximum mostly meets brokers that overrun it:
-/// Mosquitto 2.0.11 (Debian 12) frees a QoS 2 slot at PUBREC instead of PUBCOMP, and a burst
-/// of QoS 2 messages to a subscriber that reads slowly then goes past 64, even 256, which the
-/// client must answer with DISCONNECT 0x93 [MQTT-3.3.4-9]. A smaller value is still one
-/// `config_mut().receive_maximum` away.
+/// Defaults: the session's ([`Config::new`], where each is stated and justified), with MQTT
+/// 5.0, a random client id, and the reconnect jitter seeded from the OS. Messages waiting for
+/// the application are bounded by the event queue ([`event_capacity`](Self::event_capacity)).
 ///
 /// `Debug` shows no secret: the password is a [`Secret`], the URL's is elided, and of an
 /// [`authenticator`](Self::authenticator) only the method is shown.
 pub struct Options {
     pub(crate) url: BrokerUrl,
     pub(crate) config: Config,
-    pub(crate) connect_timeout: Duration,
     pub(crate) event_capacity: usize,
     pub(crate) handlers: Handlers,
     pub(crate) authenticator: Option<Box<dyn Authenticator>>,
@@ -46,7 +36,6 @@ impl std::fmt::Debug for Options {
         let mut d = f.debug_struct("Options");
         d.field("url", &self.url)
             .field("config", &self.config)
-            .field("connect_timeout", &self.connect_timeout)
             .field("event_capacity", &self.event_capacity)
             .field("handlers", &self.handlers)
             // The authenticator's own `Debug` may show its token.
@@ -79,11 +68,9 @@ impl Options {
         config.username.clone_from(&url.username);
         config.password = url.password.as_deref().map(Secret::from);
         config.reconnect = Some(Backoff { seed: random_u64(), ..Backoff::default() });
-        config.receive_maximum = u16::MAX;
         Self {
             url,
             config,
-            connect_timeout: Duration::from_secs(10),
             event_capacity: 1024,
             handlers: Handlers::default(),
             authenticator: None,
@@ -189,10 +176,11 @@ impl Options {
         self
     }
 
-    /// How long opening the transport (TCP connect, TLS and WebSocket handshakes) may take;
-    /// the wait for CONNACK is the session's `Config::connect_timeout`.
+    /// How long a connection attempt may take: opening the transport (TCP connect, TLS and
+    /// WebSocket handshakes), and then again the wait for CONNACK. The session's
+    /// [`Config::connect_timeout`], which the embassy adapter applies the same way.
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.connect_timeout = timeout;
+        self.config.connect_timeout = timeout;
         self
     }
 

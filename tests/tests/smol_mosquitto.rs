@@ -471,3 +471,31 @@ fn v311_qos2_burst_from_a_default_publisher_arrives_whole() {
         publisher.disconnect().await.unwrap();
     });
 }
+
+/// `disconnect()` completes while the application does not read its event stream and the
+/// stream is full: it waits for the session's state, not for the `Disconnected` event queued
+/// behind the unread ones (it hung until the stream was read).
+#[test]
+fn disconnect_completes_while_the_event_stream_is_full() {
+    let broker = TestBroker::start("smol-full-stream", "");
+    run(LIMIT, async {
+        for v in VERSIONS {
+            let id = format!("smol-full-{}", v.level());
+            let client = Client::new(options(broker.addr(v), v, &id).event_capacity(16));
+            let events = client.events();
+            client.connect().await.unwrap();
+            client.subscribe("full/#", QoS::AtMostOnce).unwrap().wait().await.unwrap();
+            let publisher = Client::new(options(broker.addr(v), v, &format!("{id}-pub")));
+            publisher.connect().await.unwrap();
+            for i in 0..64 {
+                publisher.publish("full/t", format!("{i}"), QoS::AtMostOnce, false).await.unwrap();
+            }
+            publisher.disconnect().await.unwrap();
+            // More messages arrived than the stream holds, and nobody reads it.
+            async_io::Timer::after(Duration::from_millis(300)).await;
+            client.disconnect().await.unwrap();
+            assert_eq!(client.state(), State::Disconnected, "{v}");
+            drop(events);
+        }
+    });
+}

@@ -39,6 +39,8 @@ pub enum Ev {
     Unsubscribed(Token, Vec<ReasonCode>),
     Resubscribed(Vec<(String, ReasonCode)>),
     SessionLost(Vec<Token>),
+    /// `Event::Released`: the packet id of a QoS 2 message whose PUBREL arrived.
+    Released(u16),
     ReadyToPublish,
     Reauthenticated,
 }
@@ -64,6 +66,7 @@ fn detach(e: Event<'_>) -> Ev {
         Event::Unsubscribed { token, reasons } => Ev::Unsubscribed(token, reasons),
         Event::Resubscribed { filters } => Ev::Resubscribed(filters),
         Event::SessionLost { tokens } => Ev::SessionLost(tokens),
+        Event::Released { packet_id } => Ev::Released(packet_id.get()),
         Event::ReadyToPublish => Ev::ReadyToPublish,
         Event::Reauthenticated => Ev::Reauthenticated,
         other => panic!("unknown event {other:?}"),
