@@ -31,6 +31,12 @@
 //! (async-tungstenite WebSocket, subprotocol `mqtt`: `ws://`, `wss://`).
 
 #![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+/// The README's example, compiled as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctest;
 
 mod client;
 mod driver;

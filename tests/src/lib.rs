@@ -14,3 +14,9 @@ pub mod tls_proxy;
 
 mod blocking;
 pub use blocking::{BlockingClient, Seen};
+
+/// `sansmqtt-session`'s README example, compiled and run as a doctest here (its own crate
+/// does not include the README yet).
+#[cfg(doctest)]
+#[doc = include_str!("../../mqtt-session/README.md")]
+struct SessionReadmeDoctest;
