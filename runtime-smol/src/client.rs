@@ -81,12 +81,20 @@ impl RequestToken {
     /// Wait for the completion: for a publish, the v5 reason code (QoS 0 written, QoS 1
     /// PUBACK, QoS 2 PUBCOMP); for a subscribe / unsubscribe, one reason code per filter
     /// (granted QoS or error). Cancel-safe: may be called again after being dropped.
+    ///
+    /// It always ends: with [`Error::ConnectionLost`] when the connection ends before the
+    /// acknowledgement and no reconnect follows (reconnect off, or a graceful disconnect),
+    /// with [`Error::SessionLost`] when the next connection did not resume the session, with
+    /// [`Error::Closed`] when the client stops.
     pub async fn wait(&self) -> Result<Vec<ReasonCode>, Error> {
         match self.outcome().await {
             Outcome::Published(r) => Ok(vec![r]),
             Outcome::Acked(r) => Ok(r),
             Outcome::Failed(f) => Err(Error::Publish(f)),
             Outcome::Lost => Err(Error::SessionLost),
+            Outcome::Disconnected(reason, cause) => {
+                Err(Error::ConnectionLost(reason, cause.map(|c| c.to_io())))
+            }
             Outcome::Closed => Err(Error::Closed),
         }
     }
@@ -147,7 +155,9 @@ impl Client {
                 if g.connects > c0 {
                     Some(Ok(g.session_present))
                 } else if g.disconnects > d0 || g.done {
-                    Some(Err(g.last_disconnect.clone()))
+                    let reason = g.last_disconnect.clone();
+                    let cause = reason.as_ref().and_then(|r| g.cause_of(r));
+                    Some(Err((reason, cause)))
                 } else {
                     None
                 }
@@ -155,13 +165,19 @@ impl Client {
             .await;
         match res {
             Ok(present) => Ok(present),
-            Err(reason) => {
+            Err((reason, cause)) => {
                 let mut g = shared.lock();
                 if g.session.state() == State::WaitingToReconnect {
                     let now = shared.now();
                     let _ = g.session.disconnect(now, &DisconnectOptions::default());
+                    // Reconnecting is cancelled: what waits for this connection fails now.
+                    if let Some(r) = &reason {
+                        g.fail_pending(r);
+                        drop(g);
+                        shared.changed.notify(usize::MAX);
+                    }
                 }
-                Err(reason.map_or(Error::Closed, Error::Connect))
+                Err(reason.map_or(Error::Closed, |r| Error::Connect(r, cause.map(|c| c.to_io()))))
             }
         }
     }

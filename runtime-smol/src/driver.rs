@@ -11,7 +11,7 @@ use crate::client::{Client, Handle};
 use crate::event::{Event, Message};
 use crate::handlers::Handlers;
 use crate::options::Options;
-use crate::shared::{Outcome, Shared};
+use crate::shared::{Outcome, Shared, TransportError};
 use crate::transport::{self, Reader, TransportOptions, Writer};
 use crate::url::BrokerUrl;
 use futures_lite::{AsyncWriteExt, FutureExt};
@@ -249,10 +249,12 @@ impl Driver {
             Ok((r, w)) => {
                 self.reader = Some(r);
                 self.writer = Some(w);
+                g.transport_error = None;
                 g.session.handle_connected(now);
             }
             Err(e) => {
                 log::warn!("cannot connect to {}: {e}", self.url);
+                g.transport_error = Some(TransportError::new(&e));
                 g.session.handle_closed(now);
             }
         }
@@ -289,12 +291,14 @@ impl Driver {
     }
 
     /// The transport failed or reached end of file.
-    fn lost(&mut self, why: &str) {
+    fn lost(&mut self, why: std::io::Error) {
         log::warn!("connection to {} lost: {why}", self.url);
         self.drop_transport();
         self.closing = false;
         let now = self.shared.now();
-        self.shared.lock().session.handle_closed(now);
+        let mut g = self.shared.lock();
+        g.transport_error = Some(TransportError::new(&why));
+        g.session.handle_closed(now);
     }
 
     /// Wait for bytes to write or read, a command, or the session's deadline.
@@ -339,14 +343,17 @@ impl Driver {
         let wake = write.or(read).or(notified).or(timed_out).await;
         match wake {
             Wake::Written(Ok(n)) if n > 0 => self.opos += n,
-            Wake::Written(Ok(_)) => self.lost("write returned 0"),
-            Wake::Written(Err(e)) => self.lost(&e.to_string()),
-            Wake::Read(Ok(0)) => self.lost("end of file"),
+            Wake::Written(Ok(_)) => self.lost(std::io::ErrorKind::WriteZero.into()),
+            Wake::Written(Err(e)) => self.lost(e),
+            Wake::Read(Ok(0)) => self.lost(std::io::Error::new(
+                std::io::ErrorKind::UnexpectedEof,
+                "connection closed by the broker",
+            )),
             Wake::Read(Ok(n)) => {
                 self.rpos = 0;
                 self.rlen = n;
             }
-            Wake::Read(Err(e)) => self.lost(&e.to_string()),
+            Wake::Read(Err(e)) => self.lost(e),
             Wake::Notified => {}
             Wake::Timer => {
                 self.timer_at = None;
@@ -384,6 +391,11 @@ fn next_event(
                 log::info!("disconnected from {}: {reason}", url);
                 g.disconnects += 1;
                 g.last_disconnect = Some(reason.clone());
+                if g.session.state() == State::Disconnected {
+                    // No reconnect follows (none configured, or a graceful disconnect): no
+                    // pending request can complete any more.
+                    g.fail_pending(&reason);
+                }
                 wake = true;
                 Event::Disconnected(reason)
             }

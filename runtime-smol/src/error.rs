@@ -13,8 +13,13 @@ pub enum Error {
     Session(sansmqtt_session::Error),
     /// The broker URL is invalid.
     Url(UrlError),
-    /// The connection attempt ended before CONNACK accepted it (refused, timeout, transport error).
-    Connect(DisconnectReason),
+    /// The connection attempt ended before CONNACK accepted it (refused, timeout, transport
+    /// error); with the transport's error when it failed with one (e.g. connection refused).
+    Connect(DisconnectReason, Option<std::io::Error>),
+    /// The connection ended before this request was acknowledged, and no reconnect follows
+    /// (automatic reconnect is off, or the application disconnected): its outcome is unknown.
+    /// With the transport's error when it failed with one.
+    ConnectionLost(DisconnectReason, Option<std::io::Error>),
     /// The publish will not complete.
     Publish(PublishFailure),
     /// The connection was re-made without the session (Clean Start, or Session Present 0)
@@ -32,8 +37,11 @@ impl fmt::Display for Error {
         match self {
             Self::Session(e) => write!(f, "{e}"),
             Self::Url(e) => write!(f, "{e}"),
-            Self::Connect(r) => write!(f, "connection failed: {r}"),
-            Self::Publish(p) => write!(f, "publish failed: {p:?}"),
+            Self::Connect(r, None) => write!(f, "connection failed: {r}"),
+            Self::Connect(_, Some(e)) => write!(f, "connection failed: {e}"),
+            Self::ConnectionLost(r, None) => write!(f, "connection lost before the acknowledgement: {r}"),
+            Self::ConnectionLost(_, Some(e)) => write!(f, "connection lost before the acknowledgement: {e}"),
+            Self::Publish(p) => write!(f, "publish failed: {}", PublishFailureText(p)),
             Self::SessionLost => f.write_str("the broker lost the session"),
             Self::Closed => f.write_str("client closed"),
             Self::Tls(e) => write!(f, "TLS configuration: {e}"),
@@ -46,6 +54,7 @@ impl core::error::Error for Error {
         match self {
             Self::Session(e) => Some(e),
             Self::Url(e) => Some(e),
+            Self::Connect(_, Some(e)) | Self::ConnectionLost(_, Some(e)) => Some(e),
             _ => None,
         }
     }
@@ -60,5 +69,21 @@ impl From<sansmqtt_session::Error> for Error {
 impl From<UrlError> for Error {
     fn from(e: UrlError) -> Self {
         Self::Url(e)
+    }
+}
+
+/// A [`PublishFailure`] in plain words (the session's type has no `Display`).
+struct PublishFailureText<'a>(&'a PublishFailure);
+
+impl fmt::Display for PublishFailureText<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            PublishFailure::Rejected(r) => write!(f, "refused by the broker: {r}"),
+            PublishFailure::Expired => f.write_str("its message expiry interval passed in the queue"),
+            PublishFailure::Dropped => f.write_str("dropped from the full queue"),
+            PublishFailure::TooLarge => f.write_str("larger than the broker's maximum packet size"),
+            PublishFailure::ConnectionLost => f.write_str("the connection was lost before it was written"),
+            other => write!(f, "{other:?}"),
+        }
     }
 }

@@ -17,7 +17,28 @@ pub(crate) enum Outcome {
     Failed(PublishFailure),
     Acked(Vec<ReasonCode>),
     Lost,
+    /// The connection ended and no reconnect follows: the reason, and the transport's error
+    /// when it was one.
+    Disconnected(DisconnectReason, Option<TransportError>),
     Closed,
+}
+
+/// A transport error as the adapter keeps it (an `io::Error` is neither `Clone` nor `Eq`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct TransportError {
+    pub(crate) kind: std::io::ErrorKind,
+    pub(crate) text: String,
+}
+
+impl TransportError {
+    pub(crate) fn new(e: &std::io::Error) -> Self {
+        Self { kind: e.kind(), text: e.to_string() }
+    }
+
+    /// The error again, as an `io::Error` of the same kind and text.
+    pub(crate) fn to_io(&self) -> std::io::Error {
+        std::io::Error::new(self.kind, self.text.clone())
+    }
 }
 
 pub(crate) struct Inner {
@@ -32,6 +53,8 @@ pub(crate) struct Inner {
     pub(crate) disconnects: u64,
     pub(crate) session_present: bool,
     pub(crate) last_disconnect: Option<DisconnectReason>,
+    /// The transport's error behind the last `TransportClosed`, if it failed with one.
+    pub(crate) transport_error: Option<TransportError>,
     /// Every client handle is gone: disconnect and stop.
     pub(crate) shutdown: bool,
     /// The driver has stopped.
@@ -47,6 +70,27 @@ impl Inner {
     /// Whether the stream is open and full (the driver then stops pulling events).
     pub(crate) fn stream_full(&self) -> bool {
         self.events_gen != 0 && self.events.len() >= self.event_capacity
+    }
+
+    /// The transport error that explains `reason`, if any.
+    pub(crate) fn cause_of(&self, reason: &DisconnectReason) -> Option<TransportError> {
+        match reason {
+            DisconnectReason::TransportClosed => self.transport_error.clone(),
+            _ => None,
+        }
+    }
+
+    /// The connection ended with `reason` and no reconnect follows: every tracked request
+    /// still pending completes with that (a later `connect` may still send it; its outcome
+    /// is unknown to this token). Whether anyone was waiting.
+    pub(crate) fn fail_pending(&mut self, reason: &DisconnectReason) -> bool {
+        let cause = self.cause_of(reason);
+        let mut any = false;
+        for slot in self.waiting.values_mut().filter(|s| s.is_none()) {
+            *slot = Some(Outcome::Disconnected(reason.clone(), cause.clone()));
+            any = true;
+        }
+        any
     }
 
     /// Record a completion for a tracked token; whether anyone was waiting for it.
@@ -97,6 +141,7 @@ impl Shared {
                 disconnects: 0,
                 session_present: false,
                 last_disconnect: None,
+                transport_error: None,
                 shutdown: false,
                 done: false,
                 route_changes: Vec::new(),

@@ -46,7 +46,10 @@ fn connect_failure_is_a_typed_error() {
     run(LIMIT, async {
         let client = Client::new(options(port, ProtocolVersion::V5, "smol-refused"));
         let err = client.connect().await.expect_err("nothing listens");
-        assert!(matches!(err, sansmqtt_smol::Error::Connect(DisconnectReason::TransportClosed)), "{err:?}");
+        assert!(
+            matches!(err, sansmqtt_smol::Error::Connect(DisconnectReason::TransportClosed, _)),
+            "{err:?}"
+        );
         assert_eq!(client.state(), State::Disconnected);
     });
 }
@@ -317,7 +320,7 @@ fn v5_a_stored_session_is_taken_up_only_when_asked() {
                 let why = DisconnectReason::Protocol(
                     sansmqtt_smol::sansmqtt_session::Violation::SessionPresentWithoutState,
                 );
-                assert!(matches!(&err, sansmqtt_smol::Error::Connect(r) if *r == why), "{err:?}");
+                assert!(matches!(&err, sansmqtt_smol::Error::Connect(r, _) if *r == why), "{err:?}");
                 assert!(!again.connect().await.unwrap(), "asked again, it starts a new session");
             }
             again.disconnect().await.unwrap();

@@ -56,19 +56,19 @@ fn mutual_tls_against_mosquitto() {
         let tls = mutual().server_name("not-the-server.example");
         let client = Client::new(Options::new(&url).unwrap().client_id("tls-misnamed").tls(tls));
         let err = client.connect().await.expect_err("the certificate does not name this server");
-        assert!(matches!(err, Error::Connect(DisconnectReason::TransportClosed)), "{err:?}");
+        assert!(matches!(err, Error::Connect(DisconnectReason::TransportClosed, _)), "{err:?}");
         // No client certificate: the broker requires one.
         let tls = TlsOptions::new().ca_file(&pki.ca).unwrap();
         let client = Client::new(Options::new(&url).unwrap().client_id("tls-anon").tls(tls));
         let err = client.connect().await.expect_err("client certificate required");
-        assert!(matches!(err, Error::Connect(_)), "{err:?}");
+        assert!(matches!(err, Error::Connect(..)), "{err:?}");
         // A CA that did not sign the server certificate: refused by the client.
         let other = TestPki::generate("other");
         let tls =
             TlsOptions::new().ca_file(&other.ca).unwrap().client_auth_pem(&client_cert, &client_key).unwrap();
         let client = Client::new(Options::new(&url).unwrap().client_id("tls-wrong-ca").tls(tls));
         let err = client.connect().await.expect_err("unknown issuer");
-        assert!(matches!(err, Error::Connect(DisconnectReason::TransportClosed)), "{err:?}");
+        assert!(matches!(err, Error::Connect(DisconnectReason::TransportClosed, _)), "{err:?}");
     });
 }
 
@@ -111,6 +111,6 @@ fn websocket_over_tls_against_rumqttd_behind_a_tls_proxy() {
         let tls = TlsOptions::new().ca_file(&other.ca).unwrap();
         let client = Client::new(Options::new(&url).unwrap().client_id("wss-wrong-ca").tls(tls));
         let err = client.connect().await.expect_err("unknown issuer");
-        assert!(matches!(err, Error::Connect(DisconnectReason::TransportClosed)), "{err:?}");
+        assert!(matches!(err, Error::Connect(DisconnectReason::TransportClosed, _)), "{err:?}");
     });
 }
