@@ -10,7 +10,9 @@ use crate::options::Options;
 use crate::shared::{Outcome, Shared};
 use crate::stream::Events;
 use sansmqtt_proto::{ProtocolVersion, QoS, ReasonCode, SubscriptionOptions};
-use sansmqtt_session::{AckToken, DisconnectOptions, Outgoing, ServerCapabilities, Session, State, Token};
+use sansmqtt_session::{
+    AckToken, DisconnectOptions, DisconnectReason, Outgoing, ServerCapabilities, Session, State, Token,
+};
 use std::sync::Arc;
 
 /// The owner of the shared state: when the last [`Client`] clone is dropped, the driver
@@ -351,6 +353,18 @@ impl Client {
     /// Where the connection stands.
     pub fn state(&self) -> State {
         self.shared().lock().session.state()
+    }
+
+    /// Why the last connection ended, if one did.
+    pub fn last_disconnect(&self) -> Option<DisconnectReason> {
+        self.shared().lock().last_disconnect.clone()
+    }
+
+    /// The transport's error behind the last [`DisconnectReason::TransportClosed`], if the
+    /// transport failed with one (e.g. connection refused), as an `io::Error` of its kind.
+    pub fn last_transport_error(&self) -> Option<std::io::Error> {
+        let g = self.shared().lock();
+        g.last_disconnect.as_ref().and_then(|r| g.cause_of(r)).map(|c| c.to_io())
     }
 
     /// Whether CONNACK accepted the current connection.
