@@ -153,12 +153,22 @@ pub(crate) struct Connection {
     pub(crate) quiet: bool,
 }
 
+/// `-V`, and `-D`, which (as in mosquitto) switches to MQTT 5.0 when it comes after `-V` or
+/// without it. A `-V` below 5.0 after a `-D` is refused: mosquitto then connects with that
+/// version and silently publishes nothing.
 fn version_arg(m: &ArgMatches) -> ProtocolVersion {
-    match m.get_one::<String>("version").map(String::as_str) {
+    let named = match m.get_one::<String>("version").map(String::as_str) {
         None | Some("mqttv311" | "311" | "v311") => ProtocolVersion::V3_1_1,
         Some("mqttv5" | "5" | "v5") => ProtocolVersion::V5,
         Some("mqttv31" | "31" | "v31") => ProtocolVersion::V3_1,
         Some(_) => refuse("Invalid protocol version argument given."),
+    };
+    let Some(last_property) = m.indices_of("property").and_then(Iterator::max) else { return named };
+    match m.index_of("version") {
+        Some(v) if v > last_property && named != ProtocolVersion::V5 => {
+            refuse("-D properties need MQTT 5.0: give -V mqttv5 (or no -V after -D).")
+        }
+        _ => ProtocolVersion::V5,
     }
 }
 

@@ -1,5 +1,5 @@
 //! `-D COMMAND NAME VALUE` (mosquitto's `--property`): MQTT 5.0 properties, checked against
-//! mosquitto's table of names and the packets each may go in; ignored in 3.x, as mosquitto does.
+//! mosquitto's table of names and the packets each may go in. As in mosquitto, `-D` means MQTT 5.0.
 
 use crate::common::refuse;
 use clap::ArgMatches;
