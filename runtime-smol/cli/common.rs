@@ -286,7 +286,7 @@ pub(crate) fn connection(m: &ArgMatches, tool: &str) -> (Options, Connection) {
         }
         options = options.will(will);
     }
-    if tls_files || url.starts_with("mqtts://") || url.starts_with("wss://") {
+    if options.url().scheme.is_tls() {
         options = crate::tls::apply(m, options);
     }
     (options, Connection { version, client_id, url_topic, properties, debug, quiet })
@@ -312,10 +312,11 @@ pub(crate) fn version_name(v: ProtocolVersion) -> &'static str {
 }
 
 /// The exit code mosquitto's tools give for `e`: the CONNACK return code (3.x) or reason code
-/// (5.0) for a refused connection, 1 for anything else.
-pub(crate) fn exit_code(e: &Error, version: ProtocolVersion) -> i32 {
+/// (5.0) for a refused connection, 1 for anything else (mosquitto_pub 2.0.11 gives 1 for most
+/// TLS failures too, "Unable to connect (A TLS error occurred.)").
+pub(crate) fn exit_code(e: &Error, conn: &Connection) -> i32 {
     match e {
-        Error::Connect(DisconnectReason::Refused(r), _) if version == ProtocolVersion::V5 => {
+        Error::Connect(DisconnectReason::Refused(r), _) if conn.version == ProtocolVersion::V5 => {
             i32::from(*r as u8)
         }
         Error::Connect(DisconnectReason::Refused(r), _) => r.to_v3_connack().map_or(EXIT_FAILURE, i32::from),
@@ -328,5 +329,5 @@ pub(crate) fn fail(e: &Error, conn: &Connection) -> ! {
     if !conn.quiet {
         eprintln!("Error: {e}");
     }
-    std::process::exit(exit_code(e, conn.version))
+    std::process::exit(exit_code(e, conn))
 }

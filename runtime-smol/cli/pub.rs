@@ -170,13 +170,15 @@ fn main() {
                 }
             }
         }
+        // What the broker allows (the session lowered the QoS to it, as `-d` said).
+        let sent_qos = qos.min(client.capabilities().maximum_qos);
         for (n, (token, len)) in tokens.iter().enumerate() {
             match token.wait().await {
                 Ok(reasons) if conn.debug => eprintln!(
                     "Client {} published message {} to '{topic}' (q{}, r{}, {len} bytes): {}",
                     conn.id_for_debug(&client),
                     n + 1,
-                    qos as u8,
+                    sent_qos as u8,
                     u8::from(retain),
                     match reasons.first() {
                         Some(r) if *r != ReasonCode::Success => r.to_string(),

@@ -483,3 +483,194 @@ fn sub_prints_what_mosquitto_sub_prints_and_exits_alike() {
         }
     }
 }
+
+/// Start `bin` with `args`; [`finish`] collects it.
+fn spawn(bin: &Path, args: &[String]) -> std::process::Child {
+    Command::new(bin)
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("spawn {}: {e}", bin.display()))
+}
+
+/// Wait for `child` (killed after [`GUARD`]): exit code, stdout, stderr.
+fn finish(mut child: std::process::Child) -> Run {
+    let start = Instant::now();
+    while child.try_wait().expect("try_wait").is_none() {
+        if start.elapsed() > GUARD {
+            let _ = child.kill();
+            panic!("a tool still runs after {GUARD:?}");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let out = child.wait_with_output().expect("output");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+#[test]
+fn tls_options_mean_what_they_mean_to_mosquitto() {
+    if !tools_present("TLS differential") {
+        return;
+    }
+    use sansmqtt_tests::certs::TestPki;
+    // One broker with a certificate for 127.0.0.1 that wants client certificates, one whose
+    // certificate names another host; each with a plain listener for the observer.
+    let good = TestPki::generate("cli-tls-good");
+    let other = TestPki::generate_for("cli-tls-other", &["elsewhere.invalid"]);
+    let start = |name: &str, pki: &TestPki, require: bool, plain: u16| {
+        let conf = format!(
+            "cafile {}\ncertfile {}\nkeyfile {}\nrequire_certificate {require}\nlistener {plain} 127.0.0.1",
+            pki.ca.display(),
+            pki.server_cert.display(),
+            pki.server_key.display()
+        );
+        Mosquitto::start(name, &conf).expect("mosquitto")
+    };
+    let (plain_good, plain_other) = (free_port(), free_port());
+    let broker_good = start("cli-tls-good", &good, true, plain_good);
+    let broker_other = start("cli-tls-other", &other, false, plain_other);
+    let observers = [Observer::start(plain_good), Observer::start(plain_other)];
+    let (ours, _) = our_binaries();
+    let path = |p: &Path| p.display().to_string();
+    let (ca, cert, key, ca_other) =
+        (path(&good.ca), path(&good.client_cert), path(&good.client_key), path(&other.ca));
+    let port_good = broker_good.addr.port().to_string();
+    let port_other = broker_other.addr.port().to_string();
+    let dir = path(&good.dir);
+    let mut cases: Vec<(usize, Vec<&str>)> = vec![
+        (0, vec!["-p", &port_good, "--cafile", &ca, "--cert", &cert, "--key", &key, "-q", "1"]),
+        // The broker wants a client certificate (mosquitto_pub's exit code then depends on
+        // timing: 7 "connection lost" or 1 "protocol error"; only failing is compared).
+        (0, vec!["-p", &port_good, "--cafile", &ca]),
+        // A CA that did not sign the server's certificate.
+        (0, vec!["-p", &port_good, "--cafile", &ca_other, "--cert", &cert, "--key", &key]),
+        // The certificate names another host: refused, unless --insecure.
+        (1, vec!["-p", &port_other, "--cafile", &ca_other]),
+        (1, vec!["-p", &port_other, "--cafile", &ca_other, "--insecure", "-q", "2"]),
+    ];
+    // mosquitto's --capath is OpenSSL's CA path: certificates under their subject hash names.
+    let rehashed = Command::new("openssl").args(["rehash", &dir]).status().is_ok_and(|s| s.success());
+    if rehashed {
+        cases.push((0, vec!["-p", &port_good, "--capath", &dir, "--cert", &cert, "--key", &key, "-V", "5"]));
+    } else {
+        eprintln!("skipping the --capath case: no `openssl rehash` to lay out a CA path");
+    }
+    let mut mismatches = Vec::new();
+    for (i, (which, args)) in cases.iter().enumerate() {
+        let mut outcome = Vec::new();
+        for (tool, prefix) in
+            [(Path::new("mosquitto_pub"), format!("m/{i}/")), (ours.as_path(), format!("s/{i}/"))]
+        {
+            let mut full: Vec<String> = ["-h", "127.0.0.1", "-t", &format!("{prefix}tls"), "-m", "secret"]
+                .iter()
+                .map(|s| (*s).to_string())
+                .collect();
+            full.extend(args.iter().map(|s| (*s).to_string()));
+            let r = run(tool, &full, None);
+            outcome.push((r.code, observers[*which].take(&prefix[..2]), r.stderr));
+        }
+        let (theirs, mine) = (&outcome[0], &outcome[1]);
+        // mosquitto_pub's exit code for a failed TLS connection depends on timing (seen here:
+        // 1 "Unable to connect (A TLS error occurred.)" or 8 "A TLS error occurred." for a
+        // certificate it rejects; 7 "The connection was lost." or 1 "Protocol error" when the
+        // broker rejects the client's): for failures, both failing is what is compared.
+        if (mine.0 == 0) != (theirs.0 == 0) {
+            mismatches.push(format!(
+                "case {i} {args:?}: exit {} (ours: {:?}) against {} (mosquitto_pub: {:?})",
+                mine.0, mine.2, theirs.0, theirs.2
+            ));
+        }
+        if mine.1 != theirs.1 {
+            mismatches.push(format!("case {i} {args:?}: published {:?} against {:?}", mine.1, theirs.1));
+        }
+        if mine.0 != 0 && mine.2.lines().count() != 1 {
+            mismatches.push(format!("case {i}: not one line: {:?}", mine.2));
+        }
+    }
+    assert!(mismatches.is_empty(), "{mismatches:#?}");
+}
+
+#[test]
+fn a_qos_the_broker_lowers_is_shown_with_debug() {
+    if !tools_present("QoS downgrade") {
+        return;
+    }
+    let broker = Mosquitto::start("cli-max-qos", "max_qos 1").expect("mosquitto");
+    let port = broker.addr.port();
+    let observer = Observer::start(port);
+    let (ours, sub) = our_binaries();
+    let args = |more: &[&str]| -> Vec<String> {
+        ["-h", "127.0.0.1", "-p", &port.to_string(), "-V", "5", "-q", "2", "-d"]
+            .iter()
+            .chain(more)
+            .map(|s| (*s).to_string())
+            .collect()
+    };
+    // mosquitto_pub 2.0.11 publishes nothing here (and exits 0); ours publishes at the QoS
+    // the broker allows and says so.
+    let r = run(&ours, &args(&["-t", "s/q", "-m", "x"]), None);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stderr.contains("QoS 2 downgraded to 1"), "{}", r.stderr);
+    let got = observer.take("s/");
+    assert_eq!(got.iter().map(|m| m.qos).collect::<Vec<_>>(), [QoS::AtLeastOnce], "{got:?}");
+    let r = run(&sub, &args(&["-t", "s/q", "-E"]), None);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stderr.contains("QoS 2 downgraded to 1 by the broker"), "{}", r.stderr);
+}
+
+#[test]
+fn sub_reconnects_like_mosquitto_sub_and_says_why_it_timed_out() {
+    if !tools_present("sub reconnect") {
+        return;
+    }
+    let mut broker = Mosquitto::start("cli-reconnect", "").expect("mosquitto");
+    let port = broker.addr.port();
+    let (_, ours) = our_binaries();
+    let args = |prefix: &str, more: &[&str]| -> Vec<String> {
+        ["-h", "127.0.0.1", "-p", &port.to_string(), "-t", &format!("{prefix}r"), "-v"]
+            .iter()
+            .chain(more)
+            .map(|s| (*s).to_string())
+            .collect()
+    };
+    // The broker restarts (losing everything: no persistence); a retained message published
+    // afterwards reaches each subscriber once it has reconnected and subscribed again.
+    let mut outcome = Vec::new();
+    for (tool, prefix) in [(Path::new("mosquitto_sub"), "m/"), (ours.as_path(), "s/")] {
+        let child = spawn(tool, &args(prefix, &["-C", "1", "-W", "15"]));
+        std::thread::sleep(Duration::from_millis(1000));
+        broker.restart();
+        let publisher = Client::new(Options::new(&format!("mqtt://127.0.0.1:{port}")).expect("url"));
+        smol::block_on(async {
+            publisher.connect().await.expect("publisher connects");
+            let t = publisher.publish(&format!("{prefix}r"), "back", QoS::AtLeastOnce, true).await;
+            t.expect("publish").wait().await.expect("puback");
+            publisher.disconnect().await.expect("disconnect");
+        });
+        let r = finish(child);
+        outcome.push((r.code, r.stdout.replace(prefix, "{T}"), r.stderr));
+    }
+    assert_eq!(outcome[0].0, 0, "mosquitto_sub: {:?}", outcome[0].2);
+    assert_eq!((outcome[1].0, &outcome[1].1), (outcome[0].0, &outcome[0].1), "ours: {:?}", outcome[1].2);
+    // The broker goes away for good: -W ends both with 27, and ours says why.
+    let children: Vec<_> = [(Path::new("mosquitto_sub"), "m/"), (ours.as_path(), "s/")]
+        .map(|(t, p)| spawn(t, &args(p, &["-W", "3"])))
+        .into();
+    std::thread::sleep(Duration::from_millis(1000));
+    broker.terminate();
+    let runs: Vec<Run> = children.into_iter().map(finish).collect();
+    assert_eq!(runs[0].code, 27, "mosquitto_sub: {:?}", runs[0].stderr);
+    assert_eq!(runs[1].code, 27, "ours: {:?}", runs[1].stderr);
+    assert!(runs[1].stderr.contains("Timed out (not connected: "), "{:?}", runs[1].stderr);
+    assert!(runs[1].stderr.contains("refused"), "the transport's cause: {:?}", runs[1].stderr);
+}
