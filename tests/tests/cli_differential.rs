@@ -674,3 +674,22 @@ fn sub_reconnects_like_mosquitto_sub_and_says_why_it_timed_out() {
     assert!(runs[1].stderr.contains("Timed out (not connected: "), "{:?}", runs[1].stderr);
     assert!(runs[1].stderr.contains("refused"), "the transport's cause: {:?}", runs[1].stderr);
 }
+
+/// `-L ws://` (mosquitto's tools have no WebSocket, and Debian's Mosquitto serves none): ours
+/// against the in-process rumqttd's WebSocket listener, sub and pub both over it.
+#[test]
+fn pub_and_sub_speak_websocket() {
+    use sansmqtt_tests::rumqttd::{self, Listener};
+    let addr = rumqttd::start_listener(Listener::WebSocket);
+    let (publish, subscribe) = our_binaries();
+    let url = format!("ws://{addr}/mqtt");
+    let strings = |a: &[&str]| -> Vec<String> { a.iter().map(|s| (*s).to_string()).collect() };
+    let sub =
+        spawn(&subscribe, &strings(&["-L", &url, "-t", "ws/#", "-C", "1", "-v", "-W", "15", "-q", "1"]));
+    // Time for the subscriber to subscribe; a message before that is lost and -W fails the test.
+    std::thread::sleep(Duration::from_millis(1500));
+    let r = run(&publish, &strings(&["-L", &url, "-t", "ws/x", "-m", "over a WebSocket", "-q", "1"]), None);
+    assert_eq!(r.code, 0, "pub: {:?}", r.stderr);
+    let r = finish(sub);
+    assert_eq!((r.code, r.stdout.as_str()), (0, "ws/x over a WebSocket\n"), "sub: {:?}", r.stderr);
+}
