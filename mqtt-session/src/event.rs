@@ -102,6 +102,18 @@ pub enum PublishFailure {
     ConnectionLost,
 }
 
+impl core::fmt::Display for PublishFailure {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Self::Rejected(r) => write!(f, "refused by the server: {r}"),
+            Self::Expired => f.write_str("its message expiry interval passed in the queue"),
+            Self::Dropped => f.write_str("dropped from the full queue"),
+            Self::TooLarge => f.write_str("larger than the server's maximum packet size"),
+            Self::ConnectionLost => f.write_str("the connection was lost before it was written"),
+        }
+    }
+}
+
 /// A received application message. Borrows the session's receive buffer until the next
 /// call to [`Session::poll_event`](crate::Session::poll_event).
 #[derive(Clone, Debug, PartialEq, Eq)]

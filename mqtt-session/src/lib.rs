@@ -166,6 +166,12 @@
 
 #![no_std]
 #![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+/// The README's example, compiled and run as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctest;
 
 extern crate alloc;
 // `arbitrary`'s derive expands to `::std` paths; the feature is for host-side fuzzing only.

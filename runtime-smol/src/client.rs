@@ -83,12 +83,18 @@ impl RequestToken {
     /// Wait for the completion: for a publish, the v5 reason code (QoS 0 written, QoS 1
     /// PUBACK, QoS 2 PUBCOMP); for a subscribe / unsubscribe, one reason code per filter
     /// (granted QoS or error). Cancel-safe: may be called again after being dropped.
+    ///
+    /// It always ends: with [`Error::ConnectionLost`] when the connection ends before the
+    /// acknowledgement and no reconnect follows (reconnect off, or a graceful disconnect),
+    /// with [`Error::SessionLost`] when the next connection did not resume the session, with
+    /// [`Error::Closed`] when the client stops.
     pub async fn wait(&self) -> Result<Vec<ReasonCode>, Error> {
         match self.outcome().await {
             Outcome::Published(r) => Ok(vec![r]),
             Outcome::Acked(r) => Ok(r),
             Outcome::Failed(f) => Err(Error::Publish(f)),
             Outcome::Lost => Err(Error::SessionLost),
+            Outcome::Disconnected(reason, cause) => Err(Error::ConnectionLost(reason, cause)),
             Outcome::Closed => Err(Error::Closed),
         }
     }
@@ -162,13 +168,19 @@ impl Client {
             .await;
         match res {
             Ok(present) => Ok(present),
-            Err(reason) => {
+            Err(err) => {
                 let mut g = shared.lock();
                 if g.session.state() == State::WaitingToReconnect {
                     let now = shared.now();
                     let _ = g.session.disconnect(now, &DisconnectOptions::default());
+                    // Reconnecting is cancelled: what waits for this connection fails now.
+                    if let Some(r) = g.last_disconnect.clone() {
+                        g.fail_pending(&r);
+                        drop(g);
+                        shared.changed.notify(usize::MAX);
+                    }
                 }
-                Err(reason)
+                Err(err)
             }
         }
     }
@@ -350,6 +362,11 @@ impl Client {
     /// Where the connection stands.
     pub fn state(&self) -> State {
         self.shared().lock().session.state()
+    }
+
+    /// Why the last connection ended, if one did.
+    pub fn last_disconnect(&self) -> Option<DisconnectReason> {
+        self.shared().lock().last_disconnect.clone()
     }
 
     /// Whether CONNACK accepted the current connection.

@@ -252,6 +252,7 @@ impl Driver {
             Ok((r, w)) => {
                 self.reader = Some(r);
                 self.writer = Some(w);
+                g.last_transport_failure = None;
                 g.session.handle_connected(now);
             }
             Err(e) => {
@@ -396,6 +397,11 @@ fn next_event(
                 log::info!("disconnected from {}: {reason}", url);
                 g.disconnects += 1;
                 g.last_disconnect = Some(reason.clone());
+                if g.session.state() == State::Disconnected {
+                    // No reconnect follows (none configured, or a graceful disconnect): no
+                    // pending request can complete any more.
+                    g.fail_pending(&reason);
+                }
                 wake = true;
                 Event::Disconnected(reason)
             }

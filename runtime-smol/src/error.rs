@@ -24,6 +24,10 @@ pub enum Error {
     /// the server refused (its HTTP status), an I/O error. `source()` is the I/O error, and
     /// its own chain the TLS or WebSocket error.
     Transport(TransportFailure),
+    /// The connection ended before this request was acknowledged, and no reconnect follows
+    /// (automatic reconnect is off, or the application disconnected): its outcome is unknown.
+    /// With the transport's failure when the transport ended it.
+    ConnectionLost(DisconnectReason, Option<TransportFailure>),
     /// The publish will not complete.
     Publish(PublishFailure),
     /// The connection was re-made without the session (Clean Start, or Session Present 0)
@@ -43,7 +47,9 @@ impl fmt::Display for Error {
             Self::Url(e) => write!(f, "{e}"),
             Self::Connect(r) => write!(f, "connection failed: {r}"),
             Self::Transport(t) => write!(f, "cannot connect: {t}"),
-            Self::Publish(p) => write!(f, "publish failed: {p:?}"),
+            Self::ConnectionLost(r, None) => write!(f, "connection lost before the acknowledgement: {r}"),
+            Self::ConnectionLost(_, Some(t)) => write!(f, "connection lost before the acknowledgement: {t}"),
+            Self::Publish(p) => write!(f, "publish failed: {p}"),
             Self::SessionLost => f.write_str("the broker lost the session"),
             Self::Closed => f.write_str("client closed"),
             Self::Tls(e) => write!(f, "TLS configuration: {e}"),
@@ -56,7 +62,7 @@ impl core::error::Error for Error {
         match self {
             Self::Session(e) => Some(e),
             Self::Url(e) => Some(e),
-            Self::Transport(t) => Some(t),
+            Self::Transport(t) | Self::ConnectionLost(_, Some(t)) => Some(t),
             _ => None,
         }
     }

@@ -1,8 +1,14 @@
 //! Callback-style handlers (paho / MiniMQTT style), called by the driver task for each event.
 //!
 //! They run on the driver task, in event order, one at a time: keep them short and never
-//! block in them. They may call the [`Client`]'s non-waiting methods (`try_publish`,
-//! `try_subscribe`, `try_unsubscribe`, `try_disconnect`, topic handler changes).
+//! block in them (and never block on a future there: the driver is the one that would
+//! complete it). They may call the [`Client`]'s methods that do not wait:
+//! [`try_publish`](Client::try_publish), [`subscribe`](Client::subscribe),
+//! [`subscribe_many`](Client::subscribe_many), [`unsubscribe`](Client::unsubscribe),
+//! [`ack`](Client::ack), [`reject`](Client::reject),
+//! [`reauthenticate`](Client::reauthenticate), [`try_disconnect`](Client::try_disconnect),
+//! [`add_topic_handler`](Client::add_topic_handler) and
+//! [`remove_topic_handler`](Client::remove_topic_handler).
 
 use crate::client::Client;
 use crate::event::{Event, Message};

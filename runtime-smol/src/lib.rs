@@ -10,7 +10,9 @@
 //!   `ws://`, `wss://`; client id, version, keep-alive, will, credentials, reconnect backoff)
 //!   and [`Client::connect`].
 //! - **Publish** with [`Client::publish`]: returns a [`RequestToken`] whose
-//!   [`wait`](RequestToken::wait) resolves on completion (QoS 0 written, PUBACK, PUBCOMP).
+//!   [`wait`](RequestToken::wait) resolves on completion (QoS 0 written, PUBACK, PUBCOMP),
+//!   and always ends: [`Error::ConnectionLost`] when the connection ends first and no
+//!   reconnect follows.
 //! - **Subscribe / unsubscribe** with [`Client::subscribe`] / [`Client::unsubscribe`].
 //! - **Events** as an async stream ([`Client::events`]), or **handlers** in the paho / MiniMQTT
 //!   style ([`Options::on_connect`], [`Options::on_message`], [`Options::on_topic`], ...).
@@ -28,9 +30,16 @@
 //! every complete packet of a read is decoded before the next read; TCP_NODELAY is set.
 //!
 //! Features: `tls` (rustls through futures-rustls: `mqtts://`, `wss://`), `ws`
-//! (async-tungstenite WebSocket, subprotocol `mqtt`: `ws://`, `wss://`).
+//! (async-tungstenite WebSocket, subprotocol `mqtt`: `ws://`, `wss://`), `cli` (the
+//! `sansmqtt-pub` and `sansmqtt-sub` tools, mosquitto_pub / mosquitto_sub's options).
 
 #![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+/// The README's example, compiled as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctest;
 
 mod client;
 mod driver;

@@ -12,12 +12,15 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::{Mutex, MutexGuard};
 
 /// The outcome of a tracked request.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub(crate) enum Outcome {
     Published(ReasonCode),
     Failed(PublishFailure),
     Acked(Vec<ReasonCode>),
     Lost,
+    /// The connection ended and no reconnect follows: the reason, and the transport's error
+    /// when it was one.
+    Disconnected(DisconnectReason, Option<TransportFailure>),
     Closed,
 }
 
@@ -52,6 +55,27 @@ impl Inner {
     /// Whether the stream is open and full (the driver then stops pulling events).
     pub(crate) fn stream_full(&self) -> bool {
         self.events_gen != 0 && self.events.len() >= self.event_capacity
+    }
+
+    /// The transport error that explains `reason`, if any.
+    pub(crate) fn cause_of(&self, reason: &DisconnectReason) -> Option<TransportFailure> {
+        match reason {
+            DisconnectReason::Transport(_) => self.last_transport_failure.clone(),
+            _ => None,
+        }
+    }
+
+    /// The connection ended with `reason` and no reconnect follows: every tracked request
+    /// still pending completes with that (a later `connect` may still send it; its outcome
+    /// is unknown to this token). Whether anyone was waiting.
+    pub(crate) fn fail_pending(&mut self, reason: &DisconnectReason) -> bool {
+        let cause = self.cause_of(reason);
+        let mut any = false;
+        for slot in self.waiting.values_mut().filter(|s| s.is_none()) {
+            *slot = Some(Outcome::Disconnected(reason.clone(), cause.clone()));
+            any = true;
+        }
+        any
     }
 
     /// Record a completion for a tracked token; whether anyone was waiting for it.

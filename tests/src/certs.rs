@@ -1,4 +1,4 @@
-//! Test certificates made on the fly: a CA, a server certificate for 127.0.0.1 and a client
+//! Test certificates made on the fly: a CA, a server certificate (for 127.0.0.1 unless told) and a client
 //! certificate, written as PEM files into a directory of the test's own.
 
 use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair};
@@ -23,6 +23,12 @@ pub struct TestPki {
 impl TestPki {
     /// Generate a CA and certificates signed by it under a fresh temporary directory.
     pub fn generate(name: &str) -> Self {
+        Self::generate_for(name, &["127.0.0.1", "localhost"])
+    }
+
+    /// [`TestPki::generate`] with a server certificate for `server_names` only (to test host
+    /// name checks, give names the test does not connect to).
+    pub fn generate_for(name: &str, server_names: &[&str]) -> Self {
         let dir = std::env::temp_dir().join(format!("sansmqtt-pki-{name}-{}", std::process::id()));
         std::fs::create_dir_all(&dir).expect("pki dir");
         let ca_key = KeyPair::generate().expect("ca key");
@@ -37,7 +43,8 @@ impl TestPki {
             let cert = p.signed_by(&key, &ca, &ca_key).expect("sign");
             (cert.pem(), key.serialize_pem())
         };
-        let (server_pem, server_key) = leaf(vec!["127.0.0.1".into(), "localhost".into()], "127.0.0.1");
+        let names: Vec<String> = server_names.iter().map(|n| (*n).to_string()).collect();
+        let (server_pem, server_key) = leaf(names, server_names.first().copied().unwrap_or("server"));
         let (client_pem, client_key) = leaf(vec![], "sansmqtt-test-client");
         let write = |file: &str, pem: &str| {
             let p = dir.join(file);

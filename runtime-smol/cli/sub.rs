@@ -1,0 +1,284 @@
+//! `sansmqtt-sub`: subscribe and print messages, with mosquitto_sub's options and exit codes.
+//! Reconnects when the broker goes away (the session restores the subscriptions); `-C` and
+//! `-W` end it, saying why.
+//!
+//! ```sh
+//! cargo install --path runtime-smol --features cli
+//! sansmqtt-sub -t 'hello/#' -q 1 -v
+//! sansmqtt-sub -t sensors/+ -C 10 -W 60 -V 5
+//! ```
+
+#[path = "common.rs"]
+mod common;
+#[path = "props.rs"]
+#[allow(dead_code)] // The PUBLISH properties are sansmqtt-pub's.
+mod props;
+#[path = "tls.rs"]
+mod tls;
+
+use clap::{Arg, ArgAction, ArgMatches, Command};
+use common::{Connection, fail, refuse};
+use sansmqtt_smol::sansmqtt_session::sansmqtt_proto::topic::{matches, validate_topic_filter};
+use sansmqtt_smol::{Client, DisconnectOptions, Event, Events, QoS, SubscriptionOptions};
+use std::io::Write;
+use std::time::Duration;
+
+const TOOL: &str = "sansmqtt-sub";
+/// mosquitto_sub's exit code when `-W` expires.
+const EXIT_TIMED_OUT: i32 = 27;
+
+fn command() -> Command {
+    let cmd = Command::new(TOOL)
+        .about("Subscribe to MQTT topics and print the messages; the options of mosquitto_sub 2.0")
+        .arg(Arg::new("count").short('C').num_args(1).help("exit after this many messages"))
+        .arg(Arg::new("timeout").short('W').num_args(1).help("exit after this many seconds (exit code 27)"))
+        .arg(
+            Arg::new("verbose")
+                .short('v')
+                .long("verbose")
+                .action(ArgAction::SetTrue)
+                .help("print the topic before the payload"),
+        )
+        .arg(
+            Arg::new("no-eol").short('N').action(ArgAction::SetTrue).help("no end of line after the payload"),
+        )
+        .arg(
+            Arg::new("no-retained")
+                .short('R')
+                .action(ArgAction::SetTrue)
+                .help("do not print retained messages"),
+        )
+        .arg(
+            Arg::new("filter-out")
+                .short('T')
+                .num_args(1)
+                .action(ArgAction::Append)
+                .help("do not print topics matching this filter"),
+        )
+        .arg(
+            Arg::new("unsubscribe")
+                .short('U')
+                .num_args(1)
+                .action(ArgAction::Append)
+                .help("unsubscribe from this filter"),
+        )
+        .arg(
+            Arg::new("exit-on-suback")
+                .short('E')
+                .action(ArgAction::SetTrue)
+                .help("exit once the subscriptions are acknowledged"),
+        );
+    common::connection_args(cmd)
+}
+
+/// What to do with messages, checked.
+struct Output {
+    count: Option<u64>,
+    verbose: bool,
+    no_eol: bool,
+    no_retained: bool,
+    filter_out: Vec<String>,
+}
+
+fn filters(m: &ArgMatches, id: &str, what: &str) -> Vec<String> {
+    let list: Vec<String> = m.get_many::<String>(id).map(|v| v.cloned().collect()).unwrap_or_default();
+    for f in &list {
+        if validate_topic_filter(f).is_err() {
+            refuse(format_args!("Invalid {what} topic '{f}', are all '+' and '#' wildcards correct?"));
+        }
+    }
+    list
+}
+
+fn main() {
+    let m = common::parse(command());
+    let qos = common::qos_arg(&m, "qos", "");
+    let (options, conn) = common::connection(&m, TOOL);
+    let mut topics = filters(&m, "topic", "subscription");
+    topics.extend(conn.url_topic.clone());
+    let unsubscribe = filters(&m, "unsubscribe", "unsubscribe");
+    if topics.is_empty() && unsubscribe.is_empty() {
+        refuse(format_args!("You must specify a topic to subscribe to. (see '{TOOL} --help')"));
+    }
+    // mosquitto reads these with atoi: what is not a positive number is refused alike.
+    let positive = |id: &str, what: &str| {
+        m.get_one::<String>(id).map(|s| match s.parse::<u64>() {
+            Ok(n) if n > 0 => n,
+            _ => refuse(format_args!("Invalid {what} \"{s}\".")),
+        })
+    };
+    let count = positive("count", "message count");
+    let timeout = positive("timeout", "timeout");
+    let out = Output {
+        count,
+        verbose: m.get_flag("verbose"),
+        no_eol: m.get_flag("no-eol"),
+        no_retained: m.get_flag("no-retained"),
+        filter_out: filters(&m, "filter-out", "filter"),
+    };
+    let client = Client::new(options);
+    let code = smol::block_on(async {
+        let run = run(&client, &conn, qos, &topics, &unsubscribe, m.get_flag("exit-on-suback"), &out);
+        match timeout {
+            None => run.await,
+            Some(secs) => {
+                let timer = async {
+                    async_io::Timer::after(Duration::from_secs(secs)).await;
+                    if client.is_connected() {
+                        eprintln!("Timed out");
+                    } else {
+                        let why = match (client.last_transport_failure(), client.last_disconnect()) {
+                            (Some(e), _) => e.to_string(),
+                            (None, Some(r)) => r.to_string(),
+                            (None, None) => "connecting".into(),
+                        };
+                        eprintln!("Timed out (not connected: {why})");
+                    }
+                    EXIT_TIMED_OUT
+                };
+                futures_lite::future::or(run, timer).await
+            }
+        }
+    });
+    if client.is_connected() {
+        let mut d = DisconnectOptions::default();
+        d.session_expiry_interval = conn.properties.disconnect_session_expiry();
+        d.reason_string = conn.properties.disconnect_reason_string();
+        let _ = smol::block_on(client.disconnect_with(&d));
+    }
+    std::process::exit(code)
+}
+
+/// Connect, subscribe, print until `-C` is reached; the exit code.
+async fn run(
+    client: &Client,
+    conn: &Connection,
+    qos: QoS,
+    topics: &[String],
+    unsubscribe: &[String],
+    exit_on_suback: bool,
+    out: &Output,
+) -> i32 {
+    let mut events = client.events();
+    let present = match client.connect().await {
+        Ok(p) => p,
+        Err(e) => fail(&e, conn),
+    };
+    let id = conn.id_for_debug(client);
+    if conn.debug {
+        eprintln!(
+            "Client {id} connected ({}, session present {})",
+            common::version_name(conn.version),
+            u8::from(present)
+        );
+    }
+    if !topics.is_empty() {
+        let subs: Vec<(&str, SubscriptionOptions)> =
+            topics.iter().map(|t| (t.as_str(), SubscriptionOptions::new(qos))).collect();
+        let reasons = match client.subscribe_many(&subs) {
+            Ok(t) => t.wait().await.unwrap_or_else(|e| fail(&e, conn)),
+            Err(e) => fail(&e, conn),
+        };
+        if conn.debug {
+            let list: Vec<String> = reasons.iter().map(|r| (*r as u8).to_string()).collect();
+            eprintln!("Subscribed: {}", list.join(", "));
+            for (t, r) in topics.iter().zip(&reasons) {
+                let g = *r as u8;
+                if !r.is_error() && g < qos as u8 {
+                    eprintln!(
+                        "Client {id} subscribe '{t}': QoS {} downgraded to {g} by the broker",
+                        qos as u8
+                    );
+                }
+            }
+        }
+        if reasons.iter().all(|r| r.is_error()) {
+            if !conn.quiet {
+                eprintln!("Error: all subscription requests were denied ({})", reasons[0]);
+            }
+            return common::EXIT_FAILURE;
+        }
+    }
+    if !unsubscribe.is_empty() {
+        let filters: Vec<&str> = unsubscribe.iter().map(String::as_str).collect();
+        match client.unsubscribe(&filters) {
+            Ok(t) => {
+                t.wait().await.unwrap_or_else(|e| fail(&e, conn));
+            }
+            Err(e) => fail(&e, conn),
+        }
+    }
+    if exit_on_suback {
+        return 0;
+    }
+    print_messages(client, &mut events, conn, &id, out).await
+}
+
+/// Print messages as they come until `-C` is reached, reporting reconnects with `-d`.
+async fn print_messages(
+    client: &Client,
+    events: &mut Events,
+    conn: &Connection,
+    id: &str,
+    out: &Output,
+) -> i32 {
+    let mut n = 0u64;
+    // The stream was opened before connecting: its first `Connected` is that connection.
+    let mut connects = 0u32;
+    let mut stdout = std::io::stdout().lock();
+    while let Some(event) = events.recv().await {
+        match event {
+            Event::Message(msg) => {
+                if conn.debug {
+                    eprintln!(
+                        "Client {id} received PUBLISH (d{}, q{}, r{}, '{}', ... ({} bytes))",
+                        u8::from(msg.dup),
+                        msg.qos as u8,
+                        u8::from(msg.retain),
+                        msg.topic,
+                        msg.payload.len()
+                    );
+                }
+                if (out.no_retained && msg.retain) || out.filter_out.iter().any(|f| matches(f, &msg.topic)) {
+                    continue;
+                }
+                let mut line = Vec::with_capacity(msg.topic.len() + msg.payload.len() + 2);
+                if out.verbose {
+                    line.extend_from_slice(msg.topic.as_bytes());
+                    line.push(b' ');
+                }
+                line.extend_from_slice(&msg.payload);
+                if !out.no_eol {
+                    line.push(b'\n');
+                }
+                if stdout.write_all(&line).and_then(|()| stdout.flush()).is_err() {
+                    return common::EXIT_FAILURE; // stdout closed
+                }
+                n += 1;
+                if out.count.is_some_and(|c| n >= c) {
+                    return 0;
+                }
+            }
+            Event::Disconnected(reason) if conn.debug => match client.last_transport_failure() {
+                Some(e) => eprintln!("Client {id} disconnected: {reason} ({e}); reconnecting"),
+                None => eprintln!("Client {id} disconnected: {reason}; reconnecting"),
+            },
+            Event::Connected { session_present } => {
+                connects += 1;
+                if conn.debug && connects > 1 {
+                    eprintln!("Client {id} reconnected (session present {})", u8::from(session_present));
+                }
+            }
+            Event::Resubscribed { filters } if conn.debug => {
+                for (f, r) in filters {
+                    eprintln!("Client {id} subscribed again to '{f}': {}", r as u8);
+                }
+            }
+            _ => {}
+        }
+    }
+    if !conn.quiet {
+        eprintln!("Error: client closed");
+    }
+    common::EXIT_FAILURE
+}
