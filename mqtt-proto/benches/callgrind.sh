@@ -62,14 +62,15 @@ if [ "$peers" = 1 ]; then
         awk '$1 == "alloc" && $2 != "codec" { print $2, $3, $4, $5, $6 }' >"$allocs"
     printf '%-7s %-16s %-7s %9s %9s %9s %9s %-10s %6s %7s %7s\n' op case version sansmqtt rumqttc \
         mqttbytes mqttrs best-peer ratio alloc alloc-p
-    "$bin" peers | awk '{ print $2, $3, $4 }' | sort -u -k1,1r -k2,2 -k3,3 | grep -E -- "$filter" |
+    "$bin" peers >"$tmp/peers"
+    awk '{ print $2, $3, $4 }' "$tmp/peers" | sort -u -k1,1r -k2,2 -k3,3 | grep -E -- "$filter" |
         while read -r op case version; do
             ours=$(per_packet "$op" "$case" "$version")
             line=""
             best=""
             best_codec=-
             for codec in rumqttc mqttbytes mqttrs; do
-                if "$bin" peers | grep -qx "$codec $op $case $version"; then
+                if grep -qx "$codec $op $case $version" "$tmp/peers"; then
                     ir=$(per_packet peer "$codec" "$op" "$case" "$version")
                     line="$line $ir"
                     if [ -z "$best" ] || awk -v x="$ir" -v y="$best" 'BEGIN { exit !(x < y) }'; then

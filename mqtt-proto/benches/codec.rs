@@ -150,7 +150,10 @@ fn allocation_table() {
     println!("total allocations in all measured operations: {total}");
     println!();
     println!("peers: allocations (and reallocations) per packet, same packets, N = {n}");
-    println!("{:<8} {:<10} {:<8} {:<22} {:<7} {:>14}", "alloc", "codec", "op", "case", "version", "allocs/packet");
+    println!(
+        "{:<8} {:<10} {:<8} {:<22} {:<7} {:>14}",
+        "alloc", "codec", "op", "case", "version", "allocs/packet"
+    );
     for op in [Op::Decode, Op::Encode] {
         for &case in PEER_CASES {
             for v in VERSIONS {

@@ -283,7 +283,10 @@ mod mqttbytes_v5 {
                 "puback" => Self::PubAck(m::PubAck::new(PKID)),
                 "subscribe_10" => Self::Subscribe(m::Subscribe {
                     pkid: PKID,
-                    filters: filters().into_iter().map(|f| m::SubscribeFilter::new(f, QoS::AtLeastOnce)).collect(),
+                    filters: filters()
+                        .into_iter()
+                        .map(|f| m::SubscribeFilter::new(f, QoS::AtLeastOnce))
+                        .collect(),
                     properties: None,
                 }),
                 "connect" => Self::Connect(m::Connect {

@@ -25,6 +25,19 @@ impl<'a> Ack<'a> {
         Self { packet_id, reason: ReasonCode::Success, properties: AckProperties::default() }
     }
 
+    /// The whole packet, when it takes the four-byte form of every version (reason
+    /// Success, no properties): `first` (the fixed header's first byte), Remaining Length 2
+    /// and the packet identifier.
+    #[inline(always)]
+    pub(crate) fn short_form(&self, first: u8) -> Option<[u8; 4]> {
+        if self.reason == ReasonCode::Success && self.properties.is_empty() {
+            let [hi, lo] = self.packet_id.get().to_be_bytes();
+            Some([first, 2, hi, lo])
+        } else {
+            None
+        }
+    }
+
     pub(crate) fn decode(
         r: &mut Reader<'a>,
         t: PacketType,

@@ -197,10 +197,14 @@ impl<'a> Connect<'a> {
     }
 
     pub(crate) fn write_body<S: Sink>(&self, v: ProtocolVersion, s: &mut S) {
-        s.put_bin(v.protocol_name().as_bytes());
-        s.put_u8(v.level());
-        s.put_u8(self.flags());
-        s.put_u16(self.keep_alive);
+        let [ka_hi, ka_lo] = self.keep_alive.to_be_bytes();
+        if v == ProtocolVersion::V3_1 {
+            s.put_bin(v.protocol_name().as_bytes());
+            s.put_slice(&[v.level(), self.flags(), ka_hi, ka_lo]);
+        } else {
+            // Protocol name "MQTT", level, flags and keep-alive: one 10-byte write.
+            s.put_slice(&[0, 4, b'M', b'Q', b'T', b'T', v.level(), self.flags(), ka_hi, ka_lo]);
+        }
         if v.is_v5() {
             let c = self.properties.content_len().unwrap_or_default();
             self.properties.write(s, c);

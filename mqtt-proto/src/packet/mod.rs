@@ -353,6 +353,20 @@ impl<'a> Packet<'a> {
         }
     }
 
+    /// The whole packet when it is a PUBACK, PUBREC, PUBREL or PUBCOMP in the four-byte
+    /// form (see [`Ack::short_form`]).
+    #[inline(always)]
+    fn short_ack(&self) -> Option<[u8; 4]> {
+        let (a, first) = match self {
+            Self::PubAck(a) => (a, 0x40),
+            Self::PubRec(a) => (a, 0x50),
+            Self::PubRel(a) => (a, 0x62),
+            Self::PubComp(a) => (a, 0x70),
+            _ => return None,
+        };
+        a.short_form(first)
+    }
+
     fn first_byte(&self) -> u8 {
         let flags = match self {
             Self::Publish(p) => p.flags(),
@@ -427,9 +441,18 @@ impl<'a> Packet<'a> {
     /// [`EncodeError::BufferTooSmall`] (or any other error) `buf` is untouched.
     #[inline]
     pub fn encode(&self, version: ProtocolVersion, buf: &mut [u8]) -> Result<usize, EncodeError> {
-        // The hot path, inlined into the caller; every other packet goes out of line.
+        // The hot paths, inlined into the caller: PUBLISH, and the four bytes of an
+        // acknowledgement (a QoS 1 subscriber sends one per message); every other packet
+        // goes out of line.
         if let Self::Publish(p) = self {
             return p.encode(version, buf);
+        }
+        if let Some(b) = self.short_ack() {
+            let Some(out) = buf.first_chunk_mut::<4>() else {
+                return Err(EncodeError::BufferTooSmall { needed: 4 });
+            };
+            *out = b;
+            return Ok(4);
         }
         self.encode_general(version, buf)
     }
@@ -508,6 +531,10 @@ impl<'a> Packet<'a> {
     ) -> Result<usize, EncodeError> {
         if let Self::Publish(p) = self {
             return p.encode_to_vec(version, out);
+        }
+        if let Some(b) = self.short_ack() {
+            out.extend_from_slice(&b);
+            return Ok(4);
         }
         let body = self.body_len_as::<true>(version)?;
         let total = total_len(body)?;

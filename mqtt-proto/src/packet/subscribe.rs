@@ -1,12 +1,12 @@
 //! SUBSCRIBE (§3.8) and SUBACK (§3.9).
 
-use super::lists::{ReasonCodes, Subscriptions};
-use crate::codec::{Reader, Sink, validate_utf8};
+use super::lists::{ReasonCodes, Subscriptions, View};
+use crate::codec::{Reader, Sink};
 use crate::error::{DecodeError, EncodeError};
 use crate::frame::{PacketType, varint_len};
 use crate::property::{AckProperties, SubscribeProperties, check_v3};
 use crate::reason::ReasonCode;
-use crate::topic::{TopicFilter, is_shared_filter, validate_topic_filter};
+use crate::topic::{TopicFilter, validate_filter_bytes};
 use crate::types::{PacketId, SubscriptionOptions};
 use crate::version::ProtocolVersion;
 
@@ -54,9 +54,9 @@ impl<'a> Subscribe<'a> {
         }
         let mut p = Reader::new(payload);
         while p.remaining() > 0 {
-            let filter = validate_utf8(p.bin()?)?;
-            validate_topic_filter(filter).map_err(DecodeError::InvalidTopicFilter)?;
-            let b = p.u8()?;
+            let filter = p.bin_fast()?;
+            validate_filter_bytes(filter)?;
+            let b = p.u8_fast()?;
             let reserved = if version.is_v5() { 0b1100_0000 } else { 0b1111_1100 };
             if b & reserved != 0 {
                 return Err(DecodeError::InvalidSubscriptionOptions(b));
@@ -67,7 +67,7 @@ impl<'a> Subscribe<'a> {
             if (b >> 4) & 0b11 == 3 {
                 return Err(DecodeError::InvalidRetainHandling);
             }
-            if b & 0b100 != 0 && is_shared_filter(filter) {
+            if b & 0b100 != 0 && filter.starts_with(b"$share/") {
                 return Err(DecodeError::NoLocalOnSharedSubscription);
             }
         }
@@ -84,14 +84,29 @@ impl<'a> Subscribe<'a> {
         if self.subscriptions.is_empty() {
             return Err(EncodeError::EmptyPayload);
         }
-        for s in self.subscriptions.iter() {
+        // A caller's entries are looked at in place (one pass, no entry cloned); a decoded
+        // list is walked entry by entry (the rare case: a SUBSCRIBE decoded, then encoded).
+        let check = |s: &Subscription<'_>| {
             if !v.is_v5() && s.options.has_v5_options() {
                 return Err(EncodeError::Unsupported { version: v, field: "subscription options" });
             }
             if s.options.no_local && s.filter.is_shared() {
                 return Err(EncodeError::NoLocalOnSharedSubscription);
             }
-            n += s.filter.0.wire_len() + 1;
+            Ok(s.filter.0.wire_len() + 1)
+        };
+        match self.subscriptions.view() {
+            View::List(l) => {
+                for s in l {
+                    // Without v5 options neither check can fail (No Local is one of them).
+                    n += if s.options.has_v5_options() { check(s)? } else { s.filter.0.wire_len() + 1 };
+                }
+            }
+            View::Wire(_) => {
+                for s in self.subscriptions.iter() {
+                    n += check(&s)?;
+                }
+            }
         }
         Ok(n)
     }
@@ -102,9 +117,12 @@ impl<'a> Subscribe<'a> {
             let c = self.properties.content_len().unwrap_or_default();
             self.properties.write(s, c);
         }
-        for e in self.subscriptions.iter() {
-            s.put_bin(e.filter.0.as_bytes());
-            s.put_u8(e.options.to_byte());
+        match self.subscriptions.view() {
+            // The validated payload is the entries' encoding.
+            View::Wire(b) => s.put_slice(b),
+            View::List(l) => {
+                s.put_bin_u8_each(l.iter().map(|e| (e.filter.0.as_bytes(), e.options.to_byte())));
+            }
         }
     }
 
