@@ -447,6 +447,18 @@ impl Sink for SliceSink<'_> {
         self.rest = tail;
     }
 
+    /// One split (one length check) for prefix and bytes, always inlined.
+    #[inline(always)]
+    fn put_bin(&mut self, b: &[u8]) {
+        let n = b.len();
+        let (head, tail) = core::mem::take(&mut self.rest).split_at_mut(n + 2);
+        if let Some((len, body)) = head.split_first_chunk_mut::<2>() {
+            *len = (n as u16).to_be_bytes();
+            copy(body, b);
+        }
+        self.rest = tail;
+    }
+
     /// Through a local copy of the cursor, which stays in registers across the entries.
     #[inline]
     fn put_bin_u8_each<'x>(&mut self, entries: impl Iterator<Item = (&'x [u8], u8)>) {

@@ -1,6 +1,6 @@
 //! CONNECT (§3.1).
 
-use crate::codec::{Reader, Sink, bin_len, validate_utf8};
+use crate::codec::{Reader, Sink, SliceSink, bin_len, validate_utf8};
 use crate::error::{DecodeError, EncodeError};
 use crate::frame::{PacketType, varint_len};
 use crate::property::{ConnectProperties, PropertyId, WillProperties, check_v3};
@@ -159,31 +159,43 @@ impl<'a> Connect<'a> {
         f
     }
 
-    pub(crate) fn body_len(&self, v: ProtocolVersion) -> Result<usize, EncodeError> {
+    /// The remaining length and the v5 property lengths of the CONNECT and of its Will
+    /// (0 before 5.0 and for empty sets), with all validation.
+    #[inline(always)]
+    fn lens(&self, v: ProtocolVersion) -> Result<(usize, usize, usize), EncodeError> {
         if self.client_id.is_empty() && !empty_client_id_ok(v, self.clean_start) {
             return Err(EncodeError::EmptyClientId);
         }
         if !v.is_v5() && self.password.is_some() && self.username.is_none() {
             return Err(EncodeError::PasswordWithoutUsername);
         }
-        check_v3(v, self.properties.is_empty())?;
-        if self.properties.authentication_data.is_some() && self.properties.authentication_method.is_none() {
+        // Looked at once: most CONNECTs carry no properties.
+        let empty = self.properties.is_empty();
+        check_v3(v, empty)?;
+        if !empty
+            && self.properties.authentication_data.is_some()
+            && self.properties.authentication_method.is_none()
+        {
             return Err(EncodeError::InvalidPropertyValue(PropertyId::AuthenticationData));
         }
         let mut n = 2 + v.protocol_name().len() + 1 + 1 + 2;
+        let mut c = 0;
         if v.is_v5() {
-            let c = self.properties.content_len()?;
+            if !empty {
+                c = self.properties.content_len()?;
+            }
             n += varint_len(c as u32) + c;
         }
         n += self.client_id.wire_len();
+        let mut wc = 0;
         if let Some(w) = &self.will {
             if w.topic.is_empty() {
                 return Err(EncodeError::InvalidTopicName(crate::TopicError::Empty));
             }
             check_v3(v, w.properties.is_empty())?;
             if v.is_v5() {
-                let c = w.properties.content_len()?;
-                n += varint_len(c as u32) + c;
+                wc = w.properties.content_len()?;
+                n += varint_len(wc as u32) + wc;
             }
             n += w.topic.as_utf8().wire_len() + bin_len(w.payload.len())?;
         }
@@ -193,10 +205,25 @@ impl<'a> Connect<'a> {
         if let Some(p) = &self.password {
             n += bin_len(p.len())?;
         }
-        Ok(n)
+        Ok((n, c, wc))
+    }
+
+    pub(crate) fn body_len(&self, v: ProtocolVersion) -> Result<usize, EncodeError> {
+        self.lens(v).map(|(n, ..)| n)
     }
 
     pub(crate) fn write_body<S: Sink>(&self, v: ProtocolVersion, s: &mut S) {
+        let c = if v.is_v5() { self.properties.content_len().unwrap_or_default() } else { 0 };
+        let wc = match &self.will {
+            Some(w) if v.is_v5() => w.properties.content_len().unwrap_or_default(),
+            _ => 0,
+        };
+        self.write_with(v, s, c, wc);
+    }
+
+    /// [`Connect::write_body`] with the property lengths from [`Connect::lens`].
+    #[inline(always)]
+    fn write_with<S: Sink>(&self, v: ProtocolVersion, s: &mut S, c: usize, wc: usize) {
         let [ka_hi, ka_lo] = self.keep_alive.to_be_bytes();
         if v == ProtocolVersion::V3_1 {
             s.put_bin(v.protocol_name().as_bytes());
@@ -206,14 +233,20 @@ impl<'a> Connect<'a> {
             s.put_slice(&[0, 4, b'M', b'Q', b'T', b'T', v.level(), self.flags(), ka_hi, ka_lo]);
         }
         if v.is_v5() {
-            let c = self.properties.content_len().unwrap_or_default();
-            self.properties.write(s, c);
+            if c == 0 {
+                s.put_u8(0);
+            } else {
+                self.properties.write(s, c);
+            }
         }
         s.put_bin(self.client_id.as_bytes());
         if let Some(w) = &self.will {
             if v.is_v5() {
-                let c = w.properties.content_len().unwrap_or_default();
-                w.properties.write(s, c);
+                if wc == 0 {
+                    s.put_u8(0);
+                } else {
+                    w.properties.write(s, wc);
+                }
             }
             s.put_bin(w.topic.as_utf8().as_bytes());
             s.put_bin(w.payload.as_bytes());
@@ -224,6 +257,24 @@ impl<'a> Connect<'a> {
         if let Some(p) = &self.password {
             s.put_bin(p.as_bytes());
         }
+    }
+
+    /// Encode the whole packet into `buf`, all or nothing: [`Packet::encode`]'s path for
+    /// CONNECT (sized once, the cursor in registers).
+    ///
+    /// [`Packet::encode`]: crate::Packet::encode
+    pub(crate) fn encode(&self, v: ProtocolVersion, buf: &mut [u8]) -> Result<usize, EncodeError> {
+        let (body, c, wc) = self.lens(v)?;
+        let total = super::total_len(body)?;
+        let Some(out) = buf.get_mut(..total) else {
+            return Err(EncodeError::BufferTooSmall { needed: total });
+        };
+        let mut s = SliceSink::new(out);
+        s.put_u8((PacketType::Connect as u8) << 4);
+        s.put_varint(body as u32);
+        self.write_with(v, &mut s, c, wc);
+        debug_assert_eq!(s.written(), total);
+        Ok(total)
     }
 
     #[cfg(feature = "bytes")]

@@ -460,7 +460,13 @@ impl<'a> Packet<'a> {
     /// [`Packet::encode`] for every packet, out of line.
     #[inline(never)]
     fn encode_general(&self, version: ProtocolVersion, buf: &mut [u8]) -> Result<usize, EncodeError> {
-        self.encode_as::<false>(version, buf)
+        // The requests a client sends, each sized once and written with the cursor in
+        // registers; the rest through the general encoder.
+        match self {
+            Self::Connect(p) => p.encode(version, buf),
+            Self::Subscribe(p) => p.encode(version, buf),
+            _ => self.encode_as::<false>(version, buf),
+        }
     }
 
     /// Encode into `buf`, all or nothing; `CLIENT`: refuse the packets only servers send.

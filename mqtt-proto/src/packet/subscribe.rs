@@ -1,7 +1,7 @@
 //! SUBSCRIBE (§3.8) and SUBACK (§3.9).
 
 use super::lists::{ReasonCodes, Subscriptions, View};
-use crate::codec::{Reader, Sink};
+use crate::codec::{Reader, Sink, SliceSink};
 use crate::error::{DecodeError, EncodeError};
 use crate::frame::{PacketType, varint_len};
 use crate::property::{AckProperties, SubscribeProperties, check_v3};
@@ -74,11 +74,14 @@ impl<'a> Subscribe<'a> {
         Ok(Self { packet_id, properties, subscriptions: Subscriptions::from_wire(payload) })
     }
 
-    pub(crate) fn body_len(&self, v: ProtocolVersion) -> Result<usize, EncodeError> {
+    /// The remaining length and the v5 property length, with all validation.
+    #[inline(always)]
+    fn lens(&self, v: ProtocolVersion) -> Result<(usize, usize), EncodeError> {
         check_v3(v, self.properties.is_empty())?;
         let mut n = 2;
+        let mut c = 0;
         if v.is_v5() {
-            let c = self.properties.content_len()?;
+            c = self.properties.content_len()?;
             n += varint_len(c as u32) + c;
         }
         if self.subscriptions.is_empty() {
@@ -97,9 +100,18 @@ impl<'a> Subscribe<'a> {
         };
         match self.subscriptions.view() {
             View::List(l) => {
+                // Sizes first, without a branch per entry; the checks only when an entry
+                // has a v5 option (without one neither check can fail: No Local is one).
+                let mut v5_options = 0;
                 for s in l {
-                    // Without v5 options neither check can fail (No Local is one of them).
-                    n += if s.options.has_v5_options() { check(s)? } else { s.filter.0.wire_len() + 1 };
+                    let o = s.options;
+                    v5_options |= o.no_local as u8 | o.retain_as_published as u8 | o.retain_handling as u8;
+                    n += s.filter.0.wire_len() + 1;
+                }
+                if v5_options != 0 {
+                    for s in l {
+                        check(s)?;
+                    }
                 }
             }
             View::Wire(_) => {
@@ -108,14 +120,28 @@ impl<'a> Subscribe<'a> {
                 }
             }
         }
-        Ok(n)
+        Ok((n, c))
+    }
+
+    pub(crate) fn body_len(&self, v: ProtocolVersion) -> Result<usize, EncodeError> {
+        self.lens(v).map(|(n, _)| n)
     }
 
     pub(crate) fn write_body<S: Sink>(&self, v: ProtocolVersion, s: &mut S) {
+        let c = if v.is_v5() { self.properties.content_len().unwrap_or_default() } else { 0 };
+        self.write_with(v, s, c);
+    }
+
+    /// [`Subscribe::write_body`] with the property length from [`Subscribe::lens`].
+    #[inline(always)]
+    fn write_with<S: Sink>(&self, v: ProtocolVersion, s: &mut S, c: usize) {
         s.put_u16(self.packet_id.get());
         if v.is_v5() {
-            let c = self.properties.content_len().unwrap_or_default();
-            self.properties.write(s, c);
+            if c == 0 {
+                s.put_u8(0);
+            } else {
+                self.properties.write(s, c);
+            }
         }
         match self.subscriptions.view() {
             // The validated payload is the entries' encoding.
@@ -124,6 +150,24 @@ impl<'a> Subscribe<'a> {
                 s.put_bin_u8_each(l.iter().map(|e| (e.filter.0.as_bytes(), e.options.to_byte())));
             }
         }
+    }
+
+    /// Encode the whole packet into `buf`, all or nothing: [`Packet::encode`]'s path for
+    /// SUBSCRIBE (sized once, the cursor in registers).
+    ///
+    /// [`Packet::encode`]: crate::Packet::encode
+    pub(crate) fn encode(&self, v: ProtocolVersion, buf: &mut [u8]) -> Result<usize, EncodeError> {
+        let (body, c) = self.lens(v)?;
+        let total = super::total_len(body)?;
+        let Some(out) = buf.get_mut(..total) else {
+            return Err(EncodeError::BufferTooSmall { needed: total });
+        };
+        let mut s = SliceSink::new(out);
+        s.put_u8((PacketType::Subscribe as u8) << 4 | PacketType::Subscribe.required_flags());
+        s.put_varint(body as u32);
+        self.write_with(v, &mut s, c);
+        debug_assert_eq!(s.written(), total);
+        Ok(total)
     }
 
     #[cfg(feature = "bytes")]
