@@ -105,6 +105,15 @@ impl<'a> Reader<'a> {
         Ok(*a)
     }
 
+    /// A UTF-8 Encoded String, checked as [`Reader::utf8`] does, as bytes: plain ASCII
+    /// without NUL (one word scan) needs no UTF-8 decoder pass. For
+    /// `Utf8::from_validated_bytes`.
+    #[inline(always)]
+    pub(crate) fn utf8_bytes(&mut self) -> Result<&'a [u8], DecodeError> {
+        let b = self.bin_fast()?;
+        if is_plain_text(b) { Ok(b) } else { validate_utf8_slow(b).map(str::as_bytes) }
+    }
+
     /// [`Reader::u8`] for the hot paths.
     #[inline]
     pub(crate) fn u8_fast(&mut self) -> Result<u8, DecodeError> {

@@ -82,15 +82,18 @@ impl<'a> Connect<'a> {
         }
     }
 
+    // Always inlined (into the general decoder, which a client's decoder does not link for
+    // CONNECT), so that the packet is built where the caller keeps it: no moves of it.
+    #[inline(always)]
     pub(crate) fn decode(r: &mut Reader<'a>, version: ProtocolVersion) -> Result<Self, DecodeError> {
-        let name = r.bin()?;
-        let level = r.u8()?;
+        let name = r.bin_fast()?;
+        let level = r.u8_fast()?;
         let declared = ProtocolVersion::from_name_and_level(name, level)
             .ok_or(DecodeError::UnsupportedProtocol { level })?;
         if declared != version {
             return Err(DecodeError::UnexpectedProtocolVersion(declared));
         }
-        let flags = r.u8()?;
+        let flags = r.u8_fast()?;
         if flags & RESERVED != 0 {
             return Err(DecodeError::ConnectReservedFlag);
         }
@@ -102,7 +105,7 @@ impl<'a> Connect<'a> {
             return Err(DecodeError::PasswordWithoutUsername);
         }
         let clean_start = flags & CLEAN != 0;
-        let keep_alive = r.u16()?;
+        let keep_alive = r.u16_fast()?;
         let properties = if version.is_v5() {
             ConnectProperties::decode(r, PacketType::Connect)?
         } else {
@@ -112,7 +115,7 @@ impl<'a> Connect<'a> {
         if properties.authentication_data.is_some() && properties.authentication_method.is_none() {
             return Err(DecodeError::InvalidPropertyValue(PropertyId::AuthenticationData));
         }
-        let client_id = Utf8::from_validated(r.utf8()?);
+        let client_id = Utf8::from_validated_bytes(r.utf8_bytes()?);
         if client_id.is_empty() && !empty_client_id_ok(version, clean_start) {
             return Err(DecodeError::EmptyClientId);
         }
@@ -122,11 +125,11 @@ impl<'a> Connect<'a> {
             } else {
                 WillProperties::default()
             };
-            let topic = validate_utf8(r.bin()?)?;
+            let topic = validate_utf8(r.bin_fast()?)?;
             validate_topic_name(topic).map_err(DecodeError::InvalidTopicName)?;
             Some(Will {
                 topic: TopicName(Utf8::from_validated(topic)),
-                payload: Bin::new(r.bin()?),
+                payload: Bin::new(r.bin_fast()?),
                 qos: will_qos,
                 retain: flags & WILL_RETAIN != 0,
                 properties,
@@ -134,8 +137,9 @@ impl<'a> Connect<'a> {
         } else {
             None
         };
-        let username = if flags & USERNAME != 0 { Some(Utf8::from_validated(r.utf8()?)) } else { None };
-        let password = if flags & PASSWORD != 0 { Some(Bin::new(r.bin()?)) } else { None };
+        let username =
+            if flags & USERNAME != 0 { Some(Utf8::from_validated_bytes(r.utf8_bytes()?)) } else { None };
+        let password = if flags & PASSWORD != 0 { Some(Bin::new(r.bin_fast()?)) } else { None };
         Ok(Self { clean_start, keep_alive, client_id, will, username, password, properties })
     }
 

@@ -128,11 +128,16 @@ impl<'a> Packet<'a> {
         // without properties is built in place in the caller's result from a few scalars
         // (a `Packet` is large: no copies of it). Anything else, including every error,
         // goes through the general path from the start.
+        // Then the four bytes of a PUBACK, PUBREC, PUBREL or PUBCOMP (a QoS 1 publisher
+        // receives one per message), the same in every version.
         match plain_publish(buf, version, max_packet_size) {
             Some((raw, len)) => {
                 Ok(Status::Complete(Decoded { packet: Self::Publish(raw.into_plain()), len }))
             }
-            None => Self::decode_general(buf, version, max_packet_size),
+            None => match short_ack(buf, max_packet_size) {
+                Some(packet) => Ok(Status::Complete(Decoded { packet, len: 4 })),
+                None => Self::decode_general(buf, version, max_packet_size),
+            },
         }
     }
 
@@ -586,6 +591,26 @@ fn plain_publish(
     let body = buf.get(header_len..len)?;
     let raw = RawPublish::read(body, first & 0x0F, version).ok()?;
     raw.is_plain().then_some((raw, len))
+}
+
+/// The acknowledgement at the front of `buf` when it is a valid PUBACK, PUBREC, PUBREL or
+/// PUBCOMP of four bytes (Remaining Length 2: reason Success and no properties in every
+/// version, required flags) within `max_packet_size`; `None` for anything else, which the
+/// general decoder then decodes or rejects.
+#[inline(always)]
+fn short_ack<'a>(buf: &[u8], max_packet_size: u32) -> Option<Packet<'a>> {
+    let &[first, 2, hi, lo] = buf.first_chunk::<4>()? else { return None };
+    if max_packet_size < 4 {
+        return None;
+    }
+    let a = Ack::new(crate::PacketId::new(u16::from_be_bytes([hi, lo]))?);
+    Some(match first {
+        0x40 => Packet::PubAck(a),
+        0x50 => Packet::PubRec(a),
+        0x62 => Packet::PubRel(a),
+        0x70 => Packet::PubComp(a),
+        _ => return None,
+    })
 }
 
 /// Fixed header flags for every type but PUBLISH. MQTT 3.1 also allows the DUP bit on
