@@ -267,6 +267,7 @@ impl<'a> Connect<'a> {
     /// CONNECT (sized once, the cursor in registers).
     ///
     /// [`Packet::encode`]: crate::Packet::encode
+    #[inline(never)]
     pub(crate) fn encode(&self, v: ProtocolVersion, buf: &mut [u8]) -> Result<usize, EncodeError> {
         let (body, c, wc) = self.lens(v)?;
         let total = super::total_len(body)?;

@@ -446,32 +446,36 @@ impl<'a> Packet<'a> {
     /// [`EncodeError::BufferTooSmall`] (or any other error) `buf` is untouched.
     #[inline]
     pub fn encode(&self, version: ProtocolVersion, buf: &mut [u8]) -> Result<usize, EncodeError> {
-        // The hot paths, inlined into the caller: PUBLISH, and the four bytes of an
-        // acknowledgement (a QoS 1 subscriber sends one per message); every other packet
-        // goes out of line.
-        if let Self::Publish(p) = self {
-            return p.encode(version, buf);
+        // One dispatch, inlined into the caller: PUBLISH and the four bytes of an
+        // acknowledgement (a QoS 1 subscriber sends one per message) are written here;
+        // CONNECT and SUBSCRIBE go straight to their own encoders (out of line, each sized
+        // once and written with the cursor in registers); the rest to the general encoder.
+        let (a, first) = match self {
+            Self::Publish(p) => return p.encode(version, buf),
+            Self::Connect(p) => return p.encode(version, buf),
+            Self::Subscribe(p) => return p.encode(version, buf),
+            Self::PubAck(a) => (a, 0x40),
+            Self::PubRec(a) => (a, 0x50),
+            Self::PubRel(a) => (a, 0x62),
+            Self::PubComp(a) => (a, 0x70),
+            _ => return self.encode_general(version, buf),
+        };
+        match a.short_form(first) {
+            Some(b) => match buf.first_chunk_mut::<4>() {
+                Some(out) => {
+                    *out = b;
+                    Ok(4)
+                }
+                None => Err(EncodeError::BufferTooSmall { needed: 4 }),
+            },
+            None => self.encode_general(version, buf),
         }
-        if let Some(b) = self.short_ack() {
-            let Some(out) = buf.first_chunk_mut::<4>() else {
-                return Err(EncodeError::BufferTooSmall { needed: 4 });
-            };
-            *out = b;
-            return Ok(4);
-        }
-        self.encode_general(version, buf)
     }
 
-    /// [`Packet::encode`] for every packet, out of line.
+    /// [`Packet::encode`] for every other packet, out of line.
     #[inline(never)]
     fn encode_general(&self, version: ProtocolVersion, buf: &mut [u8]) -> Result<usize, EncodeError> {
-        // The requests a client sends, each sized once and written with the cursor in
-        // registers; the rest through the general encoder.
-        match self {
-            Self::Connect(p) => p.encode(version, buf),
-            Self::Subscribe(p) => p.encode(version, buf),
-            _ => self.encode_as::<false>(version, buf),
-        }
+        self.encode_as::<false>(version, buf)
     }
 
     /// Encode into `buf`, all or nothing; `CLIENT`: refuse the packets only servers send.

@@ -77,11 +77,15 @@ impl<'a> Subscribe<'a> {
     /// The remaining length and the v5 property length, with all validation.
     #[inline(always)]
     fn lens(&self, v: ProtocolVersion) -> Result<(usize, usize), EncodeError> {
-        check_v3(v, self.properties.is_empty())?;
+        // Looked at once: most SUBSCRIBEs carry no properties.
+        let empty = self.properties.is_empty();
+        check_v3(v, empty)?;
         let mut n = 2;
         let mut c = 0;
         if v.is_v5() {
-            c = self.properties.content_len()?;
+            if !empty {
+                c = self.properties.content_len()?;
+            }
             n += varint_len(c as u32) + c;
         }
         if self.subscriptions.is_empty() {
@@ -156,6 +160,7 @@ impl<'a> Subscribe<'a> {
     /// SUBSCRIBE (sized once, the cursor in registers).
     ///
     /// [`Packet::encode`]: crate::Packet::encode
+    #[inline(never)]
     pub(crate) fn encode(&self, v: ProtocolVersion, buf: &mut [u8]) -> Result<usize, EncodeError> {
         let (body, c) = self.lens(v)?;
         let total = super::total_len(body)?;

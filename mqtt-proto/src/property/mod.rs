@@ -135,7 +135,6 @@ macro_rules! property_set {
             }
 
             /// Whether no property is set.
-            #[inline]
             pub fn is_empty(&self) -> bool {
                 true $( && self.$field.is_none() )* && self.user_properties.is_empty()
                     $( && self.$sub.is_empty() )?
@@ -145,10 +144,6 @@ macro_rules! property_set {
             #[allow(unused_imports)]
             pub(crate) fn content_len(&self) -> Result<usize, $crate::error::EncodeError> {
                 use $crate::property::value::PropValue;
-                // Most sets are empty: no walk over the fields and the lists.
-                if self.is_empty() {
-                    return Ok(0);
-                }
                 let mut n = 0;
                 $(
                     if let Some(v) = &self.$field {
@@ -165,10 +160,6 @@ macro_rules! property_set {
             pub(crate) fn write<S: $crate::codec::Sink>(&self, s: &mut S, content_len: usize) {
                 use $crate::property::value::{PropValue, write};
                 s.put_varint(content_len as u32);
-                // Every property takes at least one byte: an empty set has length 0.
-                if content_len == 0 {
-                    return;
-                }
                 $(
                     if let Some(v) = &self.$field {
                         write(s, $crate::property::PropertyId::$pid, v.to_raw());
