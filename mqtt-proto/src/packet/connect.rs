@@ -83,9 +83,14 @@ impl<'a> Connect<'a> {
     }
 
     // Always inlined (into the general decoder, which a client's decoder does not link for
-    // CONNECT), so that the packet is built where the caller keeps it: no moves of it.
+    // CONNECT), and built straight into `wrap` once the whole body was read, so that the
+    // packet is written where the caller keeps it instead of being moved there.
     #[inline(always)]
-    pub(crate) fn decode(r: &mut Reader<'a>, version: ProtocolVersion) -> Result<Self, DecodeError> {
+    pub(crate) fn decode<T>(
+        r: &mut Reader<'a>,
+        version: ProtocolVersion,
+        wrap: impl FnOnce(Self) -> T,
+    ) -> Result<T, DecodeError> {
         let name = r.bin_fast()?;
         let level = r.u8_fast()?;
         let declared = ProtocolVersion::from_name_and_level(name, level)
@@ -140,7 +145,8 @@ impl<'a> Connect<'a> {
         let username =
             if flags & USERNAME != 0 { Some(Utf8::from_validated_bytes(r.utf8_bytes()?)) } else { None };
         let password = if flags & PASSWORD != 0 { Some(Bin::new(r.bin_fast()?)) } else { None };
-        Ok(Self { clean_start, keep_alive, client_id, will, username, password, properties })
+        r.finish()?;
+        Ok(wrap(Self { clean_start, keep_alive, client_id, will, username, password, properties }))
     }
 
     fn flags(&self) -> u8 {

@@ -265,7 +265,7 @@ impl<'a> Packet<'a> {
             {
                 Err(DecodeError::ClientOnlyPacket(t))
             }
-            PacketType::Connect => packet!(Connect, Connect::decode(&mut r, version)?),
+            PacketType::Connect => Connect::decode(&mut r, version, |c| wrap(Self::Connect(c))),
             PacketType::ConnAck => packet!(ConnAck, ConnAck::decode(&mut r, version)?),
             // A client decoder has one decode and one end check for the four acks (one shape),
             // the variant picked last: 0.3 KB less firmware for 4 more instructions per ack.
