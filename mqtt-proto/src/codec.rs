@@ -311,7 +311,7 @@ pub(crate) fn is_plain_topic(b: &[u8]) -> bool {
 /// Whether the scans above go eight bytes at a time ([`any_special`]): on 64-bit targets.
 /// Elsewhere (the 32-bit microcontrollers) a u64 word is assembled from eight byte loads
 /// anyway, so a byte loop is about as fast and a fraction of the code.
-const WIDE: bool = cfg!(target_pointer_width = "64");
+pub(crate) const WIDE: bool = cfg!(target_pointer_width = "64");
 
 /// Whether `b` contains a NUL byte: `memchr` on 64-bit targets; elsewhere a byte loop, a
 /// fraction of the code of `memchr`'s word-at-a-time prelude inlined at every check (and

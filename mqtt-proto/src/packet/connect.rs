@@ -1,6 +1,6 @@
 //! CONNECT (§3.1).
 
-use crate::codec::{Reader, Sink, SliceSink, bin_len, validate_utf8};
+use crate::codec::{Reader, Sink, SliceSink, WIDE, bin_len, validate_utf8};
 use crate::error::{DecodeError, EncodeError};
 use crate::frame::{PacketType, varint_len};
 use crate::property::{ConnectProperties, PropertyId, WillProperties, check_v3};
@@ -171,7 +171,9 @@ impl<'a> Connect<'a> {
 
     /// The remaining length and the v5 property lengths of the CONNECT and of its Will
     /// (0 before 5.0 and for empty sets), with all validation.
-    #[inline(always)]
+    // Always inlined on 64-bit targets (the speed of `Packet::encode`); elsewhere the
+    // compiler picks, which keeps one copy for the client's vector encoder.
+    #[cfg_attr(target_pointer_width = "64", inline(always))]
     fn lens(&self, v: ProtocolVersion) -> Result<(usize, usize, usize), EncodeError> {
         if self.client_id.is_empty() && !empty_client_id_ok(v, self.clean_start) {
             return Err(EncodeError::EmptyClientId);
@@ -223,27 +225,27 @@ impl<'a> Connect<'a> {
     }
 
     pub(crate) fn write_body<S: Sink>(&self, v: ProtocolVersion, s: &mut S) {
-        let c = if v.is_v5() { self.properties.content_len().unwrap_or_default() } else { 0 };
-        let wc = match &self.will {
-            Some(w) if v.is_v5() => w.properties.content_len().unwrap_or_default(),
-            _ => 0,
-        };
-        self.write_with(v, s, c, wc);
+        self.write_with(v, s, None, None);
     }
 
-    /// [`Connect::write_body`] with the property lengths from [`Connect::lens`].
-    #[inline(always)]
-    fn write_with<S: Sink>(&self, v: ProtocolVersion, s: &mut S, c: usize, wc: usize) {
-        let [ka_hi, ka_lo] = self.keep_alive.to_be_bytes();
-        if v == ProtocolVersion::V3_1 {
-            s.put_bin(v.protocol_name().as_bytes());
-            s.put_slice(&[v.level(), self.flags(), ka_hi, ka_lo]);
-        } else {
-            // Protocol name "MQTT", level, flags and keep-alive: one 10-byte write.
+    /// [`Connect::write_body`] with the property lengths from [`Connect::lens`], or with
+    /// them computed where they are written (`None`).
+    #[cfg_attr(target_pointer_width = "64", inline(always))]
+    fn write_with<S: Sink>(&self, v: ProtocolVersion, s: &mut S, c: Option<usize>, wc: Option<usize>) {
+        if WIDE && v != ProtocolVersion::V3_1 {
+            // Protocol name "MQTT", level, flags and keep-alive: one 10-byte write (on
+            // 64-bit targets; the 32-bit microcontrollers keep the smaller field writes).
+            let [ka_hi, ka_lo] = self.keep_alive.to_be_bytes();
             s.put_slice(&[0, 4, b'M', b'Q', b'T', b'T', v.level(), self.flags(), ka_hi, ka_lo]);
+        } else {
+            s.put_bin(v.protocol_name().as_bytes());
+            s.put_u8(v.level());
+            s.put_u8(self.flags());
+            s.put_u16(self.keep_alive);
         }
         if v.is_v5() {
-            if c == 0 {
+            let c = c.unwrap_or_else(|| self.properties.content_len().unwrap_or_default());
+            if WIDE && c == 0 {
                 s.put_u8(0);
             } else {
                 self.properties.write(s, c);
@@ -252,7 +254,8 @@ impl<'a> Connect<'a> {
         s.put_bin(self.client_id.as_bytes());
         if let Some(w) = &self.will {
             if v.is_v5() {
-                if wc == 0 {
+                let wc = wc.unwrap_or_else(|| w.properties.content_len().unwrap_or_default());
+                if WIDE && wc == 0 {
                     s.put_u8(0);
                 } else {
                     w.properties.write(s, wc);
@@ -283,7 +286,7 @@ impl<'a> Connect<'a> {
         let mut s = SliceSink::new(out);
         s.put_u8((PacketType::Connect as u8) << 4);
         s.put_varint(body as u32);
-        self.write_with(v, &mut s, c, wc);
+        self.write_with(v, &mut s, Some(c), Some(wc));
         debug_assert_eq!(s.written(), total);
         Ok(total)
     }

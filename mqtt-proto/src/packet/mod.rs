@@ -358,20 +358,6 @@ impl<'a> Packet<'a> {
         }
     }
 
-    /// The whole packet when it is a PUBACK, PUBREC, PUBREL or PUBCOMP in the four-byte
-    /// form (see [`Ack::short_form`]).
-    #[inline(always)]
-    fn short_ack(&self) -> Option<[u8; 4]> {
-        let (a, first) = match self {
-            Self::PubAck(a) => (a, 0x40),
-            Self::PubRec(a) => (a, 0x50),
-            Self::PubRel(a) => (a, 0x62),
-            Self::PubComp(a) => (a, 0x70),
-            _ => return None,
-        };
-        a.short_form(first)
-    }
-
     fn first_byte(&self) -> u8 {
         let flags = match self {
             Self::Publish(p) => p.flags(),
@@ -546,10 +532,6 @@ impl<'a> Packet<'a> {
     ) -> Result<usize, EncodeError> {
         if let Self::Publish(p) = self {
             return p.encode_to_vec(version, out);
-        }
-        if let Some(b) = self.short_ack() {
-            out.extend_from_slice(&b);
-            return Ok(4);
         }
         let body = self.body_len_as::<true>(version)?;
         let total = total_len(body)?;

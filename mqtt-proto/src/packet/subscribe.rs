@@ -1,7 +1,7 @@
 //! SUBSCRIBE (§3.8) and SUBACK (§3.9).
 
 use super::lists::{ReasonCodes, Subscriptions, View};
-use crate::codec::{Reader, Sink, SliceSink};
+use crate::codec::{Reader, Sink, SliceSink, WIDE};
 use crate::error::{DecodeError, EncodeError};
 use crate::frame::{PacketType, varint_len};
 use crate::property::{AckProperties, SubscribeProperties, check_v3};
@@ -75,7 +75,9 @@ impl<'a> Subscribe<'a> {
     }
 
     /// The remaining length and the v5 property length, with all validation.
-    #[inline(always)]
+    // Always inlined on 64-bit targets (the speed of `Packet::encode`); elsewhere the
+    // compiler picks, which keeps one copy for the client's vector encoder.
+    #[cfg_attr(target_pointer_width = "64", inline(always))]
     fn lens(&self, v: ProtocolVersion) -> Result<(usize, usize), EncodeError> {
         // Looked at once: most SUBSCRIBEs carry no properties.
         let empty = self.properties.is_empty();
@@ -103,7 +105,8 @@ impl<'a> Subscribe<'a> {
             Ok(s.filter.0.wire_len() + 1)
         };
         match self.subscriptions.view() {
-            View::List(l) => {
+            // (On 64-bit targets; the 32-bit microcontrollers keep the smaller entry walk.)
+            View::List(l) if WIDE => {
                 // Sizes first, without a branch per entry; the checks only when an entry
                 // has a v5 option (without one neither check can fail: No Local is one).
                 let mut v5_options = 0;
@@ -118,7 +121,7 @@ impl<'a> Subscribe<'a> {
                     }
                 }
             }
-            View::Wire(_) => {
+            _ => {
                 for s in self.subscriptions.iter() {
                     n += check(&s)?;
                 }
@@ -132,16 +135,17 @@ impl<'a> Subscribe<'a> {
     }
 
     pub(crate) fn write_body<S: Sink>(&self, v: ProtocolVersion, s: &mut S) {
-        let c = if v.is_v5() { self.properties.content_len().unwrap_or_default() } else { 0 };
-        self.write_with(v, s, c);
+        self.write_with(v, s, None);
     }
 
-    /// [`Subscribe::write_body`] with the property length from [`Subscribe::lens`].
-    #[inline(always)]
-    fn write_with<S: Sink>(&self, v: ProtocolVersion, s: &mut S, c: usize) {
+    /// [`Subscribe::write_body`] with the property length from [`Subscribe::lens`], or
+    /// with it computed where it is written (`None`).
+    #[cfg_attr(target_pointer_width = "64", inline(always))]
+    fn write_with<S: Sink>(&self, v: ProtocolVersion, s: &mut S, c: Option<usize>) {
         s.put_u16(self.packet_id.get());
         if v.is_v5() {
-            if c == 0 {
+            let c = c.unwrap_or_else(|| self.properties.content_len().unwrap_or_default());
+            if WIDE && c == 0 {
                 s.put_u8(0);
             } else {
                 self.properties.write(s, c);
@@ -149,9 +153,16 @@ impl<'a> Subscribe<'a> {
         }
         match self.subscriptions.view() {
             // The validated payload is the entries' encoding.
-            View::Wire(b) => s.put_slice(b),
-            View::List(l) => {
+            View::Wire(b) if WIDE => s.put_slice(b),
+            View::List(l) if WIDE => {
                 s.put_bin_u8_each(l.iter().map(|e| (e.filter.0.as_bytes(), e.options.to_byte())));
+            }
+            // The 32-bit microcontrollers: one loop for both, the smaller code.
+            _ => {
+                for e in self.subscriptions.iter() {
+                    s.put_bin(e.filter.0.as_bytes());
+                    s.put_u8(e.options.to_byte());
+                }
             }
         }
     }
@@ -170,7 +181,7 @@ impl<'a> Subscribe<'a> {
         let mut s = SliceSink::new(out);
         s.put_u8((PacketType::Subscribe as u8) << 4 | PacketType::Subscribe.required_flags());
         s.put_varint(body as u32);
-        self.write_with(v, &mut s, c);
+        self.write_with(v, &mut s, Some(c));
         debug_assert_eq!(s.written(), total);
         Ok(total)
     }
