@@ -7,13 +7,20 @@
 //! - `decode/<case>/<version>`: decode one packet.
 //! - `encode/<case>/<version>`: encode one packet into a `&mut [u8]` with `Packet::encode`.
 //!
+//! - `peers/<op>/<case>/<version>/<codec>`: the same packets through rumqttc, mqttbytes and
+//!   mqttrs (`benches/common/peers.rs`; each checked against our wire bytes first).
+//!
 //! After the timings, an allocation table: the benchmark's `#[global_allocator]` counts
 //! every allocation and reallocation while exactly the measured operation runs N times,
 //! divided by N. Instruction counts per operation come from `benches/callgrind.sh`, which
 //! runs the same cases (`benches/common`) through `examples/instr.rs`.
+//! With `SANSMQTT_BENCH=allocs` only the allocation table is printed (no timings): the
+//! allocation columns of `benches/callgrind.sh --peers`.
 
+use common::peers::{self, PEER_CASES, PEERS, Visit};
 use common::{Fixture, Op, VERSIONS, version_name};
-use criterion::{BenchmarkId, Criterion, Throughput};
+use criterion::measurement::WallTime;
+use criterion::{BenchmarkGroup, BenchmarkId, Criterion, Throughput};
 use stats_alloc::{INSTRUMENTED_SYSTEM, Region, StatsAlloc};
 use std::alloc::System;
 use std::time::Duration;
@@ -45,6 +52,44 @@ fn benches(c: &mut Criterion) {
             }
         }
         group.finish();
+    }
+    for op in [Op::Decode, Op::Encode] {
+        let mut group = c.benchmark_group(format!("peers/{}", op.name()));
+        group.throughput(Throughput::Elements(1));
+        for &case in PEER_CASES {
+            for v in VERSIONS {
+                for codec in PEERS {
+                    let id = BenchmarkId::new(format!("{case}/{}", version_name(v)), codec);
+                    peers::run(codec, op, case, v, Bench(&mut group, id));
+                }
+            }
+        }
+        group.finish();
+    }
+}
+
+/// Times a peer case with criterion.
+struct Bench<'g, 'c>(&'g mut BenchmarkGroup<'c, WallTime>, BenchmarkId);
+
+impl Visit for Bench<'_, '_> {
+    type Out = ();
+    fn visit<F: FnMut()>(self, mut f: F) {
+        self.0.bench_function(self.1, |b| b.iter(&mut f));
+    }
+}
+
+/// Counts the allocations and reallocations of `self.0` runs of a peer case.
+struct Count(usize);
+
+impl Visit for Count {
+    type Out = usize;
+    fn visit<F: FnMut()>(self, mut f: F) -> usize {
+        let region = Region::new(GLOBAL);
+        for _ in 0..self.0 {
+            f();
+        }
+        let stats = region.change();
+        stats.allocations + stats.reallocations
     }
 }
 
@@ -103,9 +148,48 @@ fn allocation_table() {
         }
     }
     println!("total allocations in all measured operations: {total}");
+    println!();
+    println!("peers: allocations (and reallocations) per packet, same packets, N = {n}");
+    println!(
+        "{:<8} {:<10} {:<8} {:<22} {:<7} {:>14}",
+        "alloc", "codec", "op", "case", "version", "allocs/packet"
+    );
+    for op in [Op::Decode, Op::Encode] {
+        for &case in PEER_CASES {
+            for v in VERSIONS {
+                let mut f = Fixture::new(op, case, v);
+                let region = Region::new(GLOBAL);
+                for _ in 0..n {
+                    f.run();
+                }
+                let ours = region.change();
+                let row = |codec: &str, count: usize| {
+                    println!(
+                        "{:<8} {:<10} {:<8} {:<22} {:<7} {:>14.3}",
+                        "alloc",
+                        codec,
+                        op.name(),
+                        case,
+                        version_name(v),
+                        count as f64 / n as f64
+                    );
+                };
+                row("sansmqtt", ours.allocations + ours.reallocations);
+                for codec in PEERS {
+                    if let Some(count) = peers::run(codec, op, case, v, Count(n)) {
+                        row(codec, count);
+                    }
+                }
+            }
+        }
+    }
 }
 
 fn main() {
+    if std::env::var("SANSMQTT_BENCH").as_deref() == Ok("allocs") {
+        allocation_table();
+        return;
+    }
     let mut c = Criterion::default()
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(2))

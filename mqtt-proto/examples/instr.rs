@@ -11,7 +11,11 @@
 //! The fixture (buffers, packets) is built and checked outside the measured functions.
 //! `benches/callgrind.sh` runs every case for N and 2N iterations and divides the difference
 //! by N, which cancels any fixed cost. `instr list` prints every case as `op case version`.
+//!
+//! The peer codecs (`benches/common/peers.rs`) run the same way: `instr peer <codec> <op>
+//! <case> <version> <N>`; `instr peers` prints every peer case as `codec op case version`.
 
+use common::peers::{self, PEER_CASES, PEERS, Visit};
 use common::{Fixture, Op, VERSIONS, parse_version, version_name};
 use sansmqtt_proto::{Packet, ProtocolVersion};
 use std::hint::black_box;
@@ -40,6 +44,23 @@ fn measure_encode(p: &Packet<'_>, v: ProtocolVersion, buf: &mut [u8], iters: u64
     }
 }
 
+/// A peer codec's operation, `iters` times (the closure holds its prepared state).
+#[inline(never)]
+fn measure_peer<F: FnMut()>(mut f: F, iters: u64) {
+    for _ in 0..iters {
+        f();
+    }
+}
+
+struct Measure(u64);
+
+impl Visit for Measure {
+    type Out = ();
+    fn visit<F: FnMut()>(self, f: F) {
+        measure_peer(f, self.0);
+    }
+}
+
 /// The harness's own cost: the loop and the `black_box`es around an operation that does
 /// nothing (`instr baseline - - N`).
 #[inline(never)]
@@ -50,7 +71,10 @@ fn measure_baseline(buf: &[u8], v: ProtocolVersion, iters: u64) {
 }
 
 fn usage() -> ! {
-    eprintln!("usage: instr list | instr <stream|decode|encode|baseline> <case> <v3.1.1|v5> <iterations>");
+    eprintln!(
+        "usage: instr list | instr peers | instr <stream|decode|encode|baseline> <case> <v3.1.1|v5> <iterations>\n\
+         \x20      instr peer <codec> <decode|encode> <case> <v3.1.1|v5> <iterations>"
+    );
     std::process::exit(2)
 }
 
@@ -64,6 +88,29 @@ fn main() {
                 }
             }
         }
+        return;
+    }
+    if args.first().map(String::as_str) == Some("peers") {
+        for codec in PEERS {
+            for op in [Op::Decode, Op::Encode] {
+                for &case in PEER_CASES {
+                    for v in VERSIONS {
+                        if !(codec == "mqttrs" && v == ProtocolVersion::V5) {
+                            println!("{codec} {} {case} {}", op.name(), version_name(v));
+                        }
+                    }
+                }
+            }
+        }
+        return;
+    }
+    if let [peer, codec, op, case, version, iters] = &args[..]
+        && peer == "peer"
+    {
+        let (Some(op), Some(v), Ok(iters)) = (Op::parse(op), parse_version(version), iters.parse()) else {
+            usage()
+        };
+        peers::run(codec, op, case, v, Measure(iters)).unwrap_or_else(|| usage());
         return;
     }
     let [op, case, version, iters] = &args[..] else { usage() };

@@ -105,6 +105,21 @@ impl<'a> Reader<'a> {
         Ok(*a)
     }
 
+    /// A UTF-8 Encoded String, checked as [`Reader::utf8`] does, as bytes: plain ASCII
+    /// without NUL (one word scan) needs no UTF-8 decoder pass. For
+    /// `Utf8::from_validated_bytes`.
+    #[inline(always)]
+    pub(crate) fn utf8_bytes(&mut self) -> Result<&'a [u8], DecodeError> {
+        let b = self.bin_fast()?;
+        if is_plain_text(b) { Ok(b) } else { validate_utf8_slow(b).map(str::as_bytes) }
+    }
+
+    /// [`Reader::u8`] for the hot paths.
+    #[inline]
+    pub(crate) fn u8_fast(&mut self) -> Result<u8, DecodeError> {
+        self.array().map(|[b]| b)
+    }
+
     /// [`Reader::u16`] for the hot path.
     #[inline]
     pub(crate) fn u16_fast(&mut self) -> Result<u16, DecodeError> {
@@ -240,6 +255,52 @@ fn validate_utf8_slow(b: &[u8]) -> Result<&str, DecodeError> {
     Ok(s)
 }
 
+/// Whether `b` is plain ASCII without NUL (and so well-formed UTF-8 without U+0000).
+#[inline]
+pub(crate) fn is_plain_text(b: &[u8]) -> bool {
+    if WIDE { !any_special(b, text_flags) } else { is_plain_text_bytewise(b) }
+}
+
+/// Call `f` with the index of every `+` and `#` in `b`, in order, until it fails. On 64-bit
+/// targets eight bytes at a time: a word without a candidate byte costs a few instructions,
+/// and each candidate (every wildcard, and possibly a byte above one or a non-ASCII byte)
+/// is checked against the actual byte before `f` sees it.
+#[inline]
+pub(crate) fn for_each_wildcard<E>(b: &[u8], mut f: impl FnMut(usize) -> Result<(), E>) -> Result<(), E> {
+    if !WIDE {
+        for (i, &c) in b.iter().enumerate() {
+            if c == b'+' || c == b'#' {
+                f(i)?;
+            }
+        }
+        return Ok(());
+    }
+    let mut base = 0;
+    for chunk in b.chunks(8) {
+        let w = match <[u8; 8]>::try_from(chunk) {
+            Ok(a) => u64::from_le_bytes(a),
+            Err(_) => {
+                let mut a = [b'a'; 8];
+                for (d, s) in a.iter_mut().zip(chunk) {
+                    *d = *s;
+                }
+                u64::from_le_bytes(a)
+            }
+        };
+        // As in `topic_flags`: `+` (0x2B) and `#` (0x23) become 0, then `dec` flags them.
+        let mut m = dec((w & !(LO * 0x08)) ^ (LO * 0x23)) & HI;
+        while m != 0 {
+            let i = base + (m.trailing_zeros() / 8) as usize;
+            if matches!(b.get(i), Some(b'+' | b'#')) {
+                f(i)?;
+            }
+            m &= m - 1;
+        }
+        base += 8;
+    }
+    Ok(())
+}
+
 /// Whether `b` is plain ASCII without NUL, `+` and `#`: the fast path of topic-name checks.
 /// Such bytes are a valid topic name's UTF-8 as they are (when not empty).
 #[inline]
@@ -250,7 +311,7 @@ pub(crate) fn is_plain_topic(b: &[u8]) -> bool {
 /// Whether the scans above go eight bytes at a time ([`any_special`]): on 64-bit targets.
 /// Elsewhere (the 32-bit microcontrollers) a u64 word is assembled from eight byte loads
 /// anyway, so a byte loop is about as fast and a fraction of the code.
-const WIDE: bool = cfg!(target_pointer_width = "64");
+pub(crate) const WIDE: bool = cfg!(target_pointer_width = "64");
 
 /// Whether `b` contains a NUL byte: `memchr` on 64-bit targets; elsewhere a byte loop, a
 /// fraction of the code of `memchr`'s word-at-a-time prelude inlined at every check (and
@@ -298,6 +359,10 @@ pub(crate) trait Sink {
     fn put_varint(&mut self, v: u32) {
         if v < 0x80 {
             self.put_u8(v as u8);
+        } else if v < 0x4000 {
+            // Two bytes (128 to 16,383: a 1 KiB PUBLISH, a SUBSCRIBE with a few filters)
+            // without the general loop.
+            self.put_slice(&[v as u8 | 0x80, (v >> 7) as u8]);
         } else {
             let (b, n) = long_varint(v);
             self.put_slice(&b[..n]);
@@ -309,6 +374,21 @@ pub(crate) trait Sink {
     fn put_bin(&mut self, b: &[u8]) {
         self.put_u16(b.len() as u16);
         self.put_slice(b);
+    }
+
+    /// [`Sink::put_bin`] then one byte: a SUBSCRIBE entry (filter, options).
+    #[inline]
+    fn put_bin_u8(&mut self, b: &[u8], v: u8) {
+        self.put_bin(b);
+        self.put_u8(v);
+    }
+
+    /// [`Sink::put_bin_u8`] for each entry.
+    #[inline]
+    fn put_bin_u8_each<'x>(&mut self, entries: impl Iterator<Item = (&'x [u8], u8)>) {
+        for (b, v) in entries {
+            self.put_bin_u8(b, v);
+        }
     }
 }
 
@@ -375,6 +455,43 @@ impl Sink for SliceSink<'_> {
         head[0] = v;
         self.rest = tail;
     }
+
+    /// One split (one length check) for prefix and bytes, always inlined.
+    #[inline(always)]
+    fn put_bin(&mut self, b: &[u8]) {
+        let n = b.len();
+        let (head, tail) = core::mem::take(&mut self.rest).split_at_mut(n + 2);
+        if let Some((len, body)) = head.split_first_chunk_mut::<2>() {
+            *len = (n as u16).to_be_bytes();
+            copy(body, b);
+        }
+        self.rest = tail;
+    }
+
+    /// Through a local copy of the cursor, which stays in registers across the entries.
+    #[inline]
+    fn put_bin_u8_each<'x>(&mut self, entries: impl Iterator<Item = (&'x [u8], u8)>) {
+        let mut local = SliceSink { rest: core::mem::take(&mut self.rest), len: 0 };
+        for (b, v) in entries {
+            local.put_bin_u8(b, v);
+        }
+        self.rest = local.rest;
+    }
+
+    /// One split (one length check) for the whole entry.
+    #[inline]
+    fn put_bin_u8(&mut self, b: &[u8], v: u8) {
+        let n = b.len();
+        let (head, tail) = core::mem::take(&mut self.rest).split_at_mut(n + 3);
+        if let Some((len, rest)) = head.split_first_chunk_mut::<2>()
+            && let Some((last, body)) = rest.split_last_mut()
+        {
+            *len = (n as u16).to_be_bytes();
+            copy(body, b);
+            *last = v;
+        }
+        self.rest = tail;
+    }
 }
 
 /// A cursor over a caller's slice that has already been checked to be large enough, for
@@ -432,15 +549,35 @@ impl Sink for CompactSink<'_> {
     }
 }
 
-/// `dst.copy_from_slice(src)` (the lengths are equal), with copies of 16 to 64 bytes (topic
-/// names, small payloads) done inline as two overlapping fixed-size moves rather than a
-/// call to `memcpy`, on 64-bit targets (see [`WIDE`]: elsewhere the moves are `memcpy`
-/// calls too).
+/// `dst.copy_from_slice(src)` (the lengths are equal), with copies of 4 to 64 bytes (topic
+/// names, client ids, user names, small payloads) done inline as two overlapping
+/// fixed-size moves rather than a call to `memcpy`, on 64-bit targets (see [`WIDE`]:
+/// elsewhere the moves are `memcpy` calls too).
 #[inline(always)]
 fn copy(dst: &mut [u8], src: &[u8]) {
     let n = src.len();
     if !WIDE {
         dst.copy_from_slice(src);
+        return;
+    }
+    if n < 16 {
+        if let (Some(d), Some(s), Some(last)) =
+            (dst.first_chunk_mut::<8>(), src.first_chunk::<8>(), src.last_chunk::<8>())
+        {
+            *d = *s;
+            if let Some(d) = dst.last_chunk_mut::<8>() {
+                *d = *last;
+            }
+        } else if let (Some(d), Some(s), Some(last)) =
+            (dst.first_chunk_mut::<4>(), src.first_chunk::<4>(), src.last_chunk::<4>())
+        {
+            *d = *s;
+            if let Some(d) = dst.last_chunk_mut::<4>() {
+                *d = *last;
+            }
+        } else {
+            dst.copy_from_slice(src);
+        }
         return;
     }
     match (dst.first_chunk_mut::<16>(), src.first_chunk::<16>(), src.last_chunk::<16>()) {

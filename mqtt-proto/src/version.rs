@@ -40,11 +40,13 @@ impl ProtocolVersion {
     }
 
     /// The version for a protocol name and level, if it is one of ours.
+    #[inline]
     pub fn from_name_and_level(name: &[u8], level: u8) -> Option<Self> {
-        match (name, level) {
-            (b"MQIsdp", 3) => Some(Self::V3_1),
-            (b"MQTT", 4) => Some(Self::V3_1_1),
-            (b"MQTT", 5) => Some(Self::V5),
+        // The level first: one byte compare picks the one name to compare.
+        match level {
+            4 if name == b"MQTT" => Some(Self::V3_1_1),
+            5 if name == b"MQTT" => Some(Self::V5),
+            3 if name == b"MQIsdp" => Some(Self::V3_1),
             _ => None,
         }
     }

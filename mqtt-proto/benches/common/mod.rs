@@ -15,6 +15,8 @@ use sansmqtt_proto::{
 };
 use std::hint::black_box;
 
+pub(crate) mod peers;
+
 /// The topic of every PUBLISH.
 pub(crate) const TOPIC: &str = "sensors/device-0001/temperature";
 /// Packets in one stream buffer.
@@ -98,7 +100,7 @@ impl Op {
     }
 }
 
-fn payload(len: usize) -> &'static [u8] {
+pub(crate) fn payload(len: usize) -> &'static [u8] {
     let v: Vec<u8> = (0..len).map(|i| b'a' + (i % 26) as u8).collect();
     Vec::leak(v)
 }

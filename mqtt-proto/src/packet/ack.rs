@@ -25,6 +25,19 @@ impl<'a> Ack<'a> {
         Self { packet_id, reason: ReasonCode::Success, properties: AckProperties::default() }
     }
 
+    /// The whole packet, when it takes the four-byte form of every version (reason
+    /// Success, no properties): `first` (the fixed header's first byte), Remaining Length 2
+    /// and the packet identifier.
+    #[inline(always)]
+    pub(crate) fn short_form(&self, first: u8) -> Option<[u8; 4]> {
+        if self.reason == ReasonCode::Success && self.properties.is_empty() {
+            let [hi, lo] = self.packet_id.get().to_be_bytes();
+            Some([first, 2, hi, lo])
+        } else {
+            None
+        }
+    }
+
     pub(crate) fn decode(
         r: &mut Reader<'a>,
         t: PacketType,
@@ -82,5 +95,36 @@ impl<'a> Ack<'a> {
     #[cfg(feature = "bytes")]
     pub(crate) fn share(self, src: Option<&bytes::Bytes>) -> Ack<'static> {
         Ack { packet_id: self.packet_id, reason: self.reason, properties: self.properties.share(src) }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{Packet, ProtocolVersion};
+
+    /// The inlined four-byte acknowledgement path of `decode_with_limit` gives exactly what
+    /// the general decoder gives, for every first byte, length byte, id and limit.
+    #[test]
+    fn the_short_ack_path_agrees_with_the_general_path() {
+        for first in 0..=255u8 {
+            for len in [0u8, 1, 2, 3, 0x82] {
+                for id in [0u16, 1, 0x1234, 0xFFFF] {
+                    let [hi, lo] = id.to_be_bytes();
+                    let frame = [first, len, hi, lo, 0];
+                    for v in ProtocolVersion::ALL {
+                        for max in [u32::MAX, 5, 4, 3] {
+                            for end in [2, 3, 4, 5] {
+                                let b = &frame[..end];
+                                assert_eq!(
+                                    Packet::decode_with_limit(b, v, max),
+                                    Packet::decode_general(b, v, max),
+                                    "{b:02x?} {v:?} {max}"
+                                );
+                            }
+                        }
+                    }
+                }
+            }
+        }
     }
 }

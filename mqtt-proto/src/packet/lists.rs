@@ -18,6 +18,12 @@ enum Repr<'a, T: 'a> {
     List(&'a [T]),
 }
 
+/// What a list holds, borrowed: the validated wire payload or the caller's slice.
+pub(crate) enum View<'l, T> {
+    Wire(&'l [u8]),
+    List(&'l [T]),
+}
+
 #[derive(Clone)]
 enum IterRepr<'l, T> {
     Wire(Reader<'l>),
@@ -49,6 +55,16 @@ macro_rules! payload_list {
                 match &self.0 {
                     Repr::Wire(b) => $iter(IterRepr::Wire(Reader::new(b.as_bytes()))),
                     Repr::List(l) => $iter(IterRepr::List(l.iter())),
+                }
+            }
+
+            /// The wire payload or the caller slice, without cloning any entry.
+            #[allow(dead_code)]
+            #[inline]
+            pub(crate) fn view(&self) -> View<'_, $item> {
+                match &self.0 {
+                    Repr::Wire(b) => View::Wire(b.as_bytes()),
+                    Repr::List(l) => View::List(l),
                 }
             }
 

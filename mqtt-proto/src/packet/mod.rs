@@ -128,11 +128,16 @@ impl<'a> Packet<'a> {
         // without properties is built in place in the caller's result from a few scalars
         // (a `Packet` is large: no copies of it). Anything else, including every error,
         // goes through the general path from the start.
+        // Then the four bytes of a PUBACK, PUBREC, PUBREL or PUBCOMP (a QoS 1 publisher
+        // receives one per message), the same in every version.
         match plain_publish(buf, version, max_packet_size) {
             Some((raw, len)) => {
                 Ok(Status::Complete(Decoded { packet: Self::Publish(raw.into_plain()), len }))
             }
-            None => Self::decode_general(buf, version, max_packet_size),
+            None => match short_ack(buf, max_packet_size) {
+                Some(packet) => Ok(Status::Complete(Decoded { packet, len: 4 })),
+                None => Self::decode_general(buf, version, max_packet_size),
+            },
         }
     }
 
@@ -260,7 +265,7 @@ impl<'a> Packet<'a> {
             {
                 Err(DecodeError::ClientOnlyPacket(t))
             }
-            PacketType::Connect => packet!(Connect, Connect::decode(&mut r, version)?),
+            PacketType::Connect => Connect::decode(&mut r, version, |c| wrap(Self::Connect(c))),
             PacketType::ConnAck => packet!(ConnAck, ConnAck::decode(&mut r, version)?),
             // A client decoder has one decode and one end check for the four acks (one shape),
             // the variant picked last: 0.3 KB less firmware for 4 more instructions per ack.
@@ -427,14 +432,33 @@ impl<'a> Packet<'a> {
     /// [`EncodeError::BufferTooSmall`] (or any other error) `buf` is untouched.
     #[inline]
     pub fn encode(&self, version: ProtocolVersion, buf: &mut [u8]) -> Result<usize, EncodeError> {
-        // The hot path, inlined into the caller; every other packet goes out of line.
-        if let Self::Publish(p) = self {
-            return p.encode(version, buf);
+        // One dispatch, inlined into the caller: PUBLISH and the four bytes of an
+        // acknowledgement (a QoS 1 subscriber sends one per message) are written here;
+        // CONNECT and SUBSCRIBE go straight to their own encoders (out of line, each sized
+        // once and written with the cursor in registers); the rest to the general encoder.
+        let (a, first) = match self {
+            Self::Publish(p) => return p.encode(version, buf),
+            Self::Connect(p) => return p.encode(version, buf),
+            Self::Subscribe(p) => return p.encode(version, buf),
+            Self::PubAck(a) => (a, 0x40),
+            Self::PubRec(a) => (a, 0x50),
+            Self::PubRel(a) => (a, 0x62),
+            Self::PubComp(a) => (a, 0x70),
+            _ => return self.encode_general(version, buf),
+        };
+        match a.short_form(first) {
+            Some(b) => match buf.first_chunk_mut::<4>() {
+                Some(out) => {
+                    *out = b;
+                    Ok(4)
+                }
+                None => Err(EncodeError::BufferTooSmall { needed: 4 }),
+            },
+            None => self.encode_general(version, buf),
         }
-        self.encode_general(version, buf)
     }
 
-    /// [`Packet::encode`] for every packet, out of line.
+    /// [`Packet::encode`] for every other packet, out of line.
     #[inline(never)]
     fn encode_general(&self, version: ProtocolVersion, buf: &mut [u8]) -> Result<usize, EncodeError> {
         self.encode_as::<false>(version, buf)
@@ -553,6 +577,26 @@ fn plain_publish(
     let body = buf.get(header_len..len)?;
     let raw = RawPublish::read(body, first & 0x0F, version).ok()?;
     raw.is_plain().then_some((raw, len))
+}
+
+/// The acknowledgement at the front of `buf` when it is a valid PUBACK, PUBREC, PUBREL or
+/// PUBCOMP of four bytes (Remaining Length 2: reason Success and no properties in every
+/// version, required flags) within `max_packet_size`; `None` for anything else, which the
+/// general decoder then decodes or rejects.
+#[inline(always)]
+fn short_ack<'a>(buf: &[u8], max_packet_size: u32) -> Option<Packet<'a>> {
+    let &[first, 2, hi, lo] = buf.first_chunk::<4>()? else { return None };
+    if max_packet_size < 4 {
+        return None;
+    }
+    let a = Ack::new(crate::PacketId::new(u16::from_be_bytes([hi, lo]))?);
+    Some(match first {
+        0x40 => Packet::PubAck(a),
+        0x50 => Packet::PubRec(a),
+        0x62 => Packet::PubRel(a),
+        0x70 => Packet::PubComp(a),
+        _ => return None,
+    })
 }
 
 /// Fixed header flags for every type but PUBLISH. MQTT 3.1 also allows the DUP bit on
