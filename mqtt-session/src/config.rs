@@ -8,6 +8,7 @@ use sansmqtt_proto::{ProtocolVersion, QoS};
 
 /// Who acknowledges incoming QoS 1 / QoS 2 messages.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub enum AckMode {
     /// The session acknowledges each message when the application pulls it from
     /// [`Session::poll_event`](crate::Session::poll_event).
@@ -32,6 +33,7 @@ pub enum AckMode {
 /// every message dropped so is named in [`Event::SessionLost`](crate::Event::SessionLost), and
 /// the application decides whether to publish it again.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub enum SessionLostPolicy {
     /// Report every unacknowledged message in `SessionLost` and forget them (the default).
     #[default]
@@ -46,6 +48,7 @@ pub enum SessionLostPolicy {
 
 /// What `publish` does when the outgoing queue is full.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub enum QueueFullPolicy {
     /// Refuse the new message with [`Error::QueueFull`](crate::Error::QueueFull).
     #[default]
@@ -57,6 +60,7 @@ pub enum QueueFullPolicy {
 /// What the session does when a request exceeds a limit the server announced in CONNACK
 /// (Maximum QoS, Retain Available, Subscription Identifiers Available).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub enum LimitPolicy {
     /// Adapt the request: lower the QoS, clear RETAIN, drop the subscription identifier.
     #[default]
@@ -69,7 +73,10 @@ pub enum LimitPolicy {
 ///
 /// The n-th consecutive attempt waits `min(max, min * factor^n)`, scaled by a random factor in
 /// `[1 - jitter, 1]`. Randomness comes from the caller through `seed`.
+///
+/// Build with [`Backoff::new`] or [`Backoff::default`] and the `with_*` setters.
 #[derive(Clone, Copy, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct Backoff {
     /// First delay.
     pub min: Duration,
@@ -81,6 +88,34 @@ pub struct Backoff {
     pub jitter: f32,
     /// Seed for the jitter (use OS randomness in adapters).
     pub seed: u64,
+}
+
+impl Backoff {
+    /// Delays from `min` growing to `max`, with the default factor (2) and jitter (0.5).
+    pub fn new(min: Duration, max: Duration) -> Self {
+        Self { min, max, ..Self::default() }
+    }
+
+    /// The growth factor per attempt (>= 1).
+    #[must_use]
+    pub fn with_factor(mut self, factor: f32) -> Self {
+        self.factor = factor;
+        self
+    }
+
+    /// The randomised fraction of each delay (0 = none, 1 = full jitter).
+    #[must_use]
+    pub fn with_jitter(mut self, jitter: f32) -> Self {
+        self.jitter = jitter;
+        self
+    }
+
+    /// The seed of the jitter (adapters use OS randomness).
+    #[must_use]
+    pub fn with_seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
 }
 
 impl Default for Backoff {

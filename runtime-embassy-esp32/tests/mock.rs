@@ -19,12 +19,7 @@ fn config(v: ProtocolVersion) -> Config {
     let mut c = Config::new(v, "mock-client");
     c.max_packet_size = 4096;
     c.keep_alive = Duration::from_secs(60);
-    c.reconnect = Some(Backoff {
-        min: Duration::from_millis(20),
-        max: Duration::from_millis(50),
-        jitter: 0.0,
-        ..Default::default()
-    });
+    c.reconnect = Some(Backoff::new(Duration::from_millis(20), Duration::from_millis(50)).with_jitter(0.0));
     c
 }
 

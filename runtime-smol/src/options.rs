@@ -67,7 +67,7 @@ impl Options {
         let mut config = Config::new(ProtocolVersion::V5, format!("sansmqtt-{:012x}", random_u64() >> 16));
         config.username.clone_from(&url.username);
         config.password = url.password.as_deref().map(Secret::from);
-        config.reconnect = Some(Backoff { seed: random_u64(), ..Backoff::default() });
+        config.reconnect = Some(Backoff::default().with_seed(random_u64()));
         Self {
             url,
             config,

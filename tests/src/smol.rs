@@ -27,13 +27,9 @@ pub fn options(addr: SocketAddr, version: ProtocolVersion, id: &str) -> Options 
         .version(version)
         .client_id(id)
         .keep_alive(Duration::from_secs(5))
-        .reconnect(Some(Backoff {
-            min: Duration::from_millis(50),
-            max: Duration::from_millis(500),
-            factor: 2.0,
-            jitter: 0.2,
-            seed: 7,
-        }))
+        .reconnect(Some(
+            Backoff::new(Duration::from_millis(50), Duration::from_millis(500)).with_jitter(0.2).with_seed(7),
+        ))
 }
 
 /// The next event satisfying `pred` (others are skipped), or a panic naming `what`.

@@ -106,11 +106,7 @@ fn the_blocking_example_survives_short_reads_a_failed_write_and_a_broker_restart
         let mut config = Config::new(v, format!("blocking-example-{}", v.level()));
         config.clean_start = false;
         config.session_expiry_interval = 600;
-        config.reconnect = Some(Backoff {
-            min: Duration::from_millis(200),
-            max: Duration::from_secs(1),
-            ..Default::default()
-        });
+        config.reconnect = Some(Backoff::new(Duration::from_millis(200), Duration::from_secs(1)));
         let mut client = Blocking::new(Session::new(config));
         let fail_next_write = Rc::new(Cell::new(false));
         let failer = fail_next_write.clone();

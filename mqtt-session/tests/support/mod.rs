@@ -120,7 +120,7 @@ impl Harness {
     pub fn config(version: ProtocolVersion) -> Config {
         let mut c = Config::new(version, "client-1");
         c.keep_alive = std::time::Duration::from_secs(10);
-        c.reconnect = Some(sansmqtt_session::Backoff { jitter: 0.0, ..Default::default() });
+        c.reconnect = Some(sansmqtt_session::Backoff::default().with_jitter(0.0));
         c
     }
 
