@@ -24,7 +24,13 @@ pub enum Seen {
         /// RETAIN.
         retain: bool,
     },
-    /// Any other event, as `Debug` text.
+    /// `Event::Subscribed`: the SUBACK's reasons.
+    Subscribed(Vec<sansmqtt_proto::ReasonCode>),
+    /// `Event::Published`: the reason.
+    Published(sansmqtt_proto::ReasonCode),
+    /// `Event::Disconnected`: why.
+    Disconnected(sansmqtt_session::DisconnectReason),
+    /// Any other event, as `Debug` text (for failure messages only).
     Other(String),
 }
 
@@ -87,6 +93,9 @@ impl BlockingClient {
                     qos: m.qos,
                     retain: m.retain,
                 },
+                Event::Subscribed { reasons, .. } => Seen::Subscribed(reasons),
+                Event::Published { reason, .. } => Seen::Published(reason),
+                Event::Disconnected(reason) => Seen::Disconnected(reason),
                 other => Seen::Other(format!("{other:?}")),
             });
         }
