@@ -318,7 +318,9 @@ impl Session {
         if let Some(b) = &mut self.backoff {
             b.reset();
         }
-        let resumed = c.session_present;
+        // MQTT 3.1's CONNACK has no Session Present flag: a Clean Session 0 reconnect is taken
+        // as resuming (the server keeps the session), so received QoS 2 ids stay known.
+        let resumed = c.session_present || (self.version == ProtocolVersion::V3_1 && !self.sent_clean_start);
         self.out.reset_quota();
         if resumed {
             self.out.schedule_resend();
@@ -337,7 +339,8 @@ impl Session {
         }
         self.established_once = true;
         self.link = Link::Connected;
-        self.events.push_back(Event::Connected { session_present: resumed, capabilities: self.caps.clone() });
+        let session_present = c.session_present;
+        self.events.push_back(Event::Connected { session_present, capabilities: self.caps.clone() });
         // Requests still waiting for their SUBACK / UNSUBACK go out first, in order.
         self.resend_requests();
         self.pump();
