@@ -398,7 +398,7 @@ pub(crate) trait Sink {
 }
 
 /// A variable byte integer of two to four bytes, and its length.
-pub(crate) fn long_varint(mut v: u32) -> ([u8; 4], usize) {
+fn long_varint(mut v: u32) -> ([u8; 4], usize) {
     let mut out = [0u8; 4];
     let mut n = 0;
     loop {

@@ -3,8 +3,9 @@
 
 use super::publish::Layout;
 use crate::Publish;
-use crate::codec::long_varint;
+use crate::codec::{CompactSink, Sink};
 use crate::error::EncodeError;
+use crate::frame::varint_len;
 use crate::types::{PacketId, QoS};
 use crate::version::ProtocolVersion;
 use alloc::vec::Vec;
@@ -38,7 +39,8 @@ impl EncodedPublish {
         buf: &mut Vec<u8>,
     ) -> Result<Self, EncodeError> {
         buf.clear();
-        let layout = publish.encode_to_vec(version, buf)?;
+        let mut layout = Layout::default();
+        publish.encode_to_vec(version, buf, &mut layout)?;
         Ok(Self { bytes: core::mem::take(buf), layout })
     }
 
@@ -64,7 +66,11 @@ impl EncodedPublish {
 
     /// The QoS level.
     pub fn qos(&self) -> QoS {
-        QoS::from_u8((self.first() & QOS) >> 1).unwrap_or(QoS::AtMostOnce)
+        match self.first() & QOS {
+            0 => QoS::AtMostOnce,
+            0b0010 => QoS::AtLeastOnce,
+            _ => QoS::ExactlyOnce,
+        }
     }
 
     /// The RETAIN flag.
@@ -119,23 +125,23 @@ impl EncodedPublish {
             self.set_first(QOS, (max as u8) << 1);
             return;
         }
-        let Layout { len, header, id, expiry } = self.layout;
-        if len != self.bytes.len() || header < 2 || id < header || id + 2 > len {
+        let Layout { header, id, expiry } = self.layout;
+        let len = self.bytes.len();
+        if header < 2 || id < header || id + 2 > len {
             return;
         }
-        let (rl, n) = long_varint((len - header - 2) as u32);
+        let rl = (len - header - 2) as u32;
+        let n = varint_len(rl);
         // The header is as long or one byte shorter: what follows moves forward that much.
         let Some(shift) = (header - 1).checked_sub(n) else { return };
-        let Some(rl) = rl.get(..n) else { return };
         self.bytes.copy_within(header..id, 1 + n);
         self.bytes.copy_within(id + 2..len, id - shift);
-        if let Some(b) = self.bytes.get_mut(1..1 + n) {
-            b.copy_from_slice(rl);
+        if let Some(h) = self.bytes.get_mut(1..1 + n) {
+            CompactSink::new(h).put_varint(rl);
         }
         self.bytes.truncate(len - 2 - shift);
         self.set_first(QOS | DUP, 0);
         self.layout = Layout {
-            len: len - 2 - shift,
             header: 1 + n,
             id: id - shift,
             expiry: if expiry == 0 { 0 } else { expiry - 2 - shift },

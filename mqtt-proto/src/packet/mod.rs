@@ -535,7 +535,7 @@ impl<'a> Packet<'a> {
         out: &mut alloc::vec::Vec<u8>,
     ) -> Result<usize, EncodeError> {
         if let Self::Publish(p) = self {
-            return p.encode_to_vec(version, out).map(|l| l.len);
+            return p.encode_to_vec(version, out, &mut publish::Layout::default());
         }
         let body = self.body_len_as::<true>(version)?;
         let total = total_len(body)?;

@@ -192,7 +192,8 @@ impl<'a> Publish<'a> {
         self.encode_into(version, buf, false)
     }
 
-    /// Append the encoded packet to `out`; on error `out` is unchanged. Out of line and
+    /// Append the encoded packet to `out`, and note in `layout` where its parts went; on
+    /// error `out` is unchanged. Out of line and
     /// written through the compact sink (this is not the hot path of [`Publish::encode`]):
     /// the one copy of the PUBLISH encoder in a program that encodes through
     /// [`Packet::encode_to_vec_client`](crate::Packet::encode_to_vec_client) or
@@ -203,7 +204,8 @@ impl<'a> Publish<'a> {
         &self,
         version: ProtocolVersion,
         out: &mut alloc::vec::Vec<u8>,
-    ) -> Result<Layout, EncodeError> {
+        layout: &mut Layout,
+    ) -> Result<usize, EncodeError> {
         let (head, props) = self.header_lens_cold(version)?;
         let body = head + self.payload.len();
         let total = total_len(body)?;
@@ -228,7 +230,8 @@ impl<'a> Publish<'a> {
         }
         s.put_slice(self.payload.as_bytes());
         debug_assert_eq!(s.written(), total);
-        Ok(Layout { len: total, header, id, expiry: s.expiry_at })
+        *layout = Layout { header, id, expiry: s.expiry_at };
+        Ok(total)
     }
 
     /// An owned `'static` copy.
@@ -254,8 +257,6 @@ impl<'a> Publish<'a> {
 #[cfg(feature = "alloc")]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) struct Layout {
-    /// The packet's size.
-    pub(crate) len: usize,
     /// The fixed header's size (where the topic name starts).
     pub(crate) header: usize,
     /// Where the packet identifier is (QoS > 0), or would be: right after the topic name.
