@@ -368,6 +368,8 @@ impl Session {
                 self.out.recycle(q.bytes.into_vec());
                 continue;
             };
+            // What is stored is what a resend sends: a re-delivery, DUP = 1 [MQTT-3.3.1-1].
+            q.bytes.set_dup(true);
             let flow = if qos == QoS::AtLeastOnce { Flow::AwaitPubAck } else { Flow::AwaitPubRec };
             self.out
                 .inflight

@@ -3,8 +3,9 @@
 //!
 //! Publishes are encoded once, when the application calls `publish`, with DUP = 0, no topic
 //! alias and a placeholder packet id, into an [`EncodedPublish`]; the id (and the remaining v5
-//! Message Expiry) are set through it when the message leaves the queue. The in-flight copy
-//! is what a reconnect resends. Only the codec touches the encoded bytes.
+//! Message Expiry) are set through it when the message leaves the queue. The in-flight copy,
+//! given DUP = 1 once sent, is what a reconnect resends. Only the codec touches the encoded
+//! bytes.
 
 use crate::event::publish_failed;
 use crate::event::{Event, PublishFailure, Token};
@@ -47,7 +48,7 @@ pub(crate) enum Flow {
 pub(crate) struct Inflight {
     pub(crate) token: Token,
     pub(crate) flow: Flow,
-    /// The encoded PUBLISH with its packet id (DUP = 1 once resent).
+    /// The encoded PUBLISH with its packet id, as a resend sends it: DUP = 1 (it was sent).
     pub(crate) bytes: EncodedPublish,
     /// Its PUBLISH was sent on the current connection: it uses one unit of the server's
     /// send quota (Receive Maximum) until PUBACK / PUBCOMP [MQTT-4.9.0-1/2].
@@ -281,25 +282,22 @@ impl Outbound {
                 self.resend.remove(i);
                 continue;
             };
-            let len = flow.bytes.as_bytes().len();
+            let bytes = flow.bytes.as_bytes();
             match flow.flow {
-                Flow::AwaitPubAck | Flow::AwaitPubRec if max.is_some_and(|m| len > m as usize) => {
+                Flow::AwaitPubAck | Flow::AwaitPubRec if max.is_some_and(|m| bytes.len() > m as usize) => {
                     if let Some(token) = self.finish(id) {
                         publish_failed(events, token, PublishFailure::TooLarge);
                     }
                 }
                 Flow::AwaitPubAck | Flow::AwaitPubRec => {
                     // A PUBLISH behind a waiting one waits too.
-                    if i > 0 || !self.tx_has_room(len) || self.quota_used >= window {
+                    if i > 0 || !self.tx_has_room(bytes.len()) || self.quota_used >= window {
                         i += 1;
                         continue;
                     }
-                    if let Some(f) = self.inflight.get_mut(id) {
-                        // DUP = 1 on a re-delivery [MQTT-3.3.1-1] (and on any later one).
-                        f.bytes.set_dup(true);
-                        // Appended from the store in place (the transmit buffer is a field of its own).
-                        self.tx.append(f.bytes.as_bytes());
-                    }
+                    // Appended from the store in place (the transmit buffer is a field of its
+                    // own); the stored copy has DUP = 1 since it was first sent [MQTT-3.3.1-1].
+                    self.tx.append(bytes);
                     self.count(id);
                 }
                 Flow::AwaitPubComp => {
