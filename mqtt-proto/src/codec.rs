@@ -340,6 +340,11 @@ fn is_plain_text_bytewise(b: &[u8]) -> bool {
 pub(crate) trait Sink {
     fn put_slice(&mut self, s: &[u8]);
 
+    /// Called by the property writers just before property `id` is written: a sink that
+    /// records where a property sits overrides it (nothing by default).
+    #[inline(always)]
+    fn at_property(&mut self, _id: crate::property::PropertyId) {}
+
     #[inline]
     fn put_u8(&mut self, v: u8) {
         self.put_slice(&[v]);
@@ -500,12 +505,14 @@ impl Sink for SliceSink<'_> {
 pub(crate) struct CompactSink<'b> {
     buf: &'b mut [u8],
     pos: usize,
+    /// Where the value of the last Message Expiry Interval written starts (0: none).
+    pub(crate) expiry_at: usize,
 }
 
 impl<'b> CompactSink<'b> {
     #[inline]
     pub(crate) fn new(buf: &'b mut [u8]) -> Self {
-        Self { buf, pos: 0 }
+        Self { buf, pos: 0, expiry_at: 0 }
     }
 
     #[inline]
@@ -515,6 +522,16 @@ impl<'b> CompactSink<'b> {
 }
 
 impl Sink for CompactSink<'_> {
+    /// Record where a Message Expiry Interval's value goes (after its identifier byte), for
+    /// [`EncodedPublish`](crate::EncodedPublish). `id` is a constant at every call: the test
+    /// folds away for every other property.
+    #[inline(always)]
+    fn at_property(&mut self, id: crate::property::PropertyId) {
+        if matches!(id, crate::property::PropertyId::MessageExpiryInterval) {
+            self.expiry_at = self.pos + 1;
+        }
+    }
+
     /// Append `s`; never panics (a write past the end, which the caller's sizing rules
     /// out, is dropped).
     #[inline(never)]

@@ -74,6 +74,8 @@ pub mod fuzzing;
 
 pub use error::{DecodeError, EncodeError};
 pub use frame::{FixedHeader, PacketType, Status};
+#[cfg(feature = "alloc")]
+pub use packet::EncodedPublish;
 pub use packet::{
     Ack, Auth, ConnAck, Connect, Decoded, Disconnect, Packet, Publish, ReasonCodes, ReasonCodesIter, SubAck,
     Subscribe, Subscription, Subscriptions, SubscriptionsIter, TopicFilters, TopicFiltersIter, UnsubAck,

@@ -14,8 +14,9 @@ use sansmqtt_proto::property::{
     UserProperty, WillProperties,
 };
 use sansmqtt_proto::{
-    Bin, Connect, Delivery, Disconnect, Packet, PacketId, PayloadFormat, Publish, QoS, ReasonCode, Subscribe,
-    SubscriptionId, SubscriptionOptions, TopicFilter, TopicName, Unsubscribe, Utf8, Will,
+    Bin, Connect, Delivery, Disconnect, EncodedPublish, Packet, PacketId, PayloadFormat, Publish, QoS,
+    ReasonCode, Subscribe, SubscriptionId, SubscriptionOptions, TopicFilter, TopicName, Unsubscribe, Utf8,
+    Will,
 };
 
 /// An application message to publish.
@@ -249,8 +250,7 @@ impl Session {
             return Err(Error::NotConnected);
         }
         let placeholder = PacketId::new(1).ok_or(Error::NoPacketId)?;
-        // Built in place inside its Packet (moving a PUBLISH into one is a long copy).
-        let packet = Packet::Publish(Publish {
+        let publish = Publish {
             dup: false,
             retain,
             delivery: match qos {
@@ -261,32 +261,27 @@ impl Session {
             topic,
             properties: msg.properties.clone(),
             payload: Bin::new(msg.payload),
-        });
-        let size = match &packet {
-            Packet::Publish(p) => p.encoded_len(self.version)?,
-            _ => 0,
         };
+        let size = publish.encoded_len(self.version)?;
         if let Some(max) = self.caps.maximum_packet_size
             && size > max as usize
         {
             return Err(Error::PacketTooLarge { size, max });
         }
         self.make_room(size)?;
-        // Through the one client encoder (no second copy of the PUBLISH encoder).
-        let mut bytes = self.out.buffer(size);
-        if let Err(e) = packet.encode_to_vec_client(self.version, &mut bytes) {
-            self.out.recycle(bytes);
-            return Err(e.into());
-        }
-        let id_offset = crate::incoming::publish_id_offset(&bytes);
-        let expiry = msg.properties.message_expiry_interval.map(|secs| Expiry {
-            offset: expiry_offset(&bytes, id_offset, qos, msg.properties.payload_format_indicator.is_some()),
-            secs,
-            queued_at: self.now,
-        });
+        // Through the one client PUBLISH encoder, which records where it wrote what is set later.
+        let mut buf = self.out.buffer(size);
+        let bytes = match EncodedPublish::encode(&publish, self.version, &mut buf) {
+            Ok(bytes) => bytes,
+            Err(e) => {
+                self.out.recycle(buf);
+                return Err(e.into());
+            }
+        };
+        let expiry = msg.properties.message_expiry_interval.map(|secs| Expiry { secs, queued_at: self.now });
         let token = self.next_token();
         self.out.queued_bytes += size;
-        self.out.queue.push_back(Queued { token, qos, bytes, id_offset, expiry });
+        self.out.queue.push_back(Queued { token, bytes, expiry });
         self.pump();
         Ok(token)
     }
@@ -306,7 +301,7 @@ impl Session {
                 }
                 QueueFullPolicy::DropOldest => {
                     if let Some(q) = self.out.queue.pop_front() {
-                        self.out.queued_bytes -= q.bytes.len();
+                        self.out.queued_bytes -= q.bytes.as_bytes().len();
                         publish_failed(&mut self.events, q.token, PublishFailure::Dropped);
                     }
                 }
@@ -324,17 +319,17 @@ impl Session {
         while let Some(front) = self.out.queue.front() {
             // Within the server's Receive Maximum on this connection, and within our own
             // bound on the in-flight store (which may still hold flows of an earlier connection).
-            if front.qos != QoS::AtMostOnce
+            if front.bytes.qos() != QoS::AtMostOnce
                 && (self.out.quota_used >= window
                     || self.out.inflight.len() >= usize::from(self.config.max_inflight.max(1)))
             {
                 break;
             }
-            if !self.out.tx_has_room(front.bytes.len()) {
+            if !self.out.tx_has_room(front.bytes.as_bytes().len()) {
                 break;
             }
             let Some(mut q) = self.out.queue.pop_front() else { break };
-            self.out.queued_bytes -= q.bytes.len();
+            self.out.queued_bytes -= q.bytes.as_bytes().len();
             if let Some(e) = q.expiry {
                 let waited = (self.now - e.queued_at).as_secs();
                 if waited >= u64::from(e.secs) {
@@ -342,42 +337,40 @@ impl Session {
                     continue;
                 }
                 // The remaining interval is what is sent [MQTT-3.3.2-6 applies to servers; the same for queued client messages].
-                let remaining = e.secs - waited as u32;
-                if let Some(b) = q.bytes.get_mut(e.offset..e.offset + 4) {
-                    b.copy_from_slice(&remaining.to_be_bytes());
-                }
+                q.bytes.set_message_expiry_interval(e.secs - waited as u32);
             }
             if !self.fit_server_limits(&mut q) {
                 continue;
             }
             if let Some(max) = self.caps.maximum_packet_size
-                && q.bytes.len() > max as usize
+                && q.bytes.as_bytes().len() > max as usize
             {
                 publish_failed(&mut self.events, q.token, PublishFailure::TooLarge);
                 continue;
             }
             let mut id = None;
-            if q.qos != QoS::AtMostOnce {
+            let qos = q.bytes.qos();
+            if qos != QoS::AtMostOnce {
                 let Some(pid) = self.out.allocate_id() else {
-                    self.out.queued_bytes += q.bytes.len();
+                    self.out.queued_bytes += q.bytes.as_bytes().len();
                     self.out.queue.push_front(q);
                     break;
                 };
-                if let Some(b) = q.bytes.get_mut(q.id_offset..q.id_offset + 2) {
-                    b.copy_from_slice(&pid.get().to_be_bytes());
-                }
+                q.bytes.set_packet_id(pid);
                 id = Some(pid);
             }
             // The stored copy keeps the full topic: a resend never relies on an alias.
-            if !self.push_with_alias(&q.bytes) {
-                self.out.append(&q.bytes);
+            if !self.push_with_alias(q.bytes.as_bytes()) {
+                self.out.append(q.bytes.as_bytes());
             }
             let Some(id) = id else {
                 self.out.track_qos0(q.token);
-                self.out.recycle(q.bytes);
+                self.out.recycle(q.bytes.into_vec());
                 continue;
             };
-            let flow = if q.qos == QoS::AtLeastOnce { Flow::AwaitPubAck } else { Flow::AwaitPubRec };
+            // What is stored is what a resend sends: a re-delivery, DUP = 1 [MQTT-3.3.1-1].
+            q.bytes.set_dup(true);
+            let flow = if qos == QoS::AtLeastOnce { Flow::AwaitPubAck } else { Flow::AwaitPubRec };
             self.out
                 .inflight
                 .push(id.get(), Inflight { token: q.token, flow, bytes: q.bytes, counted: false });
@@ -400,9 +393,8 @@ impl Session {
     /// (`PublishFailed` with `Rejected(QoSNotSupported / RetainNotSupported)`; `false`).
     fn fit_server_limits(&mut self, q: &mut Queued) -> bool {
         let max = self.max_qos();
-        let retain = q.bytes.first().is_some_and(|b| b & 0x01 != 0);
-        let over_qos = q.qos > max;
-        let over_retain = retain && !self.caps.retain_available;
+        let over_qos = q.bytes.qos() > max;
+        let over_retain = q.bytes.retain() && !self.caps.retain_available;
         if !over_qos && !over_retain {
             return true;
         }
@@ -411,35 +403,11 @@ impl Session {
             publish_failed(&mut self.events, q.token, PublishFailure::Rejected(reason));
             return false;
         }
-        if over_retain && let Some(b) = q.bytes.first_mut() {
-            *b &= !0x01;
+        if over_retain {
+            q.bytes.clear_retain();
         }
-        if !over_qos {
-            return true;
-        }
-        if max == QoS::AtLeastOnce {
-            // QoS 2 -> 1: only the flag bits change.
-            if let Some(b) = q.bytes.first_mut() {
-                *b = (*b & !0x06) | 0x02;
-            }
-            q.qos = max;
-            return true;
-        }
-        // -> QoS 0: the packet identifier goes.
-        if let Some(b) = q.bytes.first_mut() {
-            *b &= !0x06;
-        }
-        let Some((bytes, shift)) = crate::outbound::cut(&q.bytes, q.id_offset..q.id_offset + 2) else {
-            return true;
-        };
-        // Everything after the identifier moved `shift` bytes forward, what was before it
-        // `shift - 2` (a shorter Remaining Length).
-        if let Some(e) = &mut q.expiry {
-            e.offset -= shift;
-        }
-        q.id_offset -= shift - 2;
-        q.qos = QoS::AtMostOnce;
-        q.bytes = bytes;
+        // To QoS 0 the packet identifier goes (and the packet shrinks).
+        q.bytes.lower_qos(max);
         true
     }
 
@@ -774,22 +742,6 @@ impl Session {
 /// "Client" or "Client or Server").
 pub(crate) fn client_disconnect_reason(reason: ReasonCode) -> bool {
     matches!(reason.to_u8(), 0x00 | 0x04 | 0x80..=0x83 | 0x90 | 0x93..=0x99)
-}
-
-/// Offset of the 4-byte Message Expiry Interval value in an encoded PUBLISH: properties are
-/// written Payload Format Indicator first, then Message Expiry Interval.
-fn expiry_offset(bytes: &[u8], id_offset: usize, qos: QoS, format_indicator: bool) -> usize {
-    let props = if qos == QoS::AtMostOnce { id_offset } else { id_offset + 2 };
-    let mut i = props;
-    while i < bytes.len() && bytes[i] & 0x80 != 0 {
-        i += 1;
-    }
-    let mut at = i + 1;
-    if format_indicator {
-        at += 2;
-    }
-    debug_assert_eq!(bytes.get(at), Some(&0x02));
-    at + 1
 }
 
 /// The largest Remaining Length MQTT can encode.

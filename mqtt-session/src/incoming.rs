@@ -372,13 +372,13 @@ impl Session {
                 continue;
             }
             candidates += 1;
-            if full || room_msgs == 0 || f.bytes.len() > room_bytes {
+            if full || room_msgs == 0 || f.bytes.as_bytes().len() > room_bytes {
                 full = true;
                 handed_back.push(f.token);
                 continue;
             }
             room_msgs -= 1;
-            room_bytes -= f.bytes.len();
+            room_bytes -= f.bytes.as_bytes().len();
             fits += 1;
         }
         // Newest first, each pushed to the front: the queue gets them in original order.
@@ -390,20 +390,11 @@ impl Session {
             if candidates >= fits {
                 continue;
             }
-            let qos = if f.flow == Flow::AwaitPubAck {
-                sansmqtt_proto::QoS::AtLeastOnce
-            } else {
-                sansmqtt_proto::QoS::ExactlyOnce
-            };
-            let id_offset = publish_id_offset(&f.bytes);
-            self.out.queued_bytes += f.bytes.len();
-            self.out.queue.push_front(crate::outbound::Queued {
-                token: f.token,
-                qos,
-                bytes: f.bytes,
-                id_offset,
-                expiry: None,
-            });
+            // A new message to the new session: DUP = 0 again.
+            let mut bytes = f.bytes;
+            bytes.set_dup(false);
+            self.out.queued_bytes += bytes.as_bytes().len();
+            self.out.queue.push_front(crate::outbound::Queued { token: f.token, bytes, expiry: None });
         }
         if !handed_back.is_empty() {
             self.events.push_back(Event::SessionLost { tokens: handed_back });
@@ -470,7 +461,7 @@ impl Session {
                 f.flow = Flow::AwaitPubComp;
                 // The PUBLISH is never sent again [MQTT-4.3.3-3]: its buffer can serve another.
                 let bytes = core::mem::take(&mut f.bytes);
-                self.out.recycle(bytes);
+                self.out.recycle(bytes.into_vec());
                 self.out.push_ack(PacketType::PubRel, id, ReasonCode::Success, self.version);
             }
         }
@@ -563,18 +554,6 @@ fn capabilities(p: &ConnAckProperties<'_>) -> ServerCapabilities {
         response_information: s(&p.response_information),
         reason_string: s(&p.reason_string),
     }
-}
-
-/// Offset of the packet id in an encoded QoS > 0 PUBLISH.
-pub(crate) fn publish_id_offset(bytes: &[u8]) -> usize {
-    let mut i = 1;
-    while i < bytes.len() && i < 5 && bytes[i] & 0x80 != 0 {
-        i += 1;
-    }
-    let header = i + 1;
-    let topic_len =
-        bytes.get(header..header + 2).map_or(0, |b| usize::from(u16::from_be_bytes([b[0], b[1]])));
-    header + 2 + topic_len
 }
 
 /// The PUBLISH in a complete frame that was already accepted once (received, or encoded by

@@ -2,8 +2,10 @@
 //! flows, pending SUBSCRIBE / UNSUBSCRIBE requests, packet identifiers, and the transmit buffer.
 //!
 //! Publishes are encoded once, when the application calls `publish`, with DUP = 0, no topic
-//! alias and a placeholder packet id; the id (and the remaining v5 Message Expiry) are patched
-//! in place when the message leaves the queue. The in-flight copy is what a reconnect resends.
+//! alias and a placeholder packet id, into an [`EncodedPublish`]; the id (and the remaining v5
+//! Message Expiry) are set through it when the message leaves the queue. The in-flight copy,
+//! given DUP = 1 once sent, is what a reconnect resends. Only the codec touches the encoded
+//! bytes.
 
 use crate::event::publish_failed;
 use crate::event::{Event, PublishFailure, Token};
@@ -11,12 +13,11 @@ use crate::idmap::IdMap;
 use crate::time::Instant;
 use alloc::collections::VecDeque;
 use alloc::vec::Vec;
-use sansmqtt_proto::{Ack, Packet, PacketId, PacketType, ProtocolVersion, QoS, ReasonCode};
+use sansmqtt_proto::{Ack, EncodedPublish, Packet, PacketId, PacketType, ProtocolVersion, ReasonCode};
 
-/// Where the v5 Message Expiry Interval sits in an encoded PUBLISH, to rewrite it when sent.
+/// The v5 Message Expiry Interval of a queued PUBLISH, to send the time left.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Expiry {
-    pub(crate) offset: usize,
     pub(crate) secs: u32,
     pub(crate) queued_at: Instant,
 }
@@ -25,10 +26,8 @@ pub(crate) struct Expiry {
 #[derive(Debug)]
 pub(crate) struct Queued {
     pub(crate) token: Token,
-    pub(crate) qos: QoS,
-    pub(crate) bytes: Vec<u8>,
-    /// Offset of the two packet-id bytes (QoS > 0).
-    pub(crate) id_offset: usize,
+    /// The packet (its QoS is the one it will be sent with).
+    pub(crate) bytes: EncodedPublish,
     pub(crate) expiry: Option<Expiry>,
 }
 
@@ -49,8 +48,8 @@ pub(crate) enum Flow {
 pub(crate) struct Inflight {
     pub(crate) token: Token,
     pub(crate) flow: Flow,
-    /// The encoded PUBLISH with its packet id (DUP = 0).
-    pub(crate) bytes: Vec<u8>,
+    /// The encoded PUBLISH with its packet id, as a resend sends it: DUP = 1 (it was sent).
+    pub(crate) bytes: EncodedPublish,
     /// Its PUBLISH was sent on the current connection: it uses one unit of the server's
     /// send quota (Receive Maximum) until PUBACK / PUBCOMP [MQTT-4.9.0-1/2].
     pub(crate) counted: bool,
@@ -283,27 +282,22 @@ impl Outbound {
                 self.resend.remove(i);
                 continue;
             };
+            let bytes = flow.bytes.as_bytes();
             match flow.flow {
-                Flow::AwaitPubAck | Flow::AwaitPubRec
-                    if max.is_some_and(|m| flow.bytes.len() > m as usize) =>
-                {
+                Flow::AwaitPubAck | Flow::AwaitPubRec if max.is_some_and(|m| bytes.len() > m as usize) => {
                     if let Some(token) = self.finish(id) {
                         publish_failed(events, token, PublishFailure::TooLarge);
                     }
                 }
                 Flow::AwaitPubAck | Flow::AwaitPubRec => {
                     // A PUBLISH behind a waiting one waits too.
-                    if i > 0 || !self.tx_has_room(flow.bytes.len()) || self.quota_used >= window {
+                    if i > 0 || !self.tx_has_room(bytes.len()) || self.quota_used >= window {
                         i += 1;
                         continue;
                     }
-                    // Appended from the store in place (the transmit buffer is a field of its own).
-                    self.tx.append(&flow.bytes);
-                    // DUP = 1 on a re-delivery [MQTT-3.3.1-1].
-                    let first = self.tx.buf.len() - flow.bytes.len();
-                    if let Some(b) = self.tx.buf.get_mut(first) {
-                        *b |= 0x08;
-                    }
+                    // Appended from the store in place (the transmit buffer is a field of its
+                    // own); the stored copy has DUP = 1 since it was first sent [MQTT-3.3.1-1].
+                    self.tx.append(bytes);
                     self.count(id);
                 }
                 Flow::AwaitPubComp => {
@@ -332,7 +326,7 @@ impl Outbound {
         if f.counted {
             self.quota_used -= 1;
         }
-        self.recycle(f.bytes);
+        self.recycle(f.bytes.into_vec());
         Some(f.token)
     }
 
@@ -415,26 +409,4 @@ impl Tx {
         self.appended += (self.buf.len() - before) as u64;
         ok
     }
-}
-
-/// One encoded packet without `range` (inside its body), its Remaining Length rewritten; and
-/// how many bytes what followed `range` moved forward.
-pub(crate) fn cut(bytes: &[u8], range: core::ops::Range<usize>) -> Option<(Vec<u8>, usize)> {
-    let header = 2 + bytes.get(1..)?.iter().take_while(|&&b| b & 0x80 != 0).count();
-    let (first, before, after) = (*bytes.first()?, bytes.get(header..range.start)?, bytes.get(range.end..)?);
-    let mut out = Vec::with_capacity(bytes.len());
-    out.push(first);
-    let mut remaining = before.len() + after.len();
-    loop {
-        let byte = (remaining % 128) as u8;
-        remaining /= 128;
-        out.push(if remaining > 0 { byte | 0x80 } else { byte });
-        if remaining == 0 {
-            break;
-        }
-    }
-    out.extend_from_slice(before);
-    out.extend_from_slice(after);
-    let shift = bytes.len() - out.len();
-    Some((out, shift))
 }

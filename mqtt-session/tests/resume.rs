@@ -152,6 +152,36 @@ fn session_not_present_hands_back_or_resends_as_new() {
     }
 }
 
+/// 5.0: a message already resent once (DUP = 1) and then re-queued by `ResendAsNew` after
+/// the server lost the session goes out as a new message: DUP = 0. (3.1.1 with Clean Session 0
+/// resends with DUP = 1 whatever Session Present says.)
+#[test]
+fn v5_resent_message_requeued_as_new_has_dup_0() {
+    let v = sansmqtt_proto::ProtocolVersion::V5;
+    let mut cfg = Harness::config(v);
+    cfg.clean_start = false;
+    cfg.session_expiry_interval = 3600;
+    cfg.session_lost_policy = SessionLostPolicy::ResendAsNew;
+    let mut h = Harness::new(cfg);
+    h.connect(false);
+    let t = h.session.publish(h.now, &Outgoing::new("a", b"1", QoS::ExactlyOnce)).unwrap();
+    h.drive();
+    let first = publishes(&h.take_inbox());
+    reconnect(&mut h, true);
+    let resent = publishes(&h.take_inbox());
+    assert_eq!(resent.len(), 1, "{v}");
+    assert!(!first[0].1 && resent[0].1, "{v}: DUP = 1 on the resend");
+    reconnect(&mut h, false);
+    let again = publishes(&h.take_inbox());
+    assert_eq!(again.len(), 1, "{v}");
+    assert!(!again[0].1, "{v}: a new message has DUP = 0");
+    assert_eq!(again[0].3, first[0].3, "{v}");
+    h.pubrec(again[0].0.unwrap());
+    h.take_inbox();
+    h.pubcomp(again[0].0.unwrap());
+    assert_eq!(h.take_events(), vec![Ev::Published(t, ReasonCode::Success)], "{v}");
+}
+
 /// 3.1.1: [MQTT-4.4.0-1] 5.0: [MQTT-4.4.0-1]
 /// 3.1.1: [MQTT-3.1.2-4] 5.0: [MQTT-4.3.3-10] [MQTT-3.1.2-23]
 #[test]

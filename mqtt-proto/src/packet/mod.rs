@@ -7,6 +7,8 @@ mod auth;
 mod connack;
 mod connect;
 mod disconnect;
+#[cfg(feature = "alloc")]
+mod encoded;
 mod lists;
 mod publish;
 mod subscribe;
@@ -17,6 +19,8 @@ pub use auth::Auth;
 pub use connack::ConnAck;
 pub use connect::{Connect, Will};
 pub use disconnect::Disconnect;
+#[cfg(feature = "alloc")]
+pub use encoded::EncodedPublish;
 pub use lists::{
     ReasonCodes, ReasonCodesIter, Subscriptions, SubscriptionsIter, TopicFilters, TopicFiltersIter,
 };
@@ -531,7 +535,7 @@ impl<'a> Packet<'a> {
         out: &mut alloc::vec::Vec<u8>,
     ) -> Result<usize, EncodeError> {
         if let Self::Publish(p) = self {
-            return p.encode_to_vec(version, out);
+            return p.encode_to_vec(version, out, &mut publish::Layout::default());
         }
         let body = self.body_len_as::<true>(version)?;
         let total = total_len(body)?;

@@ -192,16 +192,19 @@ impl<'a> Publish<'a> {
         self.encode_into(version, buf, false)
     }
 
-    /// Append the encoded packet to `out`; on error `out` is unchanged. Out of line and
+    /// Append the encoded packet to `out`, and note in `layout` where its parts went; on
+    /// error `out` is unchanged. Out of line and
     /// written through the compact sink (this is not the hot path of [`Publish::encode`]):
     /// the one copy of the PUBLISH encoder in a program that encodes through
-    /// [`Packet::encode_to_vec_client`](crate::Packet::encode_to_vec_client).
+    /// [`Packet::encode_to_vec_client`](crate::Packet::encode_to_vec_client) or
+    /// [`EncodedPublish`](crate::EncodedPublish), which keeps the offsets it records.
     #[cfg(feature = "alloc")]
     #[inline(never)]
     pub(crate) fn encode_to_vec(
         &self,
         version: ProtocolVersion,
         out: &mut alloc::vec::Vec<u8>,
+        layout: &mut Layout,
     ) -> Result<usize, EncodeError> {
         let (head, props) = self.header_lens_cold(version)?;
         let body = head + self.payload.len();
@@ -211,9 +214,23 @@ impl<'a> Publish<'a> {
         let mut s = CompactSink::new(out.get_mut(start..).unwrap_or_default());
         s.put_u8((PacketType::Publish as u8) << 4 | self.flags());
         s.put_varint(body as u32);
-        self.write_header_with(version, &mut s, props);
+        let header = s.written();
+        // `write_header_with`, noting where the packet identifier goes.
+        s.put_bin(self.topic.as_utf8().as_bytes());
+        let id = s.written();
+        if let Some(id) = self.delivery.packet_id() {
+            s.put_u16(id.get());
+        }
+        if version.is_v5() {
+            if props == 0 {
+                s.put_u8(0);
+            } else {
+                self.properties.write(&mut s, props);
+            }
+        }
         s.put_slice(self.payload.as_bytes());
         debug_assert_eq!(s.written(), total);
+        *layout = Layout { header, id, expiry: s.expiry_at };
         Ok(total)
     }
 
@@ -234,6 +251,18 @@ impl<'a> Publish<'a> {
             payload: Bin(self.payload.0.share(src)),
         }
     }
+}
+
+/// Where [`Publish::encode_to_vec`] wrote the parts of a PUBLISH, from its first byte.
+#[cfg(feature = "alloc")]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Layout {
+    /// The fixed header's size (where the topic name starts).
+    pub(crate) header: usize,
+    /// Where the packet identifier is (QoS > 0), or would be: right after the topic name.
+    pub(crate) id: usize,
+    /// Where the 4-byte Message Expiry Interval value is; 0 without that property.
+    pub(crate) expiry: usize,
 }
 
 /// Write a non-empty property set, its length (`len`, from `content_len`) first, into

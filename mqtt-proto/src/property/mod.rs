@@ -162,6 +162,7 @@ macro_rules! property_set {
                 s.put_varint(content_len as u32);
                 $(
                     if let Some(v) = &self.$field {
+                        s.at_property($crate::property::PropertyId::$pid);
                         write(s, $crate::property::PropertyId::$pid, v.to_raw());
                     }
                 )*
