@@ -24,7 +24,7 @@ pub fn connack(version: ProtocolVersion) -> Vec<u8> {
 }
 
 /// Read one whole MQTT packet (fixed header, remaining length, body); `None` on EOF or timeout.
-fn read_packet(s: &mut TcpStream) -> Option<Vec<u8>> {
+pub fn read_packet(s: &mut TcpStream) -> Option<Vec<u8>> {
     let mut first = [0u8; 1];
     s.read_exact(&mut first).ok()?;
     let (mut len, mut shift, mut out) = (0usize, 0, vec![first[0]]);

@@ -4,7 +4,7 @@
 use rumqttd::{Broker, Config, ConnectionSettings, ServerSettings};
 use sansmqtt_proto::ProtocolVersion;
 use std::collections::HashMap;
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
 
 /// Start a broker speaking `version` (rumqttd serves 3.1.1 and 5.0 on separate listeners);
@@ -26,7 +26,7 @@ pub enum Listener {
 
 /// Start a broker with one `listener`; returns its address once it accepts connections.
 pub fn start_listener(listener: Listener) -> SocketAddr {
-    let addr = TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("free port");
+    let addr: SocketAddr = ([127, 0, 0, 1], crate::mosquitto::free_port()).into();
     let server = ServerSettings {
         name: format!("test-{}", addr.port()),
         listen: addr,

@@ -8,35 +8,14 @@
 use sansmqtt_proto::ProtocolVersion;
 use sansmqtt_smol::sansmqtt_session::TransportError;
 use sansmqtt_smol::{Client, DisconnectReason, Error, QoS};
-use sansmqtt_tests::fake::connack;
+use sansmqtt_tests::fake::{connack, read_packet};
 use sansmqtt_tests::smol::{options, run};
-use std::io::{Read, Write};
+use std::io::Write;
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::time::Duration;
 
 const VERSIONS: [ProtocolVersion; 2] = [ProtocolVersion::V3_1_1, ProtocolVersion::V5];
 const GUARD: Duration = Duration::from_secs(10);
-
-/// One whole packet from `s` (fixed header, remaining length, body); `None` on EOF.
-fn read_packet(s: &mut TcpStream) -> Option<Vec<u8>> {
-    let mut first = [0u8; 1];
-    s.read_exact(&mut first).ok()?;
-    let (mut len, mut shift, mut out) = (0usize, 0, vec![first[0]]);
-    loop {
-        let mut b = [0u8; 1];
-        s.read_exact(&mut b).ok()?;
-        out.push(b[0]);
-        len |= usize::from(b[0] & 0x7f) << shift;
-        shift += 7;
-        if b[0] & 0x80 == 0 {
-            break;
-        }
-    }
-    let mut body = vec![0u8; len];
-    s.read_exact(&mut body).ok()?;
-    out.extend(body);
-    Some(out)
-}
 
 /// Read packets until one of type `kind` (the high nibble of its first byte) arrives.
 fn read_until(s: &mut TcpStream, kind: u8) -> Option<Vec<u8>> {
