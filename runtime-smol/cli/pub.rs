@@ -16,7 +16,7 @@ mod tls;
 use clap::{Arg, ArgAction, Command};
 use common::{Connection, fail, refuse};
 use sansmqtt_smol::sansmqtt_session::sansmqtt_proto::topic::validate_topic_name;
-use sansmqtt_smol::{Client, DisconnectOptions, Outgoing, RequestToken};
+use sansmqtt_smol::{Client, DisconnectOptions, Outgoing, PublishToken};
 use sansmqtt_smol::{QoS, ReasonCode};
 use std::io::{BufRead, Read};
 use std::time::Duration;
@@ -144,7 +144,7 @@ fn main() {
         } else {
             Default::default()
         };
-        let mut tokens: Vec<(RequestToken, usize)> = Vec::new();
+        let mut tokens: Vec<(PublishToken, usize)> = Vec::new();
         let mut send = async |body: &[u8]| {
             let mut msg = Outgoing::new(&topic, body, qos).retain(retain);
             msg.properties = properties.clone();
@@ -174,16 +174,13 @@ fn main() {
         let sent_qos = qos.min(client.capabilities().maximum_qos);
         for (n, (token, len)) in tokens.iter().enumerate() {
             match token.wait().await {
-                Ok(reasons) if conn.debug => eprintln!(
+                Ok(reason) if conn.debug => eprintln!(
                     "Client {} published message {} to '{topic}' (q{}, r{}, {len} bytes): {}",
                     conn.id_for_debug(&client),
                     n + 1,
                     sent_qos as u8,
                     u8::from(retain),
-                    match reasons.first() {
-                        Some(r) if *r != ReasonCode::Success => r.to_string(),
-                        _ => "acknowledged".into(),
-                    }
+                    if reason == ReasonCode::Success { "acknowledged".into() } else { reason.to_string() }
                 ),
                 Ok(_) => {}
                 Err(e) => fail(&e, &conn),

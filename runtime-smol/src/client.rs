@@ -80,9 +80,9 @@ impl RequestToken {
             .await
     }
 
-    /// Wait for the completion: for a publish, the v5 reason code (QoS 0 written, QoS 1
-    /// PUBACK, QoS 2 PUBCOMP); for a subscribe / unsubscribe, one reason code per filter
-    /// (granted QoS or error). Cancel-safe: may be called again after being dropped.
+    /// Wait for the SUBACK / UNSUBACK: one reason code per filter, in request order (granted
+    /// QoS or error; an UNSUBACK of 3.1.1 has none). Cancel-safe: may be called again after
+    /// being dropped.
     ///
     /// It always ends: with [`Error::ConnectionLost`] when the connection ends before the
     /// acknowledgement and no reconnect follows (reconnect off, or a graceful disconnect),
@@ -92,10 +92,39 @@ impl RequestToken {
         match self.outcome().await {
             Outcome::Published(r) => Ok(vec![r]),
             Outcome::Acked(r) => Ok(r),
-            Outcome::Failed(f) => Err(Error::Publish(f)),
-            Outcome::Lost => Err(Error::SessionLost),
-            Outcome::Disconnected(reason, cause) => Err(Error::ConnectionLost(reason, cause)),
-            Outcome::Closed => Err(Error::Closed),
+            other => Err(failure(other)),
+        }
+    }
+}
+
+/// The error of an outcome that is not a completion.
+fn failure(outcome: Outcome) -> Error {
+    match outcome {
+        Outcome::Failed(f) => Error::Publish(f),
+        Outcome::Lost => Error::SessionLost,
+        Outcome::Disconnected(reason, cause) => Error::ConnectionLost(reason, cause),
+        _ => Error::Closed,
+    }
+}
+
+/// Tracks a publish until it completes. Dropping it only stops the tracking: the publish goes
+/// on.
+#[derive(Debug)]
+pub struct PublishToken(RequestToken);
+
+impl PublishToken {
+    /// The session token (also found in [`Event`](crate::Event)s and handler arguments).
+    pub fn token(&self) -> Token {
+        self.0.token
+    }
+
+    /// Wait for the completion (QoS 0 written, QoS 1 PUBACK, QoS 2 PUBCOMP): the v5 reason
+    /// code, Success or No matching subscribers (Success in 3.x). Cancel-safe, and it always
+    /// ends, as [`RequestToken::wait`] does; a broker's refusal is [`Error::Publish`].
+    pub async fn wait(&self) -> Result<ReasonCode, Error> {
+        match self.0.outcome().await {
+            Outcome::Published(r) => Ok(r),
+            other => Err(failure(other)),
         }
     }
 }
@@ -208,7 +237,7 @@ impl Client {
 
     /// Queue a publish without waiting; fails with `Error::Session(QueueFull)` when the
     /// outgoing queue is full. Usable from handlers.
-    pub fn try_publish(&self, msg: &Outgoing<'_>) -> Result<RequestToken, Error> {
+    pub fn try_publish(&self, msg: &Outgoing<'_>) -> Result<PublishToken, Error> {
         let shared = self.shared();
         let token = {
             let mut g = shared.lock();
@@ -217,7 +246,7 @@ impl Client {
             token
         };
         shared.driver.notify();
-        Ok(self.track(token))
+        Ok(PublishToken(self.track(token)))
     }
 
     /// Queue a publish, waiting while the outgoing queue is full (a waiting publisher is
@@ -225,7 +254,7 @@ impl Client {
     /// than one wake-up per acknowledgement). The returned token resolves when the publish
     /// completes. While disconnected, messages are queued (see
     /// `Config::queue_while_disconnected`).
-    pub async fn publish_message(&self, msg: &Outgoing<'_>) -> Result<RequestToken, Error> {
+    pub async fn publish_message(&self, msg: &Outgoing<'_>) -> Result<PublishToken, Error> {
         loop {
             match self.try_publish(msg) {
                 Err(Error::Session(sansmqtt_session::Error::QueueFull)) => {}
@@ -251,7 +280,7 @@ impl Client {
         payload: impl AsRef<[u8]>,
         qos: QoS,
         retain: bool,
-    ) -> Result<RequestToken, Error> {
+    ) -> Result<PublishToken, Error> {
         self.publish_message(&Outgoing::new(topic, payload.as_ref(), qos).retain(retain)).await
     }
 

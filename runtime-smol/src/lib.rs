@@ -9,11 +9,12 @@
 //! - **Connect** with [`Options`] (broker URL `mqtt://user:pass@host:port`, `mqtts://`,
 //!   `ws://`, `wss://`; client id, version, keep-alive, will, credentials, reconnect backoff)
 //!   and [`Client::connect`].
-//! - **Publish** with [`Client::publish`]: returns a [`RequestToken`] whose
-//!   [`wait`](RequestToken::wait) resolves on completion (QoS 0 written, PUBACK, PUBCOMP),
-//!   and always ends: [`Error::ConnectionLost`] when the connection ends first and no
-//!   reconnect follows.
-//! - **Subscribe / unsubscribe** with [`Client::subscribe`] / [`Client::unsubscribe`].
+//! - **Publish** with [`Client::publish`]: returns a [`PublishToken`] whose
+//!   [`wait`](PublishToken::wait) resolves on completion (QoS 0 written, PUBACK, PUBCOMP) with
+//!   the reason code, and always ends: [`Error::ConnectionLost`] when the connection ends
+//!   first and no reconnect follows.
+//! - **Subscribe / unsubscribe** with [`Client::subscribe`] / [`Client::unsubscribe`]: a
+//!   [`RequestToken`] whose [`wait`](RequestToken::wait) gives one reason code per filter.
 //! - **Events** as an async stream ([`Client::events`]), or **handlers** in the paho / MiniMQTT
 //!   style ([`Options::on_connect`], [`Options::on_message`], [`Options::on_topic`], ...).
 //! - **Manual acks** ([`Options::manual_acks`], [`Client::ack`]) and MQTT 5.0 enhanced
@@ -57,7 +58,7 @@ mod url;
 #[cfg(feature = "ws")]
 mod ws;
 
-pub use client::{Client, RequestToken};
+pub use client::{Client, PublishToken, RequestToken};
 pub use driver::Driver;
 pub use error::{Error, TransportFailure};
 pub use event::{Event, Message};
