@@ -339,8 +339,10 @@ impl Session {
         }
         self.established_once = true;
         self.link = Link::Connected;
-        let session_present = c.session_present;
-        self.events.push_back(Event::Connected { session_present, capabilities: self.caps.clone() });
+        self.events.push_back(Event::Connected {
+            session_present: c.session_present,
+            capabilities: self.caps.clone(),
+        });
         // Requests still waiting for their SUBACK / UNSUBACK go out first, in order.
         self.resend_requests();
         self.pump();

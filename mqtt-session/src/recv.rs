@@ -55,14 +55,6 @@ impl RecvBuffer {
         self.bytes.data().len()
     }
 
-    pub(crate) fn bytes(&self) -> &Bytes {
-        &self.bytes
-    }
-
-    pub(crate) fn bytes_mut(&mut self) -> &mut Bytes {
-        &mut self.bytes
-    }
-
     /// Drop the frame of the message handed out last.
     pub(crate) fn finish_message(&mut self) {
         let n = core::mem::take(&mut self.pending_consume);

@@ -240,7 +240,7 @@ impl Session {
     /// do not read, wait until the transport takes bytes or the application acks.
     pub fn recv_buf<'r>(&mut self, rx: &'r mut RecvBuffer) -> Option<&'r mut [u8]> {
         self.sync(rx);
-        Some(rx.bytes_mut().writable()).filter(|b| !b.is_empty())
+        Some(rx.bytes.writable()).filter(|b| !b.is_empty())
     }
 
     /// `n` bytes were read into [`Session::recv_buf`].
@@ -249,7 +249,7 @@ impl Session {
         self.sync(rx);
         if n > 0 {
             self.last_rx = self.now;
-            rx.bytes_mut().commit(n);
+            rx.bytes.commit(n);
         }
     }
 
@@ -518,7 +518,7 @@ impl Session {
         rx.finish_message();
         if rx.epoch != self.epoch {
             rx.epoch = self.epoch;
-            rx.bytes_mut().truncate(self.ready.as_ref().map_or(0, |d| d.len));
+            rx.bytes.truncate(self.ready.as_ref().map_or(0, |d| d.len));
         }
     }
 }
@@ -531,7 +531,7 @@ fn message_event(
 ) -> Option<Event<'_>> {
     rx.pending_consume = d.len;
     let rx = &*rx;
-    let frame = rx.bytes().data().get(..d.len)?;
+    let frame = rx.bytes.data().get(..d.len)?;
     let p = crate::incoming::decode_publish(frame, version)?;
     let topic = if d.aliased {
         rx.alias_topic.as_str()

@@ -184,11 +184,9 @@ impl Client {
                 if g.connects > c0 {
                     Some(Ok(g.session_present))
                 } else if g.disconnects > d0 || g.done {
-                    let transport = matches!(g.last_disconnect, Some(DisconnectReason::Transport(_)));
-                    Some(Err(match (&g.last_disconnect, &g.last_transport_failure) {
-                        (Some(_), Some(f)) if transport => Error::Transport(f.clone()),
-                        (Some(r), _) => Error::Connect(r.clone()),
-                        (None, _) => Error::Closed,
+                    Some(Err(match &g.last_disconnect {
+                        Some(r) => g.cause_of(r).map_or_else(|| Error::Connect(r.clone()), Error::Transport),
+                        None => Error::Closed,
                     }))
                 } else {
                     None

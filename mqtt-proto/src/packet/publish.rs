@@ -215,19 +215,9 @@ impl<'a> Publish<'a> {
         s.put_u8((PacketType::Publish as u8) << 4 | self.flags());
         s.put_varint(body as u32);
         let header = s.written();
-        // `write_header_with`, noting where the packet identifier goes.
-        s.put_bin(self.topic.as_utf8().as_bytes());
-        let id = s.written();
-        if let Some(id) = self.delivery.packet_id() {
-            s.put_u16(id.get());
-        }
-        if version.is_v5() {
-            if props == 0 {
-                s.put_u8(0);
-            } else {
-                self.properties.write(&mut s, props);
-            }
-        }
+        // The packet identifier follows the topic name and its 2-byte length.
+        let id = header + 2 + self.topic.as_utf8().as_bytes().len();
+        self.write_header_with(version, &mut s, props);
         s.put_slice(self.payload.as_bytes());
         debug_assert_eq!(s.written(), total);
         *layout = Layout { header, id, expiry: s.expiry_at };
