@@ -61,7 +61,10 @@ impl Session {
         let data = bytes.data();
         let header = match FixedHeader::parse(data) {
             Ok(Status::Complete(h)) => h,
-            Ok(Status::Incomplete { .. }) => return Step::Stop,
+            Ok(Status::Incomplete { .. }) => {
+                self.keep_alive.input_drained();
+                return Step::Stop;
+            }
             Err(e) => {
                 self.violation(Violation::Decode(e));
                 return Step::Stop;
@@ -76,6 +79,7 @@ impl Session {
         }
         let len = header.packet_len();
         if data.len() < len {
+            self.keep_alive.input_drained();
             return Step::Stop;
         }
         // Manual acks: stop taking messages while the ack queue is full (backpressure).
@@ -141,7 +145,7 @@ impl Session {
             Packet::PubComp(a) if connected => self.on_pubcomp(a.packet_id),
             Packet::SubAck(s) if connected => self.on_suback(s.packet_id, &s.reasons, true),
             Packet::UnsubAck(s) if connected => self.on_suback(s.packet_id, &s.reasons, false),
-            Packet::PingResp if connected => self.ping_deadline = None,
+            Packet::PingResp if connected => self.keep_alive.pong(),
             Packet::Disconnect(Disconnect { reason, properties, .. }) => {
                 if !self.version.is_v5() || properties.session_expiry_interval.is_some() {
                     // 3.1.1: DISCONNECT is client-to-server only. 5.0: the server must not send
@@ -309,12 +313,11 @@ impl Session {
         {
             self.client_id.clone_from(id);
         }
-        self.keep_alive = match caps.server_keep_alive {
+        self.keep_alive.set_interval(match caps.server_keep_alive {
             Some(s) => Duration::from_secs(u64::from(s)),
             None => self.config.keep_alive_sent(),
-        };
+        });
         self.caps = caps;
-        self.ping_deadline = None;
         if let Some(b) = &mut self.backoff {
             b.reset();
         }

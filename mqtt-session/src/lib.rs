@@ -188,6 +188,7 @@ mod event;
 mod idmap;
 mod inbound;
 mod incoming;
+mod keepalive;
 mod outbound;
 mod recv;
 mod requests;

@@ -6,6 +6,7 @@ use crate::config::Config;
 use crate::error::{DisconnectReason, TransportError, Violation};
 use crate::event::{Event, Message, ServerCapabilities};
 use crate::inbound::Inbound;
+use crate::keepalive::{Due, KeepAlive};
 use crate::outbound::Outbound;
 use crate::recv::RecvBuffer;
 use crate::time::{Duration, Instant};
@@ -93,10 +94,7 @@ pub struct Session {
     /// `Action::Close` follows from the link's state). A count, not a queue of actions.
     pub(crate) connects_due: usize,
     pub(crate) now: Instant,
-    pub(crate) last_tx: Instant,
-    pub(crate) last_rx: Instant,
-    pub(crate) ping_deadline: Option<Instant>,
-    pub(crate) keep_alive: Duration,
+    pub(crate) keep_alive: KeepAlive,
     pub(crate) backoff: Option<Schedule>,
     pub(crate) next_token: u64,
     pub(crate) remembered: Vec<Remembered>,
@@ -135,10 +133,7 @@ impl Session {
             events: VecDeque::new(),
             connects_due: 0,
             now: Instant::ZERO,
-            last_tx: Instant::ZERO,
-            last_rx: Instant::ZERO,
-            ping_deadline: None,
-            keep_alive: config.keep_alive_sent(),
+            keep_alive: KeepAlive::new(config.keep_alive_sent()),
             backoff: config.reconnect.map(Schedule::new),
             next_token: 0,
             remembered: Vec::new(),
@@ -217,8 +212,7 @@ impl Session {
             return;
         }
         self.forget_connection();
-        self.last_rx = self.now;
-        self.last_tx = self.now;
+        self.keep_alive.restart(self.now);
         self.send_connect();
         self.link = Link::AwaitConnAck { deadline: self.now + self.config.connect_timeout };
     }
@@ -248,7 +242,7 @@ impl Session {
         self.tick(now);
         self.sync(rx);
         if n > 0 {
-            self.last_rx = self.now;
+            self.keep_alive.received(self.now);
             rx.bytes.commit(n);
         }
     }
@@ -307,29 +301,20 @@ impl Session {
     }
 
     fn keep_alive_tick(&mut self) {
-        let now = self.now;
-        if let Some(deadline) = self.ping_deadline {
-            if now >= deadline {
-                self.close(DisconnectReason::KeepAliveTimeout, None);
+        match self.keep_alive.tick(self.now, self.ping_timeout()) {
+            Due::Nothing => {}
+            Due::Ping => {
+                self.out.push_packet(&Packet::PingReq, self.version);
             }
-            return;
-        }
-        if self.keep_alive.is_zero() {
-            return;
-        }
-        // PINGREQ when nothing was sent for the keep-alive [MQTT-3.1.2-23], and also when
-        // nothing was received for as long, so a half-open link is noticed while publishing.
-        // (min(tx, rx) + keep-alive: the saturating sum is monotonic, so this is "either".)
-        if now >= self.last_tx.min(self.last_rx) + self.keep_alive {
-            self.out.push_packet(&Packet::PingReq, self.version);
-            self.ping_deadline = Some(now + self.ping_timeout());
+            Due::TimedOut => self.close(DisconnectReason::KeepAliveTimeout, None),
         }
     }
 
     /// How long to wait for PINGRESP: never longer than the keep-alive, since nothing else is
     /// sent meanwhile and the interval between packets must not exceed it [MQTT-3.1.2-23].
     pub(crate) fn ping_timeout(&self) -> Duration {
-        self.config.ping_timeout.unwrap_or(self.keep_alive / 2).min(self.keep_alive)
+        let interval = self.keep_alive.interval();
+        self.config.ping_timeout.unwrap_or(interval / 2).min(interval)
     }
 
     // ----- outputs -----
@@ -381,7 +366,7 @@ impl Session {
         self.pump();
         let n = self.out.take(buf, &mut self.events);
         if n > 0 {
-            self.last_tx = self.now;
+            self.keep_alive.sent(self.now);
         }
         n
     }
@@ -407,15 +392,7 @@ impl Session {
             Link::Backoff { until } => Some(until),
             Link::AwaitConnAck { deadline } => Some(deadline),
             Link::Closing { close_emitted: false, .. } => Some(self.close_deadline),
-            Link::Connected => {
-                if let Some(d) = self.ping_deadline {
-                    return Some(d);
-                }
-                if self.keep_alive.is_zero() {
-                    return None;
-                }
-                Some(self.last_tx.min(self.last_rx) + self.keep_alive)
-            }
+            Link::Connected => self.keep_alive.deadline(),
             _ => None,
         }
     }
@@ -509,7 +486,7 @@ impl Session {
         self.inb.connection_lost();
         self.epoch = self.epoch.wrapping_add(1);
         self.out.connection_lost(&mut self.events);
-        self.ping_deadline = None;
+        self.keep_alive.stop();
     }
 
     /// Before the receive buffer is used: drop the frame of the message handed out last, and

@@ -84,3 +84,79 @@ fn keep_alive_zero_disables_pings() {
         let _ = ReasonCode::Success;
     }
 }
+
+/// Time passes while the application pulls no events: the driver still runs the timer and
+/// writes what the session hands out, but processes no input. Returns the packets written.
+fn tick_without_reading(h: &mut Harness, ms: u64) -> Vec<Packet<'static>> {
+    h.now = sansmqtt_session::Instant::from_millis(h.now.as_millis() + ms);
+    h.session.handle_timeout(h.now);
+    let mut out = Vec::new();
+    let mut buf = [0u8; 256];
+    loop {
+        let n = h.session.poll_transmit(h.now, &mut buf);
+        if n == 0 {
+            break;
+        }
+        out.extend_from_slice(&buf[..n]);
+    }
+    let mut packets = Vec::new();
+    let mut at = 0;
+    while let Ok(sansmqtt_proto::Status::Complete(d)) = Packet::decode(&out[at..], h.version) {
+        packets.push(d.packet.into_owned());
+        at += d.len;
+    }
+    packets
+}
+
+/// A slow reader keeps its connection: while received bytes wait for the application (it
+/// pulls no events for 3 x keep-alive), the PINGRESP among them cannot be seen, so the wait
+/// for it is not enforced; PINGREQs keep going out on schedule, and once the application
+/// drains, keep-alive works as before (a PINGRESP then missing times out).
+#[test]
+fn a_slow_reader_is_not_disconnected_by_its_own_keep_alive() {
+    for v in VERSIONS {
+        let mut h = Harness::new(Harness::config(v));
+        h.connect(false);
+        let _ = h.take_inbox();
+        // A message and a PINGRESP arrive and stay in the receive buffer: nobody pulls them.
+        let mut bytes = Vec::new();
+        let topic = sansmqtt_proto::TopicName::new("t").expect("valid topic");
+        let publish = sansmqtt_proto::Publish::new(topic, b"held");
+        Packet::Publish(publish).encode_to_vec(h.version, &mut bytes).expect("encodes");
+        Packet::PingResp.encode_to_vec(h.version, &mut bytes).expect("encodes");
+        assert_eq!(h.session.handle_data(h.now, &mut h.rx, &bytes), bytes.len(), "{v}");
+        let mut pings = 0;
+        for _ in 0..30 {
+            let sent = tick_without_reading(&mut h, 1_000);
+            pings += sent.iter().filter(|p| matches!(p, Packet::PingReq)).count();
+            assert!(
+                sent.iter().all(|p| matches!(p, Packet::PingReq)),
+                "{v}: only PINGREQ goes out while held: {sent:?}"
+            );
+        }
+        assert!(pings >= 3, "{v}: PINGREQ keeps flowing while input is held ({pings} in 30 s)");
+        assert!(
+            h.session.poll_action().is_none(),
+            "{v}: the session must not close the link of a slow reader"
+        );
+        // The application catches up: the message and the PINGRESP are processed; nothing
+        // reports a disconnect.
+        h.drive();
+        let events = h.take_events();
+        assert!(
+            !events.iter().any(|e| matches!(e, Ev::Disconnected(_))),
+            "{v}: no disconnect after catching up: {events:?}"
+        );
+        assert!(events.iter().any(|e| matches!(e, Ev::Message { .. })), "{v}: {events:?}");
+        // With nothing held any more, a missing PINGRESP is a timeout again.
+        let mut timed_out = false;
+        for _ in 0..30 {
+            h.advance(1_000);
+            if h.take_events().contains(&Ev::Disconnected(DisconnectReason::KeepAliveTimeout)) {
+                timed_out = true;
+                break;
+            }
+        }
+        assert!(timed_out, "{v}: keep-alive must still detect a silent broker once drained");
+    }
+}

@@ -106,7 +106,8 @@ impl Options {
         self
     }
 
-    /// Keep-alive interval (whole seconds; zero disables). A dead link is noticed within 1.5 × this.
+    /// Keep-alive interval (whole seconds; zero disables). A dead link is noticed within 1.5 × this
+    /// (while the application reads its events; see [`event_capacity`](Self::event_capacity)).
     pub fn keep_alive(mut self, keep_alive: Duration) -> Self {
         self.config.keep_alive = keep_alive;
         self
@@ -186,7 +187,9 @@ impl Options {
 
     /// Events buffered for an [`Events`](crate::Events) stream that is not keeping up; when
     /// full, the client stops reading from the socket until the stream is polled (memory stays
-    /// bounded and the broker sees TCP backpressure).
+    /// bounded and the broker sees TCP backpressure). A slow reader keeps its connection: while
+    /// input waits for the application, keep-alive PINGREQs still go out and the wait for their
+    /// PINGRESP (unread behind the messages) is not enforced.
     pub fn event_capacity(mut self, capacity: usize) -> Self {
         self.event_capacity = capacity.max(1);
         self
