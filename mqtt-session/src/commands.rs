@@ -3,7 +3,8 @@
 use crate::error::{ConfigError, DisconnectReason, Error};
 use crate::event::publish_failed;
 use crate::event::{AckToken, Event, PublishFailure, Token};
-use crate::outbound::{Expiry, Flow, Inflight, Queued, Request};
+use crate::outbound::{Flow, Inflight, Request};
+use crate::queue::{Expiry, Queued};
 use crate::session::{Link, Remembered, Session};
 use crate::time::Instant;
 use crate::{LimitPolicy, QueueFullPolicy};
@@ -280,7 +281,6 @@ impl Session {
         };
         let expiry = msg.properties.message_expiry_interval.map(|secs| Expiry { secs, queued_at: self.now });
         let token = self.next_token();
-        self.out.queued_bytes += size;
         self.out.queue.push_back(Queued { token, bytes, expiry });
         self.pump();
         Ok(token)
@@ -288,11 +288,8 @@ impl Session {
 
     /// Make room in the queue for `size` more bytes, per the queue-full policy.
     fn make_room(&mut self, size: usize) -> Result<(), Error> {
-        let full = |s: &Self| {
-            !s.out.queue.is_empty()
-                && (s.out.queue.len() >= s.config.max_queued_messages
-                    || s.out.queued_bytes + size > s.config.max_queued_bytes)
-        };
+        let full =
+            |s: &Self| s.out.queue.full_for(size, s.config.max_queued_messages, s.config.max_queued_bytes);
         while full(self) {
             match self.config.queue_full_policy {
                 QueueFullPolicy::RejectNew => {
@@ -301,7 +298,6 @@ impl Session {
                 }
                 QueueFullPolicy::DropOldest => {
                     if let Some(q) = self.out.queue.pop_front() {
-                        self.out.queued_bytes -= q.bytes.as_bytes().len();
                         publish_failed(&mut self.events, q.token, PublishFailure::Dropped);
                     }
                 }
@@ -329,7 +325,6 @@ impl Session {
                 break;
             }
             let Some(mut q) = self.out.queue.pop_front() else { break };
-            self.out.queued_bytes -= q.bytes.as_bytes().len();
             if let Some(e) = q.expiry {
                 let waited = (self.now - e.queued_at).as_secs();
                 if waited >= u64::from(e.secs) {
@@ -352,7 +347,6 @@ impl Session {
             let qos = q.bytes.qos();
             if qos != QoS::AtMostOnce {
                 let Some(pid) = self.out.allocate_id() else {
-                    self.out.queued_bytes += q.bytes.as_bytes().len();
                     self.out.queue.push_front(q);
                     break;
                 };
@@ -379,8 +373,7 @@ impl Session {
         // Hysteresis: room is announced once the queue has drained to half its bounds, so a
         // fast producer is woken once per batch, not once per message sent.
         if self.want_ready
-            && self.out.queue.len() <= self.config.max_queued_messages / 2
-            && self.out.queued_bytes <= self.config.max_queued_bytes / 2
+            && self.out.queue.at_most_half(self.config.max_queued_messages, self.config.max_queued_bytes)
         {
             self.want_ready = false;
             self.events.push_back(Event::ReadyToPublish);

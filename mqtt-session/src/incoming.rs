@@ -369,8 +369,8 @@ impl Session {
         // Re-queue in original order, ahead of anything queued later, as far as the queue's
         // bounds allow; from the first that does not fit on, they are handed back instead.
         // (Plain loops over the vector and a pop loop: smaller code than iterator adapters.)
-        let mut room_msgs = self.config.max_queued_messages.saturating_sub(self.out.queue.len());
-        let mut room_bytes = self.config.max_queued_bytes.saturating_sub(self.out.queued_bytes);
+        let (mut room_msgs, mut room_bytes) =
+            self.out.queue.room(self.config.max_queued_messages, self.config.max_queued_bytes);
         let (mut fits, mut candidates, mut full) = (0, 0, false);
         for f in &flows {
             if !requeue(f) {
@@ -398,8 +398,7 @@ impl Session {
             // A new message to the new session: DUP = 0 again.
             let mut bytes = f.bytes;
             bytes.set_dup(false);
-            self.out.queued_bytes += bytes.as_bytes().len();
-            self.out.queue.push_front(crate::outbound::Queued { token: f.token, bytes, expiry: None });
+            self.out.queue.push_front(crate::queue::Queued { token: f.token, bytes, expiry: None });
         }
         if !handed_back.is_empty() {
             self.events.push_back(Event::SessionLost { tokens: handed_back });

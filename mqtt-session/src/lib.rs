@@ -190,6 +190,7 @@ mod inbound;
 mod incoming;
 mod keepalive;
 mod outbound;
+mod queue;
 mod recv;
 mod requests;
 mod router;

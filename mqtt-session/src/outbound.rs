@@ -10,26 +10,10 @@
 use crate::event::publish_failed;
 use crate::event::{Event, PublishFailure, Token};
 use crate::idmap::IdMap;
-use crate::time::Instant;
+use crate::queue::PublishQueue;
 use alloc::collections::VecDeque;
 use alloc::vec::Vec;
 use sansmqtt_proto::{Ack, EncodedPublish, Packet, PacketId, PacketType, ProtocolVersion, ReasonCode};
-
-/// The v5 Message Expiry Interval of a queued PUBLISH, to send the time left.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct Expiry {
-    pub(crate) secs: u32,
-    pub(crate) queued_at: Instant,
-}
-
-/// An encoded PUBLISH waiting to be sent.
-#[derive(Debug)]
-pub(crate) struct Queued {
-    pub(crate) token: Token,
-    /// The packet (its QoS is the one it will be sent with).
-    pub(crate) bytes: EncodedPublish,
-    pub(crate) expiry: Option<Expiry>,
-}
 
 /// Where a QoS 1/2 flow stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -95,8 +79,7 @@ impl Request {
 /// The outgoing side of the session.
 #[derive(Debug)]
 pub(crate) struct Outbound {
-    pub(crate) queue: VecDeque<Queued>,
-    pub(crate) queued_bytes: usize,
+    pub(crate) queue: PublishQueue,
     pub(crate) inflight: IdMap<Inflight>,
     pub(crate) requests: IdMap<Request>,
     /// Flows to resend after a reconnect, in original order.
@@ -120,8 +103,7 @@ impl Outbound {
     /// number.
     pub(crate) fn new(tx_soft_limit: usize, max_spare: usize) -> Self {
         Self {
-            queue: VecDeque::new(),
-            queued_bytes: 0,
+            queue: PublishQueue::default(),
             inflight: IdMap::default(),
             requests: IdMap::default(),
             resend: Vec::new(),
