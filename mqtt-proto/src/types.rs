@@ -152,6 +152,33 @@ impl SubscriptionOptions {
             | (self.retain_as_published as u8) << 3
             | (self.retain_handling as u8) << 4
     }
+
+    /// The options of a wire byte, or `None` if it is not a valid one (reserved bits set, QoS 3
+    /// or Retain Handling 3 [MQTT-3.8.3-4], [MQTT-3.8.3-5]).
+    pub const fn from_byte(b: u8) -> Option<Self> {
+        if b & 0b1100_0000 != 0 || b & 0b11 == 3 || (b >> 4) & 0b11 == 3 {
+            return None;
+        }
+        Some(Self::from_valid_byte(b))
+    }
+
+    /// The options of a byte already checked to be valid.
+    pub(crate) const fn from_valid_byte(b: u8) -> Self {
+        Self {
+            qos: match b & 0b11 {
+                1 => QoS::AtLeastOnce,
+                2 => QoS::ExactlyOnce,
+                _ => QoS::AtMostOnce,
+            },
+            no_local: b & 0b0100 != 0,
+            retain_as_published: b & 0b1000 != 0,
+            retain_handling: match (b >> 4) & 0b11 {
+                1 => RetainHandling::SendIfNew,
+                2 => RetainHandling::DoNotSend,
+                _ => RetainHandling::SendAtSubscribe,
+            },
+        }
+    }
 }
 
 /// v5 Payload Format Indicator (property 0x01).

@@ -281,7 +281,12 @@ impl Session {
         };
         let expiry = msg.properties.message_expiry_interval.map(|secs| Expiry { secs, queued_at: self.now });
         let token = self.next_token();
-        self.out.queue.push_back(Queued { token, bytes, expiry });
+        let seq = self.out.next_seq();
+        self.out.record(crate::persist::QUEUED, |o| {
+            o.extend_from_slice(&seq.to_be_bytes());
+            o.extend_from_slice(bytes.as_bytes());
+        });
+        self.out.queue.push_back(Queued { token, bytes, expiry, seq });
         self.pump();
         Ok(token)
     }
@@ -298,6 +303,7 @@ impl Session {
                 }
                 QueueFullPolicy::DropOldest => {
                     if let Some(q) = self.out.queue.pop_front() {
+                        self.out.record_seq(crate::persist::UNQUEUED, q.seq);
                         publish_failed(&mut self.events, q.token, PublishFailure::Dropped);
                     }
                 }
@@ -328,6 +334,7 @@ impl Session {
             if let Some(e) = q.expiry {
                 let waited = (self.now - e.queued_at).as_secs();
                 if waited >= u64::from(e.secs) {
+                    self.out.record_seq(crate::persist::UNQUEUED, q.seq);
                     publish_failed(&mut self.events, q.token, PublishFailure::Expired);
                     continue;
                 }
@@ -335,11 +342,13 @@ impl Session {
                 q.bytes.set_message_expiry_interval(e.secs - waited as u32);
             }
             if !self.fit_server_limits(&mut q) {
+                self.out.record_seq(crate::persist::UNQUEUED, q.seq);
                 continue;
             }
             if let Some(max) = self.caps.maximum_packet_size
                 && q.bytes.as_bytes().len() > max as usize
             {
+                self.out.record_seq(crate::persist::UNQUEUED, q.seq);
                 publish_failed(&mut self.events, q.token, PublishFailure::TooLarge);
                 continue;
             }
@@ -352,6 +361,13 @@ impl Session {
                 };
                 q.bytes.set_packet_id(pid);
                 id = Some(pid);
+                // Durable before the PUBLISH goes out: a restore resends it with this id.
+                self.out.record(crate::persist::SENT, |o| {
+                    o.extend_from_slice(&q.seq.to_be_bytes());
+                    o.extend_from_slice(&pid.get().to_be_bytes());
+                });
+            } else {
+                self.out.record_seq(crate::persist::UNQUEUED, q.seq);
             }
             // The stored copy keeps the full topic: a resend never relies on an alias.
             if !self.push_with_alias(q.bytes.as_bytes()) {
@@ -550,6 +566,7 @@ impl Session {
     }
 
     pub(crate) fn remember(&mut self, r: Remembered) {
+        self.out.record(crate::persist::SUBSCRIBED, |o| crate::persist::subscribed_body(o, &r));
         match self.remembered.iter_mut().find(|x| x.filter == r.filter) {
             Some(x) => *x = r,
             None => self.remembered.push(r),
@@ -584,6 +601,9 @@ impl Session {
         Packet::Unsubscribe(unsub).encode_to_vec_client(self.version, &mut bytes)?;
         self.check_size(bytes.len())?;
         self.remembered.retain(|r| !filters.contains(&r.filter.as_str()));
+        for f in filters {
+            self.out.record(crate::persist::UNSUBSCRIBED, |o| crate::persist::put_str(o, f));
+        }
         for r in self.out.requests.values_mut() {
             for f in &mut r.filters {
                 if filters.contains(&f.filter.as_str()) {
@@ -661,6 +681,7 @@ impl Session {
             // went out, so that the application decides on it again.
             let id = entry.id.get();
             self.inb.release_qos2(id);
+            self.out.record_id(crate::persist::RECEIVED_DONE, id);
         }
         self.flush_acks();
         Ok(())

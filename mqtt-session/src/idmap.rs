@@ -66,7 +66,7 @@ impl<V> IdMap<V> {
         &self.ids
     }
 
-    #[cfg(test)]
+    /// Identifiers and values, in insertion order.
     pub(crate) fn iter(&self) -> impl Iterator<Item = (u16, &V)> {
         self.ids.iter().copied().zip(self.values.iter())
     }

@@ -266,6 +266,10 @@ impl Session {
                 AckKind::PubAck => PacketType::PubAck,
                 AckKind::PubRec => PacketType::PubRec,
             };
+            if a.kind == AckKind::PubRec && !a.reason.is_error() {
+                // Durable before the PUBREC goes out: a resend is then not delivered again.
+                self.out.record_id(crate::persist::RECEIVED, a.id.get());
+            }
             self.out.push_ack(t, a.id, a.reason, self.version);
             sent += 1;
         }
@@ -312,6 +316,7 @@ impl Session {
             && self.client_id.is_empty()
         {
             self.client_id.clone_from(id);
+            self.out.record(crate::persist::CLIENT_ID, |o| crate::persist::put_str(o, id));
         }
         self.keep_alive.set_interval(match caps.server_keep_alive {
             Some(s) => Duration::from_secs(u64::from(s)),
@@ -333,7 +338,7 @@ impl Session {
             // Session Present says (5.0 adds "and a session is present"). The server lost its
             // half: its QoS 2 ids awaiting PUBREL and the subscriptions are gone, so those ids
             // start new messages and the subscriptions are made again.
-            self.inb.clear_qos2();
+            self.forget_received_qos2();
             self.out.schedule_resend();
             self.restore_subscriptions();
         } else {
@@ -353,11 +358,16 @@ impl Session {
 
     /// CONNACK said the session is new: nothing of the old one survives on the server.
     fn session_lost(&mut self) {
-        self.inb.clear_qos2();
+        self.forget_received_qos2();
         let resend_as_new = self.config.session_lost_policy == crate::SessionLostPolicy::ResendAsNew;
         // The policy re-queues the flows whose PUBLISH may not have arrived; the rest are
         // handed back (PUBREL sent: the server had the message and lost it with the session).
         let requeue = |f: &crate::outbound::Inflight| resend_as_new && f.flow != Flow::AwaitPubComp;
+        if self.out.journal.is_on() {
+            for id in self.out.inflight.ids().to_vec() {
+                self.out.record_id(crate::persist::COMPLETED, id);
+            }
+        }
         let mut flows = self.out.inflight.take_values();
         self.out.quota_used = 0;
         let mut handed_back = Vec::new();
@@ -398,7 +408,12 @@ impl Session {
             // A new message to the new session: DUP = 0 again.
             let mut bytes = f.bytes;
             bytes.set_dup(false);
-            self.out.queue.push_front(crate::queue::Queued { token: f.token, bytes, expiry: None });
+            let seq = self.out.next_seq();
+            self.out.record(crate::persist::QUEUED_FRONT, |o| {
+                o.extend_from_slice(&seq.to_be_bytes());
+                o.extend_from_slice(bytes.as_bytes());
+            });
+            self.out.queue.push_front(crate::queue::Queued { token: f.token, bytes, expiry: None, seq });
         }
         if !handed_back.is_empty() {
             self.events.push_back(Event::SessionLost { tokens: handed_back });
@@ -466,14 +481,28 @@ impl Session {
                 // The PUBLISH is never sent again [MQTT-4.3.3-3]: its buffer can serve another.
                 let bytes = core::mem::take(&mut f.bytes);
                 self.out.recycle(bytes.into_vec());
+                // Durable before the PUBREL goes out: a restore then resends PUBREL, not PUBLISH.
+                self.out.record_id(crate::persist::RELEASED, id.get());
                 self.out.push_ack(PacketType::PubRel, id, ReasonCode::Success, self.version);
             }
         }
     }
 
+    /// The server lost its QoS 2 state: the ids awaiting PUBREL mean nothing any more.
+    fn forget_received_qos2(&mut self) {
+        if self.out.journal.is_on() {
+            for id in self.inb.qos2.clone() {
+                self.out.record_id(crate::persist::RECEIVED_DONE, id);
+            }
+        }
+        self.inb.clear_qos2();
+    }
+
     fn on_pubrel(&mut self, id: PacketId) {
         let known = self.inb.release_qos2(id.get());
         if known {
+            // Durable before the PUBCOMP goes out: a new message may then reuse the id.
+            self.out.record_id(crate::persist::RECEIVED_DONE, id.get());
             self.events.push_back(Event::Released { packet_id: id });
         }
         let reason = if !known && self.version.is_v5() {

@@ -96,6 +96,10 @@ pub(crate) struct Outbound {
     /// Emptied publish buffers, reused by the next publishes so that a steady stream
     /// allocates nothing per message.
     spare: Spare,
+    /// Sequence number of the next queued publish (names it in the store's records).
+    next_seq: u32,
+    /// Records for the driver's store, and the fence that keeps packets behind them.
+    pub(crate) journal: crate::persist::Journal,
 }
 
 impl Outbound {
@@ -113,6 +117,8 @@ impl Outbound {
             tx_soft_limit,
             quota_used: 0,
             spare: Spare { buffers: Vec::new(), bytes: 0, max_buffers: max_spare, max_bytes: tx_soft_limit },
+            next_seq: 0,
+            journal: crate::persist::Journal::default(),
         }
     }
 
@@ -138,6 +144,41 @@ impl Outbound {
             spare.bytes += cap;
             spare.buffers.push(b);
         }
+    }
+
+    /// A flow read back from a store (its id is in no store yet).
+    pub(crate) fn restore_flow(&mut self, id: u16, flow: Inflight) {
+        self.inflight.push(id, flow);
+    }
+
+    /// After a restore: go on numbering after the last packet id and queue sequence used.
+    pub(crate) fn restore_counters(&mut self, last_id: u16, last_seq: u32) {
+        self.next_id = last_id;
+        self.next_seq = last_seq;
+    }
+
+    /// A sequence number for a publish entering the queue.
+    pub(crate) fn next_seq(&mut self) -> u32 {
+        self.next_seq = self.next_seq.wrapping_add(1);
+        self.next_seq
+    }
+
+    /// Journal a change (see [`crate::persist`]): packets appended after it wait for it.
+    #[inline]
+    pub(crate) fn record(&mut self, tag: u8, body: impl FnOnce(&mut Vec<u8>)) {
+        self.journal.record(self.tx.appended, tag, body);
+    }
+
+    /// Journal a change naming a packet id.
+    #[inline]
+    pub(crate) fn record_id(&mut self, tag: u8, id: u16) {
+        self.record(tag, |o| o.extend_from_slice(&id.to_be_bytes()));
+    }
+
+    /// Journal a change naming a queued publish.
+    #[inline]
+    pub(crate) fn record_seq(&mut self, tag: u8, seq: u32) {
+        self.record(tag, |o| o.extend_from_slice(&seq.to_be_bytes()));
     }
 
     /// A packet identifier not used by any in-flight publish or pending request
@@ -201,7 +242,7 @@ impl Outbound {
     /// Move up to `buf.len()` pending bytes out; QoS 0 publishes fully written complete.
     pub(crate) fn take(&mut self, buf: &mut [u8], events: &mut VecDeque<Event<'static>>) -> usize {
         let t = &mut self.tx;
-        let n = buf.len().min(t.pending());
+        let n = buf.len().min(t.pending()).min(self.journal.allowance(t.taken));
         if let (Some(to), Some(from)) = (buf.get_mut(..n), t.buf.get(t.start..t.start + n)) {
             to.copy_from_slice(from);
         }
@@ -305,6 +346,7 @@ impl Outbound {
     /// Remove a finished (or abandoned) flow, giving back its quota and its buffer; its token.
     pub(crate) fn finish(&mut self, id: u16) -> Option<Token> {
         let f = self.inflight.remove(id)?;
+        self.record_id(crate::persist::COMPLETED, id);
         if f.counted {
             self.quota_used -= 1;
         }

@@ -21,6 +21,8 @@ pub(crate) struct Queued {
     /// The packet (its QoS is the one it will be sent with).
     pub(crate) bytes: EncodedPublish,
     pub(crate) expiry: Option<Expiry>,
+    /// Names it in the store's records (see [`crate::persist`]).
+    pub(crate) seq: u32,
 }
 
 /// Queued publishes in the order they go out, and the bytes they hold.
@@ -59,6 +61,11 @@ impl PublishQueue {
         self.items.push_front(q);
     }
 
+    /// The queued messages, in order.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &Queued> {
+        self.items.iter()
+    }
+
     /// Take the next to go out.
     pub(crate) fn pop_front(&mut self) -> Option<Queued> {
         let q = self.items.pop_front()?;
@@ -94,7 +101,7 @@ mod tests {
         p.delivery = Delivery::AtMostOnce;
         p.payload = Bin::new(payload);
         let bytes = EncodedPublish::encode(&p, ProtocolVersion::V3_1_1, &mut Vec::new()).expect("encodes");
-        Queued { token: Token(token), bytes, expiry: None }
+        Queued { token: Token(token), bytes, expiry: None, seq: 0 }
     }
 
     #[test]

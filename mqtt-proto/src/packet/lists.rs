@@ -7,7 +7,7 @@ use crate::codec::Reader;
 use crate::reason::ReasonCode;
 use crate::string::{Bin, Utf8};
 use crate::topic::TopicFilter;
-use crate::types::{QoS, RetainHandling, SubscriptionOptions};
+use crate::types::SubscriptionOptions;
 use core::fmt;
 
 #[derive(Clone)]
@@ -160,16 +160,7 @@ payload_list!(
 
 /// The options of a validated options byte.
 pub(crate) fn options_from_byte(b: u8) -> SubscriptionOptions {
-    SubscriptionOptions {
-        qos: QoS::from_u8(b & 0b11).unwrap_or(QoS::AtMostOnce),
-        no_local: b & 0b0100 != 0,
-        retain_as_published: b & 0b1000 != 0,
-        retain_handling: match (b >> 4) & 0b11 {
-            1 => RetainHandling::SendIfNew,
-            2 => RetainHandling::DoNotSend,
-            _ => RetainHandling::SendAtSubscribe,
-        },
-    }
+    SubscriptionOptions::from_valid_byte(b)
 }
 
 #[cfg(feature = "arbitrary")]

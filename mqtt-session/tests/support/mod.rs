@@ -94,13 +94,20 @@ pub struct Harness {
     pub events: Vec<Ev>,
     /// Actions seen.
     pub actions: Vec<Action>,
+    /// What the session handed to its store (`poll_store`), each time before transmitting:
+    /// durable, as a driver keeps it.
+    pub store: Vec<u8>,
     rng: u64,
 }
 
 impl Harness {
     pub fn new(config: Config) -> Self {
-        let version = config.version;
-        let session = Session::new(config);
+        Self::with_session(Session::new(config))
+    }
+
+    /// A harness around `session` (e.g. one restored from a store).
+    pub fn with_session(session: Session) -> Self {
+        let version = session.protocol_version();
         Self {
             rx: session.new_recv_buffer(),
             session,
@@ -113,6 +120,7 @@ impl Harness {
             raw: Vec::new(),
             events: Vec::new(),
             actions: Vec::new(),
+            store: Vec::new(),
             rng: 0x9E37_79B9_7F4A_7C15 ^ version.level() as u64,
         }
     }
@@ -141,6 +149,7 @@ impl Harness {
             }
             let mut buf = [0u8; 173];
             loop {
+                progressed |= self.session.poll_store(&mut self.store);
                 let n = self.session.poll_transmit(self.now, &mut buf);
                 if n == 0 {
                     break;

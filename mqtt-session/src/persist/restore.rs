@@ -1,0 +1,248 @@
+//! The session's persistence API: start journaling, snapshot, hand out records, restore.
+
+use super::RestoreError;
+use super::format::{self, Reader, put_str, write_header, write_record};
+use crate::outbound::{Flow, Inflight};
+use crate::queue::Queued;
+use crate::session::Remembered;
+use crate::{Config, Session, Token};
+use alloc::vec::Vec;
+use sansmqtt_proto::{
+    EncodedPublish, Packet, ProtocolVersion, QoS, Status, SubscriptionId, SubscriptionOptions,
+};
+
+impl Session {
+    /// Turn journaling on and write a snapshot of the state into `out` (appended): the
+    /// store's first contents. From now on [`Session::poll_store`] hands out the records of
+    /// every change, and `poll_transmit` waits for them (see [`persist`](crate::persist)).
+    pub fn start_journal(&mut self, out: &mut Vec<u8>) {
+        self.out.journal.start();
+        self.snapshot(out);
+    }
+
+    /// Append the records of the changes since the last call to `out`, and let
+    /// `poll_transmit` hand out the packets that waited for them. Make `out` durable before
+    /// calling `poll_transmit` again. Whether anything was appended.
+    pub fn poll_store(&mut self, out: &mut Vec<u8>) -> bool {
+        self.out.journal.drain(out)
+    }
+
+    /// Whether records wait for [`Session::poll_store`] (`poll_transmit` hands out nothing
+    /// beyond them until they are taken).
+    pub fn has_store_records(&self) -> bool {
+        self.out.journal.has_pending()
+    }
+
+    /// Append the whole state, as a store's compacted contents, to `out`: it replaces
+    /// everything stored before (header and records). Records pending for
+    /// [`Session::poll_store`] are included in it; take them anyway (they are then redundant).
+    pub fn snapshot(&self, out: &mut Vec<u8>) {
+        write_header(out, self.version.level(), &self.client_id);
+        for q in self.out.queue.iter() {
+            write_record(out, format::QUEUED, |o| {
+                o.extend_from_slice(&q.seq.to_be_bytes());
+                o.extend_from_slice(q.bytes.as_bytes());
+            });
+        }
+        for (id, f) in self.out.inflight.iter() {
+            let stage = match f.flow {
+                Flow::AwaitPubAck => 1,
+                Flow::AwaitPubRec => 2,
+                Flow::AwaitPubComp => 3,
+            };
+            write_record(out, format::FLOW, |o| {
+                o.extend_from_slice(&id.to_be_bytes());
+                o.push(stage);
+                o.extend_from_slice(f.bytes.as_bytes());
+            });
+        }
+        for id in &self.inb.qos2 {
+            write_record(out, format::RECEIVED, |o| o.extend_from_slice(&id.to_be_bytes()));
+        }
+        for r in &self.remembered {
+            write_record(out, format::SUBSCRIBED, |o| subscribed_body(o, r));
+        }
+    }
+
+    /// A session rebuilt from a store's contents (a snapshot and the records appended after
+    /// it), with journaling on, for `config` (whose client identifier, if not empty, and
+    /// protocol version must be the stored ones). The next connection resumes the session
+    /// (if `config` asks for a persistent session: Session Expiry Interval > 0 in 5.0, Clean
+    /// Session 0 in 3.1.1) and resends what was in flight. Also returns the tokens of the
+    /// restored publishes, in the order they go out: their completions carry these.
+    pub fn restore(config: Config, state: &[u8]) -> Result<(Self, Vec<Token>), RestoreError> {
+        let mut r = Reader { bytes: state };
+        if r.take(4).map_err(|_| RestoreError::NotASession)? != format::MAGIC {
+            return Err(RestoreError::NotASession);
+        }
+        let version = r.u8()?;
+        if version != format::FORMAT {
+            return Err(RestoreError::UnsupportedFormat(version));
+        }
+        let level = r.u8()?;
+        let stored_id = r.str()?;
+        if level != config.version.level() || !(config.client_id.is_empty() || config.client_id == stored_id)
+        {
+            return Err(RestoreError::Mismatch);
+        }
+        let mut s = Self::new(config);
+        s.client_id = stored_id.into();
+        let mut state = Replay::default();
+        while let Some((tag, body)) = r.record()? {
+            state.apply(&mut s, tag, body)?;
+        }
+        Ok(state.install(s))
+    }
+}
+
+/// A SUBSCRIBED record's body.
+pub(crate) fn subscribed_body(o: &mut Vec<u8>, r: &Remembered) {
+    o.extend_from_slice(&r.sub_id.map_or(0, SubscriptionId::get).to_be_bytes());
+    o.push(r.options.to_byte());
+    put_str(o, &r.filter);
+}
+
+/// Stored state as the records rebuild it.
+#[derive(Default)]
+struct Replay {
+    /// Queued publishes (sequence number, bytes), in order.
+    queue: Vec<(u32, EncodedPublish)>,
+    /// Flows (id, stage, bytes), in the order they started.
+    flows: Vec<(u16, Flow, EncodedPublish)>,
+    received: Vec<u16>,
+    last_seq: u32,
+    last_id: u16,
+}
+
+impl Replay {
+    fn apply(&mut self, s: &mut Session, tag: u8, mut b: Reader<'_>) -> Result<(), RestoreError> {
+        let v = s.version;
+        match tag {
+            format::QUEUED | format::QUEUED_FRONT => {
+                let seq = b.u32()?;
+                let p = publish(b.bytes, v)?;
+                self.last_seq = self.last_seq.max(seq);
+                if tag == format::QUEUED {
+                    self.queue.push((seq, p));
+                } else {
+                    self.queue.insert(0, (seq, p));
+                }
+            }
+            format::SENT => {
+                let (seq, id) = (b.u32()?, b.u16()?);
+                let i = self.queue.iter().position(|(s, _)| *s == seq).ok_or(RestoreError::Corrupt)?;
+                let (_, mut p) = self.queue.remove(i);
+                let id_ = sansmqtt_proto::PacketId::new(id).ok_or(RestoreError::Corrupt)?;
+                let flow = match p.qos() {
+                    QoS::AtLeastOnce => Flow::AwaitPubAck,
+                    QoS::ExactlyOnce => Flow::AwaitPubRec,
+                    QoS::AtMostOnce => return Err(RestoreError::Corrupt),
+                };
+                p.set_packet_id(id_);
+                p.set_dup(true);
+                self.remove_flow(id);
+                self.flows.push((id, flow, p));
+                self.last_id = id;
+            }
+            format::UNQUEUED => {
+                let seq = b.u32()?;
+                self.queue.retain(|(s, _)| *s != seq);
+            }
+            format::RELEASED => {
+                let id = b.u16()?;
+                if let Some(f) = self.flows.iter_mut().find(|f| f.0 == id) {
+                    f.1 = Flow::AwaitPubComp;
+                    f.2 = EncodedPublish::default();
+                }
+            }
+            format::COMPLETED => self.remove_flow(b.u16()?),
+            format::FLOW => {
+                let (id, stage) = (b.u16()?, b.u8()?);
+                let (flow, p) = match stage {
+                    1 | 2 => {
+                        let p = publish(b.bytes, v)?;
+                        let qos = if stage == 1 { QoS::AtLeastOnce } else { QoS::ExactlyOnce };
+                        if p.qos() != qos || p.packet_id().map(|i| i.get()) != Some(id) {
+                            return Err(RestoreError::Corrupt);
+                        }
+                        (if stage == 1 { Flow::AwaitPubAck } else { Flow::AwaitPubRec }, p)
+                    }
+                    3 => (Flow::AwaitPubComp, EncodedPublish::default()),
+                    _ => return Err(RestoreError::Corrupt),
+                };
+                if id == 0 {
+                    return Err(RestoreError::Corrupt);
+                }
+                self.remove_flow(id);
+                self.flows.push((id, flow, p));
+                self.last_id = id;
+            }
+            format::RECEIVED => {
+                let id = b.u16()?;
+                if id == 0 {
+                    return Err(RestoreError::Corrupt);
+                }
+                if !self.received.contains(&id) {
+                    self.received.push(id);
+                }
+            }
+            format::RECEIVED_DONE => {
+                let id = b.u16()?;
+                self.received.retain(|&x| x != id);
+            }
+            format::SUBSCRIBED => {
+                let sub_id = SubscriptionId::new(b.u32()?);
+                let options = SubscriptionOptions::from_byte(b.u8()?).ok_or(RestoreError::Corrupt)?;
+                let filter = b.str()?;
+                sansmqtt_proto::TopicFilter::new(filter).map_err(|_| RestoreError::Corrupt)?;
+                s.remember(Remembered { filter: filter.into(), options, sub_id, wanted: true });
+            }
+            format::UNSUBSCRIBED => {
+                let filter = b.str()?;
+                s.remembered.retain(|r| r.filter != filter);
+            }
+            format::CLIENT_ID => s.client_id = b.str()?.into(),
+            other => return Err(RestoreError::UnknownRecord(other)),
+        }
+        Ok(())
+    }
+
+    fn remove_flow(&mut self, id: u16) {
+        self.flows.retain(|f| f.0 != id);
+    }
+
+    /// Put the rebuilt state into `s`, journaling on; the tokens of the restored publishes.
+    fn install(self, mut s: Session) -> (Session, Vec<Token>) {
+        let mut tokens = Vec::new();
+        for (id, flow, bytes) in self.flows {
+            let token = s.next_token();
+            tokens.push(token);
+            s.out.restore_flow(id, Inflight { token, flow, bytes, counted: false });
+        }
+        for (seq, bytes) in self.queue {
+            let token = s.next_token();
+            tokens.push(token);
+            s.out.queue.push_back(Queued { token, bytes, expiry: None, seq });
+        }
+        s.out.restore_counters(self.last_id, self.last_seq);
+        s.inb.qos2_earlier.clone_from(&self.received);
+        s.inb.qos2 = self.received;
+        // A session the broker keeps: the next CONNECT resumes it.
+        s.established_once = true;
+        s.out.journal.start();
+        (s, tokens)
+    }
+}
+
+/// A stored PUBLISH, checked by the decoder and encoded again (so its layout is the
+/// encoder's own).
+fn publish(bytes: &[u8], v: ProtocolVersion) -> Result<EncodedPublish, RestoreError> {
+    let p = match Packet::decode(bytes, v) {
+        Ok(Status::Complete(d)) if d.len == bytes.len() => match d.packet {
+            Packet::Publish(p) => p,
+            _ => return Err(RestoreError::Corrupt),
+        },
+        _ => return Err(RestoreError::Corrupt),
+    };
+    EncodedPublish::encode(&p, v, &mut Vec::new()).map_err(|_| RestoreError::Corrupt)
+}
