@@ -362,10 +362,7 @@ impl Session {
                 q.bytes.set_packet_id(pid);
                 id = Some(pid);
                 // Durable before the PUBLISH goes out: a restore resends it with this id.
-                self.out.record(crate::persist::SENT, |o| {
-                    o.extend_from_slice(&q.seq.to_be_bytes());
-                    o.extend_from_slice(&pid.get().to_be_bytes());
-                });
+                self.out.record(crate::persist::SENT, |o| crate::persist::sent_body(o, &q, pid.get()));
             } else {
                 self.out.record_seq(crate::persist::UNQUEUED, q.seq);
             }

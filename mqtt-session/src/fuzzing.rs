@@ -100,8 +100,16 @@ fn run(data: &[u8], trace: bool) {
         // Request Problem Information 0: reason strings on acks become violations.
         config.request_problem_information = first & 0x20 == 0;
     }
+    let restore_config = config.clone();
     let mut s = Session::new(config);
     let mut rx = s.new_recv_buffer();
+    // Journaling (bit 4 of the first byte): the store keeps what `poll_store` handed out, and
+    // at the end it must rebuild the same state.
+    let mut store = Vec::new();
+    let journaled = first & 0x10 != 0;
+    if journaled {
+        s.start_journal(&mut store);
+    }
     let mut now = 0u64;
     let mut open = false;
     let mut wire = Vec::new();
@@ -165,7 +173,7 @@ fn run(data: &[u8], trace: bool) {
                     while off < chunk.len() {
                         let n = s.handle_data(t, &mut rx, &chunk[off..]);
                         off += n;
-                        drain(&mut s, &mut rx, t, &mut open, &mut wire, &mut tokens, &mut model);
+                        drain(&mut s, &mut rx, t, &mut open, &mut wire, &mut tokens, &mut model, &mut store);
                         if n == 0 && s.recv_buf(&mut rx).is_none() {
                             break;
                         }
@@ -208,7 +216,16 @@ fn run(data: &[u8], trace: bool) {
                 let _ = s.disconnect(t, &crate::DisconnectOptions::default());
             }
         }
-        drain(&mut s, &mut rx, Instant::from_millis(now), &mut open, &mut wire, &mut tokens, &mut model);
+        drain(
+            &mut s,
+            &mut rx,
+            Instant::from_millis(now),
+            &mut open,
+            &mut wire,
+            &mut tokens,
+            &mut model,
+            &mut store,
+        );
         // Invariants.
         assert!(s.inflight() <= 4, "in-flight store beyond its bound");
         assert!(
@@ -224,8 +241,29 @@ fn run(data: &[u8], trace: bool) {
             }
         }
     }
+    if journaled {
+        check_restore(&mut s, &mut store, restore_config);
+    }
 }
 
+/// What the store holds rebuilds the session's state: the same snapshot, byte for byte.
+/// (Not after a fallback from 5.0 to 3.1.1, which changes the version the state was made for.)
+fn check_restore(s: &mut Session, store: &mut Vec<u8>, config: Config) {
+    s.poll_store(store);
+    if s.protocol_version() != config.version {
+        return;
+    }
+    let (restored, _) = match Session::restore(config, store) {
+        Ok(r) => r,
+        Err(e) => broken(format_args!("the journal does not restore: {e}")),
+    };
+    let (mut a, mut b) = (Vec::new(), Vec::new());
+    s.snapshot(&mut a);
+    restored.snapshot(&mut b);
+    assert!(a == b, "the restored state differs from the journaled one:\n{a:?}\n{b:?}");
+}
+
+#[allow(clippy::too_many_arguments)]
 fn drain(
     s: &mut Session,
     rx: &mut crate::RecvBuffer,
@@ -234,6 +272,7 @@ fn drain(
     wire: &mut Vec<u8>,
     tokens: &mut Vec<AckToken>,
     model: &mut Model,
+    store: &mut Vec<u8>,
 ) {
     for _ in 0..64 {
         let mut progressed = false;
@@ -253,7 +292,7 @@ fn drain(
             if let Some(own) = qos2 {
                 // What the session sent before handing this message out comes first: a
                 // PUBCOMP there released an id, so a message with it is new [MQTT-4.3.3-12].
-                progressed |= transmit(s, t, *open, wire);
+                progressed |= transmit(s, t, *open, wire, store);
                 check_wire(wire, s.protocol_version(), model);
                 // A message held back (manual-ack backpressure) comes out after later broker
                 // packets: only its own id says which it is. Otherwise it is the QoS 2
@@ -272,7 +311,7 @@ fn drain(
                 }
             }
         }
-        progressed |= transmit(s, t, *open, wire);
+        progressed |= transmit(s, t, *open, wire, store);
         check_wire(wire, s.protocol_version(), model);
         while let Some(a) = s.poll_action() {
             progressed = true;
@@ -289,10 +328,11 @@ fn drain(
 }
 
 /// Move what the session has to send onto the wire (dropped while no transport is open).
-fn transmit(s: &mut Session, t: Instant, open: bool, wire: &mut Vec<u8>) -> bool {
+fn transmit(s: &mut Session, t: Instant, open: bool, wire: &mut Vec<u8>, store: &mut Vec<u8>) -> bool {
     let mut buf = [0u8; 97];
     let mut progressed = false;
     loop {
+        progressed |= s.poll_store(store);
         let n = s.poll_transmit(t, &mut buf);
         if n == 0 {
             return progressed;

@@ -33,6 +33,9 @@ pub(crate) struct Inbound {
     /// this connection's Receive Maximum: the server's send quota is reset on each new
     /// connection [MQTT-4.9.0], while their PUBRELs are still to come.
     pub(crate) qos2_earlier: Vec<u16>,
+    /// The ids of `qos2` whose PUBREC went out: the part a store keeps (in manual-ack mode an
+    /// id is in `qos2` from its arrival, but durable only once the application acked it).
+    pub(crate) qos2_acked: Vec<u16>,
     /// Acks owed, in arrival order (a vector: a queue at most Receive Maximum long, and in
     /// automatic ack mode almost always empty; smaller code than a `VecDeque`).
     pub(crate) acks: Vec<PendingAck>,
@@ -46,6 +49,7 @@ impl Inbound {
         Self {
             qos2: Vec::new(),
             qos2_earlier: Vec::new(),
+            qos2_acked: Vec::new(),
             acks: Vec::new(),
             next_seq: 0,
             aliases: Vec::new(),
@@ -67,6 +71,7 @@ impl Inbound {
     /// PUBREL for `id`: the QoS 2 flow is complete. Whether the id was known.
     pub(crate) fn release_qos2(&mut self, id: u16) -> bool {
         remove_id(&mut self.qos2_earlier, id);
+        remove_id(&mut self.qos2_acked, id);
         remove_id(&mut self.qos2, id)
     }
 
@@ -74,6 +79,7 @@ impl Inbound {
     pub(crate) fn clear_qos2(&mut self) {
         self.qos2.clear();
         self.qos2_earlier.clear();
+        self.qos2_acked.clear();
     }
 
     /// A new network connection: aliases belong to the old one [MQTT-3.3.2-7] (its unprocessed

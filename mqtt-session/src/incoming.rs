@@ -268,6 +268,9 @@ impl Session {
             };
             if a.kind == AckKind::PubRec && !a.reason.is_error() {
                 // Durable before the PUBREC goes out: a resend is then not delivered again.
+                if !self.inb.qos2_acked.contains(&a.id.get()) {
+                    self.inb.qos2_acked.push(a.id.get());
+                }
                 self.out.record_id(crate::persist::RECEIVED, a.id.get());
             }
             self.out.push_ack(t, a.id, a.reason, self.version);
@@ -491,7 +494,7 @@ impl Session {
     /// The server lost its QoS 2 state: the ids awaiting PUBREL mean nothing any more.
     fn forget_received_qos2(&mut self) {
         if self.out.journal.is_on() {
-            for id in self.inb.qos2.clone() {
+            for id in self.inb.qos2_acked.clone() {
                 self.out.record_id(crate::persist::RECEIVED_DONE, id);
             }
         }

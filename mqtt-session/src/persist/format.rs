@@ -7,7 +7,10 @@
 //!
 //! tag  body                                   meaning
 //! 0x10 seq:u32 publish[..]                    a PUBLISH (encoded, packet id 0) entered the queue
-//! 0x11 seq:u32 id:u16                         queued `seq` was sent as QoS 1/2 flow `id`
+//! 0x11 seq:u32 id:u16 flags:u8 expiry:u32     queued `seq` was sent as QoS 1/2 flow `id`, with
+//!                                             these QoS / RETAIN flags (the first byte; the
+//!                                             server's limits may have lowered them) and this
+//!                                             Message Expiry Interval (0xFFFFFFFF: none)
 //! 0x12 seq:u32                                queued `seq` left without a flow (QoS 0 sent,
 //!                                             expired, dropped, refused)
 //! 0x13 id:u16                                 flow `id` got PUBREC: PUBREL is (re)sent from now on

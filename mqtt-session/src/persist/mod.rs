@@ -78,7 +78,7 @@ pub(crate) use format::{
     COMPLETED, QUEUED, QUEUED_FRONT, RECEIVED, RECEIVED_DONE, RELEASED, SENT, SUBSCRIBED,
 };
 pub(crate) use journal::Journal;
-pub(crate) use restore::subscribed_body;
+pub(crate) use restore::{sent_body, subscribed_body};
 
 /// Why stored state could not be restored. The application then starts a fresh session
 /// (and should tell the broker so: Clean Start 1).

@@ -56,7 +56,10 @@ impl Session {
                 o.extend_from_slice(f.bytes.as_bytes());
             });
         }
-        for id in &self.inb.qos2 {
+        // Sorted: the same set gives the same bytes, whatever order it was built in.
+        let mut received = self.inb.qos2_acked.clone();
+        received.sort_unstable();
+        for id in received {
             write_record(out, format::RECEIVED, |o| o.extend_from_slice(&id.to_be_bytes()));
         }
         for r in &self.remembered {
@@ -95,6 +98,14 @@ impl Session {
     }
 }
 
+/// A SENT record's body: queued `q` goes out as flow `id`, as its bytes now are.
+pub(crate) fn sent_body(o: &mut Vec<u8>, q: &Queued, id: u16) {
+    o.extend_from_slice(&q.seq.to_be_bytes());
+    o.extend_from_slice(&id.to_be_bytes());
+    o.push(q.bytes.as_bytes().first().copied().unwrap_or_default());
+    o.extend_from_slice(&q.bytes.message_expiry_interval().unwrap_or(u32::MAX).to_be_bytes());
+}
+
 /// A SUBSCRIBED record's body.
 pub(crate) fn subscribed_body(o: &mut Vec<u8>, r: &Remembered) {
     o.extend_from_slice(&r.sub_id.map_or(0, SubscriptionId::get).to_be_bytes());
@@ -129,10 +140,22 @@ impl Replay {
                 }
             }
             format::SENT => {
-                let (seq, id) = (b.u32()?, b.u16()?);
+                let (seq, id, flags, expiry) = (b.u32()?, b.u16()?, b.u8()?, b.u32()?);
                 let i = self.queue.iter().position(|(s, _)| *s == seq).ok_or(RestoreError::Corrupt)?;
                 let (_, mut p) = self.queue.remove(i);
                 let id_ = sansmqtt_proto::PacketId::new(id).ok_or(RestoreError::Corrupt)?;
+                // As it went out: within the server's limits, with the expiry left then.
+                let qos = QoS::from_u8((flags >> 1) & 0b11).ok_or(RestoreError::Corrupt)?;
+                if qos > p.qos() || (flags & 1 == 1 && !p.retain()) {
+                    return Err(RestoreError::Corrupt);
+                }
+                p.lower_qos(qos);
+                if flags & 1 == 0 {
+                    p.clear_retain();
+                }
+                if expiry != u32::MAX && !p.set_message_expiry_interval(expiry) {
+                    return Err(RestoreError::Corrupt);
+                }
                 let flow = match p.qos() {
                     QoS::AtLeastOnce => Flow::AwaitPubAck,
                     QoS::ExactlyOnce => Flow::AwaitPubRec,
@@ -226,6 +249,7 @@ impl Replay {
         }
         s.out.restore_counters(self.last_id, self.last_seq);
         s.inb.qos2_earlier.clone_from(&self.received);
+        s.inb.qos2_acked.clone_from(&self.received);
         s.inb.qos2 = self.received;
         // A session the broker keeps: the next CONNECT resumes it.
         s.established_once = true;
