@@ -5,7 +5,8 @@ use crate::event::publish_failed;
 use crate::event::{AckToken, Event, PublishFailure, Token};
 use crate::outbound::{Flow, Inflight, Request};
 use crate::queue::{Expiry, Queued};
-use crate::session::{Link, Remembered, Session};
+use crate::session::{Link, Session};
+use crate::subscriptions::Remembered;
 use crate::time::Instant;
 use crate::{LimitPolicy, QueueFullPolicy};
 use alloc::string::{String, ToString};
@@ -147,11 +148,7 @@ impl Session {
 
     pub(crate) fn send_connect(&mut self) {
         let v = self.version;
-        let resume = self.established_once
-            && if v.is_v5() { self.config.session_expiry_interval > 0 } else { !self.config.clean_start };
-        let clean_start =
-            if self.established_once { !resume } else { self.config.clean_start || self.start_clean };
-        self.sent_clean_start = clean_start;
+        let clean_start = self.resume.clean_start_for_connect(&self.config);
         let mut props = ConnectProperties::default();
         if v.is_v5() {
             if self.config.session_expiry_interval > 0 {
@@ -564,10 +561,7 @@ impl Session {
 
     pub(crate) fn remember(&mut self, r: Remembered) {
         self.out.record(crate::persist::SUBSCRIBED, |o| crate::persist::subscribed_body(o, &r));
-        match self.remembered.iter_mut().find(|x| x.filter == r.filter) {
-            Some(x) => *x = r,
-            None => self.remembered.push(r),
-        }
+        self.subscriptions.remember(r);
     }
 
     /// Unsubscribe from filters. `Event::Unsubscribed` follows.
@@ -597,8 +591,8 @@ impl Session {
         let mut bytes = Vec::new();
         Packet::Unsubscribe(unsub).encode_to_vec_client(self.version, &mut bytes)?;
         self.check_size(bytes.len())?;
-        self.remembered.retain(|r| !filters.contains(&r.filter.as_str()));
         for f in filters {
+            self.subscriptions.forget(f);
             self.out.record(crate::persist::UNSUBSCRIBED, |o| crate::persist::put_str(o, f));
         }
         for r in self.out.requests.values_mut() {

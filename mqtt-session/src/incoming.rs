@@ -266,7 +266,8 @@ impl Session {
                 AckKind::PubAck => PacketType::PubAck,
                 AckKind::PubRec => PacketType::PubRec,
             };
-            if a.kind == AckKind::PubRec && !a.reason.is_error() {
+            // Only for an id still awaiting PUBREL (the server may have released it already).
+            if a.kind == AckKind::PubRec && !a.reason.is_error() && self.inb.qos2.contains(&a.id.get()) {
                 // Durable before the PUBREC goes out: a resend is then not delivered again.
                 if !self.inb.qos2_acked.contains(&a.id.get()) {
                     self.inb.qos2_acked.push(a.id.get());
@@ -286,7 +287,7 @@ impl Session {
             return;
         }
         // [MQTT-3.2.2-2] (5.0) / [MQTT-3.2.2-1] (3.1.1): clean start means no session present.
-        if c.session_present && self.sent_clean_start {
+        if c.session_present && self.resume.sent_clean_start() {
             self.violation(Violation::UnexpectedPacket(PacketType::ConnAck));
             return;
         }
@@ -294,10 +295,10 @@ impl Session {
         // Present 1; it may start a new session, which the next attempt does.
         if c.session_present
             && self.version.is_v5()
-            && !self.established_once
+            && !self.resume.established()
             && !self.config.resume_stored_session
         {
-            self.start_clean = true;
+            self.resume.force_clean_start();
             self.violation(Violation::SessionPresentWithoutState);
             return;
         }
@@ -331,11 +332,12 @@ impl Session {
         }
         // MQTT 3.1's CONNACK has no Session Present flag: a Clean Session 0 reconnect is taken
         // as resuming (the server keeps the session), so received QoS 2 ids stay known.
-        let resumed = c.session_present || (self.version == ProtocolVersion::V3_1 && !self.sent_clean_start);
+        let resumed =
+            c.session_present || (self.version == ProtocolVersion::V3_1 && !self.resume.sent_clean_start());
         self.out.reset_quota();
         if resumed {
             self.out.schedule_resend();
-        } else if !self.version.is_v5() && !self.sent_clean_start {
+        } else if !self.version.is_v5() && !self.resume.sent_clean_start() {
             // 3.1.1 [MQTT-4.4.0-1]: on a CleanSession 0 reconnect the client re-sends its
             // unacknowledged PUBLISH (DUP 1) and PUBREL packets with their original ids, whatever
             // Session Present says (5.0 adds "and a session is present"). The server lost its
@@ -348,7 +350,7 @@ impl Session {
             // A re-subscription made here waits with the other requests.
             self.session_lost();
         }
-        self.established_once = true;
+        self.resume.set_established();
         self.link = Link::Connected;
         self.events.push_back(Event::Connected {
             session_present: c.session_present,
@@ -426,12 +428,15 @@ impl Session {
 
     /// The server lost the session: make the remembered subscriptions again.
     fn restore_subscriptions(&mut self) {
-        if self.established_once && self.config.resubscribe_on_session_lost && !self.remembered.is_empty() {
+        if self.resume.established()
+            && self.config.resubscribe_on_session_lost
+            && !self.subscriptions.is_empty()
+        {
             // Sent (or refused, if this server lacks what it needs) by `resend_requests`.
             // Lent to the request, not cloned: sending it does not touch the list.
-            let subs = core::mem::take(&mut self.remembered);
+            let subs = self.subscriptions.lend();
             self.resubscribe(&subs);
-            self.remembered = subs;
+            self.subscriptions.put_back(subs);
         }
     }
 
@@ -443,7 +448,7 @@ impl Session {
             // Retry at once with 3.1.1: close this transport and open a new one.
             self.version = ProtocolVersion::V3_1_1;
             self.enter_closing(DisconnectReason::Refused(reason));
-            self.fallback_pending = true;
+            self.resume.fall_back();
             return;
         }
         self.close(DisconnectReason::Refused(reason), None);

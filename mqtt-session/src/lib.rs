@@ -194,9 +194,11 @@ pub mod persist;
 mod queue;
 mod recv;
 mod requests;
+mod resume;
 mod router;
 mod secret;
 mod session;
+mod subscriptions;
 mod time;
 
 #[cfg(feature = "fuzzing")]

@@ -47,7 +47,7 @@ pub(crate) struct Request {
     pub(crate) count: usize,
     pub(crate) bytes: Vec<u8>,
     /// SUBSCRIBE only: the filters, remembered once granted.
-    pub(crate) filters: Vec<crate::session::Remembered>,
+    pub(crate) filters: Vec<crate::subscriptions::Remembered>,
     /// SUBSCRIBE only: its Subscription Identifier.
     pub(crate) sub_id: Option<sansmqtt_proto::SubscriptionId>,
     /// SUBSCRIBE only: made by the session to restore remembered subscriptions on a server

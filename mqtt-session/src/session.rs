@@ -12,8 +12,7 @@ use crate::recv::RecvBuffer;
 use crate::time::{Duration, Instant};
 use alloc::collections::VecDeque;
 use alloc::string::String;
-use alloc::vec::Vec;
-use sansmqtt_proto::{Disconnect, Packet, ProtocolVersion, QoS, ReasonCode, SubscriptionOptions};
+use sansmqtt_proto::{Disconnect, Packet, ProtocolVersion, QoS, ReasonCode};
 
 /// Transport work for the driver.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -54,18 +53,6 @@ pub(crate) enum Link {
     Backoff { until: Instant },
 }
 
-/// A subscription remembered so that a lost session can be restored.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct Remembered {
-    pub(crate) filter: String,
-    pub(crate) options: SubscriptionOptions,
-    /// The Subscription Identifier it was made with (v5), given again when it is restored.
-    pub(crate) sub_id: Option<sansmqtt_proto::SubscriptionId>,
-    /// Still wanted: false once an UNSUBSCRIBE for the filter is made while this SUBSCRIBE
-    /// awaits its SUBACK, so that the SUBACK does not remember it again [MQTT-3.10.4-1].
-    pub(crate) wanted: bool,
-}
-
 /// The client side of an MQTT session, as a sans-IO state machine: see the crate docs for the
 /// driving contract.
 ///
@@ -97,16 +84,10 @@ pub struct Session {
     pub(crate) keep_alive: KeepAlive,
     pub(crate) backoff: Option<Schedule>,
     pub(crate) next_token: u64,
-    pub(crate) remembered: Vec<Remembered>,
+    pub(crate) subscriptions: crate::subscriptions::Subscriptions,
     pub(crate) want_ready: bool,
-    /// Whether a CONNACK has ever been accepted (reconnects then resume the session).
-    pub(crate) established_once: bool,
-    pub(crate) sent_clean_start: bool,
-    /// The broker refused 5.0: reconnect at once with 3.1.1.
-    pub(crate) fallback_pending: bool,
-    /// The next CONNECT says Clean Start 1 whatever the configuration: a stored session was
-    /// refused because this client had no state of it [MQTT-3.2.2-4].
-    pub(crate) start_clean: bool,
+    /// New session or resumed: what CONNECT says and what CONNACKs taught.
+    pub(crate) resume: crate::resume::Resumption,
     /// Enhanced authentication (v5).
     pub(crate) auth: Option<crate::auth::AuthSlot>,
     /// Outgoing topic aliases of this connection.
@@ -136,12 +117,9 @@ impl Session {
             keep_alive: KeepAlive::new(config.keep_alive_sent()),
             backoff: config.reconnect.map(Schedule::new),
             next_token: 0,
-            remembered: Vec::new(),
+            subscriptions: crate::subscriptions::Subscriptions::default(),
             want_ready: false,
-            established_once: false,
-            sent_clean_start: config.clean_start,
-            fallback_pending: false,
-            start_clean: false,
+            resume: crate::resume::Resumption::new(&config),
             auth: None,
             out_aliases: crate::alias::OutAliases::default(),
             close_deadline: Instant::ZERO,
@@ -440,7 +418,7 @@ impl Session {
     /// The transport is gone: report, reset per-connection state, maybe schedule a reconnect.
     fn connection_ended(&mut self, reason: DisconnectReason) {
         self.forget_connection();
-        if core::mem::take(&mut self.fallback_pending) {
+        if self.resume.take_fallback() {
             self.link = Link::Opening;
             self.connects_due += 1;
             return;

@@ -4,7 +4,7 @@ use super::RestoreError;
 use super::format::{self, Reader, put_str, write_header, write_record};
 use crate::outbound::{Flow, Inflight};
 use crate::queue::Queued;
-use crate::session::Remembered;
+use crate::subscriptions::Remembered;
 use crate::{Config, Session, Token};
 use alloc::vec::Vec;
 use sansmqtt_proto::{
@@ -62,7 +62,7 @@ impl Session {
         for id in received {
             write_record(out, format::RECEIVED, |o| o.extend_from_slice(&id.to_be_bytes()));
         }
-        for r in &self.remembered {
+        for r in self.subscriptions.iter() {
             write_record(out, format::SUBSCRIBED, |o| subscribed_body(o, r));
         }
     }
@@ -222,7 +222,7 @@ impl Replay {
             }
             format::UNSUBSCRIBED => {
                 let filter = b.str()?;
-                s.remembered.retain(|r| r.filter != filter);
+                s.subscriptions.forget(filter);
             }
             format::CLIENT_ID => s.client_id = b.str()?.into(),
             other => return Err(RestoreError::UnknownRecord(other)),
@@ -252,7 +252,7 @@ impl Replay {
         s.inb.qos2_acked.clone_from(&self.received);
         s.inb.qos2 = self.received;
         // A session the broker keeps: the next CONNECT resumes it.
-        s.established_once = true;
+        s.resume.set_established();
         s.out.journal.start();
         (s, tokens)
     }
