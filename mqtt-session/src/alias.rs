@@ -32,7 +32,7 @@ impl Session {
         }
         let Some(mut p) = crate::incoming::decode_publish(bytes, self.version) else { return false };
         let topic = p.topic.as_str();
-        let table = &mut self.out_aliases;
+        let table = &mut self.out.aliases;
         let (alias, known) = match table.topics.iter().position(|t| t == topic) {
             Some(i) => (i + 1, true),
             None if table.topics.len() < max => {

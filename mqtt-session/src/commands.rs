@@ -295,7 +295,7 @@ impl Session {
         while full(self) {
             match self.config.queue_full_policy {
                 QueueFullPolicy::RejectNew => {
-                    self.want_ready = true;
+                    self.out.queue.note_refusal();
                     return Err(Error::QueueFull);
                 }
                 QueueFullPolicy::DropOldest => {
@@ -382,10 +382,7 @@ impl Session {
         }
         // Hysteresis: room is announced once the queue has drained to half its bounds, so a
         // fast producer is woken once per batch, not once per message sent.
-        if self.want_ready
-            && self.out.queue.at_most_half(self.config.max_queued_messages, self.config.max_queued_bytes)
-        {
-            self.want_ready = false;
+        if self.out.queue.room_to_announce(self.config.max_queued_messages, self.config.max_queued_bytes) {
             self.events.push_back(Event::ReadyToPublish);
         }
     }

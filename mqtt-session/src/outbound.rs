@@ -98,6 +98,10 @@ pub(crate) struct Outbound {
     spare: Spare,
     /// Sequence number of the next queued publish (names it in the store's records).
     next_seq: u32,
+    /// The last token handed out (tokens are never reused).
+    last_token: u64,
+    /// Outgoing topic aliases of this connection.
+    pub(crate) aliases: crate::alias::OutAliases,
     /// Records for the driver's store, and the fence that keeps packets behind them.
     pub(crate) journal: crate::persist::Journal,
 }
@@ -118,6 +122,8 @@ impl Outbound {
             quota_used: 0,
             spare: Spare { buffers: Vec::new(), bytes: 0, max_buffers: max_spare, max_bytes: tx_soft_limit },
             next_seq: 0,
+            last_token: 0,
+            aliases: crate::alias::OutAliases::default(),
             journal: crate::persist::Journal::default(),
         }
     }
@@ -155,6 +161,12 @@ impl Outbound {
     pub(crate) fn restore_counters(&mut self, last_id: u16, last_seq: u32) {
         self.next_id = last_id;
         self.next_seq = last_seq;
+    }
+
+    /// A new token for a publish or a request.
+    pub(crate) fn next_token(&mut self) -> Token {
+        self.last_token += 1;
+        Token(self.last_token)
     }
 
     /// A sequence number for a publish entering the queue.

@@ -30,6 +30,8 @@ pub(crate) struct Queued {
 pub(crate) struct PublishQueue {
     items: VecDeque<Queued>,
     bytes: usize,
+    /// A publish was refused for want of room: announce room once there is enough.
+    refused: bool,
 }
 
 impl PublishQueue {
@@ -84,9 +86,19 @@ impl PublishQueue {
         !self.items.is_empty() && (self.items.len() >= max_messages || self.bytes + size > max_bytes)
     }
 
-    /// Whether it has drained to half of both bounds (when room is announced again).
-    pub(crate) fn at_most_half(&self, max_messages: usize, max_bytes: usize) -> bool {
-        self.items.len() <= max_messages / 2 && self.bytes <= max_bytes / 2
+    /// A publish was refused: the queue was full.
+    pub(crate) fn note_refusal(&mut self) {
+        self.refused = true;
+    }
+
+    /// Whether to announce room now (once per refusal): after a refusal, once the queue has
+    /// drained to half of both bounds (hysteresis: a fast producer is woken once per batch).
+    pub(crate) fn room_to_announce(&mut self, max_messages: usize, max_bytes: usize) -> bool {
+        let announce = self.refused && self.items.len() <= max_messages / 2 && self.bytes <= max_bytes / 2;
+        if announce {
+            self.refused = false;
+        }
+        announce
     }
 }
 
@@ -116,7 +128,11 @@ mod tests {
         assert_eq!(q.room(10, 20), (8, 1));
         assert_eq!(q.pop_front().map(|q| q.token), Some(Token(2)));
         assert_eq!(q.bytes(), 8);
-        assert!(q.at_most_half(2, 16));
+        assert!(!q.room_to_announce(2, 16), "nothing was refused");
+        q.note_refusal();
+        assert!(!q.room_to_announce(1, 16), "above half the message bound");
+        assert!(q.room_to_announce(2, 16));
+        assert!(!q.room_to_announce(2, 16), "announced once per refusal");
         assert_eq!(q.pop_front().map(|q| q.token), Some(Token(1)));
         assert_eq!((q.len(), q.bytes()), (0, 0));
         assert!(!q.full_for(usize::MAX, 0, 0), "an empty queue takes any message");

@@ -47,10 +47,19 @@ pub enum State {
 pub(crate) enum Link {
     Idle,
     Opening,
-    AwaitConnAck { deadline: Instant },
+    AwaitConnAck {
+        deadline: Instant,
+    },
     Connected,
-    Closing { reason: DisconnectReason, close_emitted: bool },
-    Backoff { until: Instant },
+    /// Closing: `Action::Close` once everything is written, at the latest at `deadline`.
+    Closing {
+        reason: DisconnectReason,
+        close_emitted: bool,
+        deadline: Instant,
+    },
+    Backoff {
+        until: Instant,
+    },
 }
 
 /// The client side of an MQTT session, as a sans-IO state machine: see the crate docs for the
@@ -83,17 +92,11 @@ pub struct Session {
     pub(crate) now: Instant,
     pub(crate) keep_alive: KeepAlive,
     pub(crate) backoff: Option<Schedule>,
-    pub(crate) next_token: u64,
     pub(crate) subscriptions: crate::subscriptions::Subscriptions,
-    pub(crate) want_ready: bool,
     /// New session or resumed: what CONNECT says and what CONNACKs taught.
     pub(crate) resume: crate::resume::Resumption,
     /// Enhanced authentication (v5).
     pub(crate) auth: Option<crate::auth::AuthSlot>,
-    /// Outgoing topic aliases of this connection.
-    pub(crate) out_aliases: crate::alias::OutAliases,
-    /// While closing: when to give up writing what is left and close anyway.
-    pub(crate) close_deadline: Instant,
     /// A message made ready by [`Session::prepare_event`], handed out by the next `poll_event`.
     pub(crate) ready: Option<crate::incoming::ReadyMessage>,
     /// Connection changes so far: the [`RecvBuffer`]'s bytes of an earlier connection are
@@ -116,13 +119,9 @@ impl Session {
             now: Instant::ZERO,
             keep_alive: KeepAlive::new(config.keep_alive_sent()),
             backoff: config.reconnect.map(Schedule::new),
-            next_token: 0,
             subscriptions: crate::subscriptions::Subscriptions::default(),
-            want_ready: false,
             resume: crate::resume::Resumption::new(&config),
             auth: None,
-            out_aliases: crate::alias::OutAliases::default(),
-            close_deadline: Instant::ZERO,
             ready: None,
             epoch: 0,
             config,
@@ -270,7 +269,7 @@ impl Session {
                 self.close(DisconnectReason::ConnectTimeout, None);
             }
             Link::Connected => self.keep_alive_tick(),
-            Link::Closing { close_emitted: false, .. } if now >= self.close_deadline => {
+            Link::Closing { close_emitted: false, deadline, .. } if now >= deadline => {
                 // The transport does not take our last bytes: drop them and close.
                 self.out.connection_lost(&mut self.events);
             }
@@ -369,7 +368,7 @@ impl Session {
         match self.link {
             Link::Backoff { until } => Some(until),
             Link::AwaitConnAck { deadline } => Some(deadline),
-            Link::Closing { close_emitted: false, .. } => Some(self.close_deadline),
+            Link::Closing { close_emitted: false, deadline, .. } => Some(deadline),
             Link::Connected => self.keep_alive.deadline(),
             _ => None,
         }
@@ -378,8 +377,7 @@ impl Session {
     // ----- shared internals -----
 
     pub(crate) fn next_token(&mut self) -> crate::Token {
-        self.next_token += 1;
-        crate::Token(self.next_token)
+        self.out.next_token()
     }
 
     /// End the connection for `reason`: v5 DISCONNECT with `reason_code` when given, then
@@ -406,8 +404,8 @@ impl Session {
     /// Start closing: `Action::Close` once everything queued is written, or at the latest
     /// after `connect_timeout` (a peer that stops reading cannot hold the session open).
     pub(crate) fn enter_closing(&mut self, reason: DisconnectReason) {
-        self.link = Link::Closing { reason, close_emitted: false };
-        self.close_deadline = self.now + self.config.connect_timeout;
+        self.link =
+            Link::Closing { reason, close_emitted: false, deadline: self.now + self.config.connect_timeout };
     }
 
     /// The peer broke the protocol.
@@ -460,7 +458,7 @@ impl Session {
     /// at the front of the receive buffer, an aliased topic beside it).
     #[inline(never)]
     fn forget_connection(&mut self) {
-        self.out_aliases.clear();
+        self.out.aliases.clear();
         self.inb.connection_lost();
         self.epoch = self.epoch.wrapping_add(1);
         self.out.connection_lost(&mut self.events);
