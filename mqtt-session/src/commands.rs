@@ -668,7 +668,7 @@ impl Session {
             // [MQTT-4.3.3-9]; also the server's resend after a reconnect, if the refusal never
             // went out, so that the application decides on it again.
             let id = entry.id.get();
-            self.inb.release_qos2(id);
+            self.inb.qos2.release(id);
             self.out.record_id(crate::persist::RECEIVED_DONE, id);
         }
         self.flush_acks();

@@ -26,16 +26,8 @@ pub(crate) struct PendingAck {
 /// The incoming side of the session.
 #[derive(Debug)]
 pub(crate) struct Inbound {
-    /// QoS 2 packet ids received (PUBREC owed or sent), waiting for PUBREL: a PUBLISH with one
-    /// of these ids is a duplicate and is not delivered again [MQTT-4.3.3-10 area].
-    pub(crate) qos2: Vec<u16>,
-    /// The ids of `qos2` received on an earlier network connection. They do not count toward
-    /// this connection's Receive Maximum: the server's send quota is reset on each new
-    /// connection [MQTT-4.9.0], while their PUBRELs are still to come.
-    pub(crate) qos2_earlier: Vec<u16>,
-    /// The ids of `qos2` whose PUBREC went out: the part a store keeps (in manual-ack mode an
-    /// id is in `qos2` from its arrival, but durable only once the application acked it).
-    pub(crate) qos2_acked: Vec<u16>,
+    /// Incoming QoS 2 flows awaiting PUBREL.
+    pub(crate) qos2: Qos2Received,
     /// Acks owed, in arrival order (a vector: a queue at most Receive Maximum long, and in
     /// automatic ack mode almost always empty; smaller code than a `VecDeque`).
     pub(crate) acks: Vec<PendingAck>,
@@ -46,14 +38,7 @@ pub(crate) struct Inbound {
 
 impl Inbound {
     pub(crate) fn new() -> Self {
-        Self {
-            qos2: Vec::new(),
-            qos2_earlier: Vec::new(),
-            qos2_acked: Vec::new(),
-            acks: Vec::new(),
-            next_seq: 0,
-            aliases: Vec::new(),
-        }
+        Self { qos2: Qos2Received::default(), acks: Vec::new(), next_seq: 0, aliases: Vec::new() }
     }
 
     pub(crate) fn next_seq(&mut self) -> u64 {
@@ -64,22 +49,7 @@ impl Inbound {
     /// QoS 1/2 messages received on this connection and not yet completely acknowledged
     /// (Receive Maximum count).
     pub(crate) fn unacked(&self) -> usize {
-        self.acks.iter().filter(|a| a.kind == AckKind::PubAck).count() + self.qos2.len()
-            - self.qos2_earlier.len()
-    }
-
-    /// PUBREL for `id`: the QoS 2 flow is complete. Whether the id was known.
-    pub(crate) fn release_qos2(&mut self, id: u16) -> bool {
-        remove_id(&mut self.qos2_earlier, id);
-        remove_id(&mut self.qos2_acked, id);
-        remove_id(&mut self.qos2, id)
-    }
-
-    /// The server lost the session: no QoS 2 flow survives.
-    pub(crate) fn clear_qos2(&mut self) {
-        self.qos2.clear();
-        self.qos2_earlier.clear();
-        self.qos2_acked.clear();
+        self.acks.iter().filter(|a| a.kind == AckKind::PubAck).count() + self.qos2.this_connection()
     }
 
     /// A new network connection: aliases belong to the old one [MQTT-3.3.2-7] (its unprocessed
@@ -88,7 +58,79 @@ impl Inbound {
     pub(crate) fn connection_lost(&mut self) {
         self.aliases.clear();
         self.acks.clear();
-        self.qos2_earlier.clone_from(&self.qos2);
+        self.qos2.connection_lost();
+    }
+}
+
+/// Incoming QoS 2 packet ids received (PUBREC owed or sent) and awaiting PUBREL: a PUBLISH
+/// with one of these ids is a duplicate and is not delivered again [MQTT-4.3.3-10 area].
+#[derive(Debug, Default)]
+pub(crate) struct Qos2Received {
+    ids: Vec<u16>,
+    /// The ids received on an earlier network connection. They do not count toward this
+    /// connection's Receive Maximum: the server's send quota is reset on each new connection
+    /// [MQTT-4.9.0], while their PUBRELs are still to come.
+    earlier: Vec<u16>,
+    /// The ids whose PUBREC went out: the part a store keeps (in manual-ack mode an id is
+    /// known from its arrival, but durable only once the application acked it).
+    acked: Vec<u16>,
+}
+
+impl Qos2Received {
+    /// Whether `id` awaits PUBREL.
+    pub(crate) fn contains(&self, id: u16) -> bool {
+        self.ids.contains(&id)
+    }
+
+    /// A new QoS 2 message `id` arrived.
+    pub(crate) fn insert(&mut self, id: u16) {
+        self.ids.push(id);
+    }
+
+    /// PUBREC went out for `id`; whether the store must now keep it (it awaits PUBREL and
+    /// was not kept yet). The server may have released it already: then not.
+    pub(crate) fn mark_acked(&mut self, id: u16) -> bool {
+        let keep = self.ids.contains(&id) && !self.acked.contains(&id);
+        if keep {
+            self.acked.push(id);
+        }
+        keep
+    }
+
+    /// PUBREL for `id`: the flow is complete. Whether the id was known.
+    pub(crate) fn release(&mut self, id: u16) -> bool {
+        remove_id(&mut self.earlier, id);
+        remove_id(&mut self.acked, id);
+        remove_id(&mut self.ids, id)
+    }
+
+    /// The server lost the session: no flow survives.
+    pub(crate) fn clear(&mut self) {
+        self.ids.clear();
+        self.earlier.clear();
+        self.acked.clear();
+    }
+
+    /// The ids whose PUBREC went out (what a store keeps).
+    pub(crate) fn acked(&self) -> &[u16] {
+        &self.acked
+    }
+
+    /// Flows received on this connection.
+    fn this_connection(&self) -> usize {
+        self.ids.len() - self.earlier.len()
+    }
+
+    /// A new network connection: every flow so far is an earlier connection's.
+    fn connection_lost(&mut self) {
+        self.earlier.clone_from(&self.ids);
+    }
+
+    /// Flows read back from a store (their PUBRECs went out, on an earlier connection).
+    pub(crate) fn restore(&mut self, ids: Vec<u16>) {
+        self.earlier.clone_from(&ids);
+        self.acked.clone_from(&ids);
+        self.ids = ids;
     }
 }
 

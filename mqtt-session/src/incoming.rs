@@ -211,7 +211,7 @@ impl Session {
         };
         let mut ack_token = None;
         if let (Some(id), Some(kind)) = (id, kind) {
-            let duplicate_qos2 = kind == AckKind::PubRec && self.inb.qos2.contains(&id.get());
+            let duplicate_qos2 = kind == AckKind::PubRec && self.inb.qos2.contains(id.get());
             if duplicate_qos2 {
                 // Already received: acknowledge again, never deliver twice.
                 self.owe_ack(id, kind, true);
@@ -222,7 +222,7 @@ impl Session {
                 return Step::Stop;
             }
             if kind == AckKind::PubRec {
-                self.inb.qos2.push(id.get());
+                self.inb.qos2.insert(id.get());
             }
             let auto = self.config.ack_mode == crate::AckMode::Auto;
             let seq = self.owe_ack(id, kind, auto);
@@ -267,11 +267,8 @@ impl Session {
                 AckKind::PubRec => PacketType::PubRec,
             };
             // Only for an id still awaiting PUBREL (the server may have released it already).
-            if a.kind == AckKind::PubRec && !a.reason.is_error() && self.inb.qos2.contains(&a.id.get()) {
+            if a.kind == AckKind::PubRec && !a.reason.is_error() && self.inb.qos2.mark_acked(a.id.get()) {
                 // Durable before the PUBREC goes out: a resend is then not delivered again.
-                if !self.inb.qos2_acked.contains(&a.id.get()) {
-                    self.inb.qos2_acked.push(a.id.get());
-                }
                 self.out.record_id(crate::persist::RECEIVED, a.id.get());
             }
             self.out.push_ack(t, a.id, a.reason, self.version);
@@ -499,15 +496,15 @@ impl Session {
     /// The server lost its QoS 2 state: the ids awaiting PUBREL mean nothing any more.
     fn forget_received_qos2(&mut self) {
         if self.out.journal.is_on() {
-            for id in self.inb.qos2_acked.clone() {
+            for id in self.inb.qos2.acked().to_vec() {
                 self.out.record_id(crate::persist::RECEIVED_DONE, id);
             }
         }
-        self.inb.clear_qos2();
+        self.inb.qos2.clear();
     }
 
     fn on_pubrel(&mut self, id: PacketId) {
-        let known = self.inb.release_qos2(id.get());
+        let known = self.inb.qos2.release(id.get());
         if known {
             // Durable before the PUBCOMP goes out: a new message may then reuse the id.
             self.out.record_id(crate::persist::RECEIVED_DONE, id.get());

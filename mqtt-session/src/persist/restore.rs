@@ -57,7 +57,7 @@ impl Session {
             });
         }
         // Sorted: the same set gives the same bytes, whatever order it was built in.
-        let mut received = self.inb.qos2_acked.clone();
+        let mut received = self.inb.qos2.acked().to_vec();
         received.sort_unstable();
         for id in received {
             write_record(out, format::RECEIVED, |o| o.extend_from_slice(&id.to_be_bytes()));
@@ -248,9 +248,7 @@ impl Replay {
             s.out.queue.push_back(Queued { token, bytes, expiry: None, seq });
         }
         s.out.restore_counters(self.last_id, self.last_seq);
-        s.inb.qos2_earlier.clone_from(&self.received);
-        s.inb.qos2_acked.clone_from(&self.received);
-        s.inb.qos2 = self.received;
+        s.inb.qos2.restore(self.received);
         // A session the broker keeps: the next CONNECT resumes it.
         s.resume.set_established();
         s.out.journal.start();
