@@ -38,6 +38,10 @@ pub enum DecodeError {
     UnexpectedEnd,
     /// Bytes are left after the last field of the packet.
     TrailingBytes,
+    /// A packet of another type where a PUBLISH was expected ([`Publish::decode_head`]).
+    ///
+    /// [`Publish::decode_head`]: crate::Publish::decode_head
+    NotPublish(PacketType),
     /// A UTF-8 string is ill-formed (including surrogates) [MQTT-1.5.4-1].
     InvalidUtf8,
     /// A UTF-8 string contains U+0000 [MQTT-1.5.4-2].
@@ -135,6 +139,7 @@ impl DecodeError {
             | Self::InvalidFlags { .. }
             | Self::UnexpectedEnd
             | Self::TrailingBytes
+            | Self::NotPublish(_)
             | Self::InvalidUtf8
             | Self::NullCharacter
             | Self::InvalidQoS
@@ -164,6 +169,7 @@ impl fmt::Display for DecodeError {
             }
             Self::UnexpectedEnd => f.write_str("a field runs past the end of the packet"),
             Self::TrailingBytes => f.write_str("unexpected bytes after the last field"),
+            Self::NotPublish(t) => write!(f, "{t:?} where a PUBLISH was expected"),
             Self::InvalidUtf8 => f.write_str("ill-formed UTF-8 string"),
             Self::NullCharacter => f.write_str("UTF-8 string contains U+0000"),
             Self::InvalidQoS => f.write_str("QoS 3 is invalid"),

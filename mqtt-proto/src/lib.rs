@@ -77,9 +77,9 @@ pub use frame::{FixedHeader, PacketType, Status};
 #[cfg(feature = "alloc")]
 pub use packet::EncodedPublish;
 pub use packet::{
-    Ack, Auth, ConnAck, Connect, Decoded, Disconnect, Packet, Publish, ReasonCodes, ReasonCodesIter, SubAck,
-    Subscribe, Subscription, Subscriptions, SubscriptionsIter, TopicFilters, TopicFiltersIter, UnsubAck,
-    Unsubscribe, Will,
+    Ack, Auth, ConnAck, Connect, Decoded, Disconnect, Packet, Publish, PublishHead, ReasonCodes,
+    ReasonCodesIter, SubAck, Subscribe, Subscription, Subscriptions, SubscriptionsIter, TopicFilters,
+    TopicFiltersIter, UnsubAck, Unsubscribe, Will,
 };
 pub use reason::ReasonCode;
 pub use string::{Bin, Utf8};

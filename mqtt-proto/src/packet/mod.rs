@@ -11,6 +11,7 @@ mod disconnect;
 mod encoded;
 mod lists;
 mod publish;
+mod publish_head;
 mod subscribe;
 mod unsubscribe;
 
@@ -26,6 +27,7 @@ pub use lists::{
 };
 pub use publish::Publish;
 use publish::RawPublish;
+pub use publish_head::PublishHead;
 pub use subscribe::{SubAck, Subscribe, Subscription};
 pub use unsubscribe::{UnsubAck, Unsubscribe};
 
