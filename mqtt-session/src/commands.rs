@@ -93,7 +93,9 @@ impl Session {
 
     fn check_connect_config(&self) -> Result<(), Error> {
         let c = &self.config;
-        if c.max_packet_size < crate::Config::MIN_PACKET_SIZE {
+        if c.max_packet_size < crate::Config::MIN_PACKET_SIZE
+            || c.receive_buffer_size.is_some_and(|n| n < crate::Config::MIN_PACKET_SIZE)
+        {
             return Err(Error::InvalidConfig(ConfigError::MaxPacketSizeTooSmall));
         }
         if c.receive_maximum == 0 {

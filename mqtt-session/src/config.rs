@@ -227,11 +227,18 @@ pub struct Config {
     /// 0 is refused by [`connect`](crate::Session::connect).
     pub receive_maximum: u16,
     /// Largest incoming packet accepted; sizes the receive buffer
-    /// ([`Session::new_recv_buffer`](crate::Session::new_recv_buffer)). A larger packet closes
-    /// the connection (v5: DISCONNECT 0x95 Packet too large). At least
-    /// [`Config::MIN_PACKET_SIZE`], or [`connect`](crate::Session::connect) refuses the
-    /// configuration.
+    /// ([`Session::new_recv_buffer`](crate::Session::new_recv_buffer)) unless
+    /// `receive_buffer_size` is set. A larger packet closes the connection (v5: DISCONNECT
+    /// 0x95 Packet too large). At least [`Config::MIN_PACKET_SIZE`], or
+    /// [`connect`](crate::Session::connect) refuses the configuration.
     pub max_packet_size: u32,
+    /// The receive buffer's size, when smaller than `max_packet_size`: a PUBLISH that does not
+    /// fit is then streamed through it ([`Event::MessageStart`](crate::Event::MessageStart),
+    /// chunks, end), so a large message needs no buffer of its size. Every other packet, and a
+    /// PUBLISH's topic and properties, must fit. `None` (the default): `max_packet_size`, and
+    /// every message arrives whole ([`Event::Message`](crate::Event::Message)). At least
+    /// [`Config::MIN_PACKET_SIZE`].
+    pub receive_buffer_size: Option<u32>,
     /// v5: announce `max_packet_size` in CONNECT as Maximum Packet Size (the default), so that
     /// the server does not send larger packets [MQTT-3.1.2-24] but drops them. When off, the
     /// property is left out and the server believes there is no limit; a packet larger than
@@ -299,6 +306,7 @@ impl Config {
     /// | `receive_maximum` | 65,535 (property left out) | paho's and mosquitto_sub's. Mosquitto 2.x (Debian 12's 2.0.11) frees a QoS 2 slot at PUBREC instead of PUBCOMP, so a QoS 2 burst to a slow reader overruns a smaller value, which the client must then answer with DISCONNECT 0x93. Set it small on a microcontroller (the ESP32 example uses 4) |
     /// | `max_inflight` | 20 | paho's and mosquitto_pub's: a 3.1.1 client cannot learn how many QoS 2 flows the broker takes at once; Mosquitto takes 20 and drops messages of further ones. In 5.0 the server's Receive Maximum also caps it |
     /// | `max_packet_size` | 1 MiB, announced | bounds the receive buffer; announced so the server drops larger packets instead of closing the connection |
+    /// | `receive_buffer_size` | `None` (= `max_packet_size`) | messages arrive whole, as in every other client; set it to stream larger ones through a small buffer |
     /// | `topic_alias_maximum` | 16 | v5 incoming aliases accepted: a server may save the topic on repeated messages; costs at most 16 topic strings |
     /// | `topic_alias_outgoing` | 0 | every topic sent in full (aliases are an optimisation the application opts into) |
     /// | `limit_policy` | `Downgrade` | a publish above the server's Maximum QoS goes at that QoS, RETAIN is cleared where unsupported (as paho and MQTT.js do); `Reject` refuses them with an error instead |
@@ -323,6 +331,7 @@ impl Config {
             user_properties: Vec::new(),
             receive_maximum: u16::MAX,
             max_packet_size: 1024 * 1024,
+            receive_buffer_size: None,
             announce_max_packet_size: true,
             topic_alias_maximum: 16,
             topic_alias_outgoing: 0,

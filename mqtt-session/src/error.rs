@@ -54,8 +54,9 @@ pub enum Error {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ConfigError {
-    /// `max_packet_size` is below [`Config::MIN_PACKET_SIZE`](crate::Config::MIN_PACKET_SIZE)
-    /// (0 would also be a Protocol Error in a v5 CONNECT).
+    /// `max_packet_size` or `receive_buffer_size` is below
+    /// [`Config::MIN_PACKET_SIZE`](crate::Config::MIN_PACKET_SIZE) (0 would also be a Protocol
+    /// Error in a v5 CONNECT).
     MaxPacketSizeTooSmall,
     /// `receive_maximum` is 0 (a Protocol Error in a v5 CONNECT, and no message could arrive).
     ReceiveMaximumZero,

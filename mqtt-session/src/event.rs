@@ -159,6 +159,29 @@ pub enum Event<'a> {
     Disconnected(DisconnectReason),
     /// An application message arrived.
     Message(Message<'a>),
+    /// A message larger than the receive buffer begins: its topic, flags and properties
+    /// (`message.payload` is empty). Its payload follows in [`Event::MessageChunk`]s, in order,
+    /// then [`Event::MessageEnd`] — or [`Event::MessageAborted`] if the connection is lost
+    /// first (the server then sends it again, whole, after the reconnect).
+    MessageStart {
+        /// The message without its payload (`ack_token` is `None`: it comes with the end).
+        message: Message<'a>,
+        /// The payload's length in bytes.
+        payload_len: usize,
+    },
+    /// The next piece of the payload of the message begun by [`Event::MessageStart`].
+    MessageChunk(&'a [u8]),
+    /// The message begun by [`Event::MessageStart`] is complete. Its ack (PUBACK / PUBREC) is
+    /// sent now — in [`AckMode::Manual`](crate::AckMode::Manual), when the application acks
+    /// `ack_token`.
+    MessageEnd {
+        /// In manual-ack mode, the token to acknowledge the message (QoS 1 / 2).
+        ack_token: Option<AckToken>,
+    },
+    /// The connection was lost in the middle of the message begun by
+    /// [`Event::MessageStart`]: what arrived of it is not a message (no ack was sent; the
+    /// server sends it again).
+    MessageAborted,
     /// A publish completed: QoS 0 written to the transport, QoS 1 PUBACK, QoS 2 PUBCOMP.
     Published {
         /// The request.

@@ -58,6 +58,8 @@ struct Model {
     delivered_qos2: BTreeSet<u16>,
     /// The QoS 2 PUBLISH id the broker just sent, to attribute the next QoS 2 message event.
     pending_qos2: Option<u16>,
+    /// A message being streamed in: whether it is QoS 2, its payload length, bytes so far.
+    streaming: Option<(bool, usize, usize)>,
 }
 
 /// Run one fuzz case. Panics on any invariant violation.
@@ -76,6 +78,11 @@ fn run(data: &[u8], trace: bool) {
         if u.arbitrary::<bool>().unwrap_or(false) { ProtocolVersion::V5 } else { ProtocolVersion::V3_1_1 };
     let mut config = Config::new(version, "fuzz");
     config.max_packet_size = 512;
+    // Bit 2 of the first byte: a receive buffer smaller than the largest packet, so that
+    // larger messages are streamed through it.
+    if data.first().is_some_and(|b| b & 0x04 != 0) {
+        config.receive_buffer_size = Some(128);
+    }
     config.max_inflight = 4;
     config.receive_maximum = 4;
     config.max_queued_messages = 8;
@@ -281,10 +288,43 @@ fn drain(
             // `Some(own id)` for a QoS 2 message (the id is known with manual acks).
             let qos2 = match &e {
                 Event::Message(m) => {
+                    assert!(model.streaming.is_none(), "a whole message inside a streamed one");
                     if let Some(tok) = m.ack_token {
                         tokens.push(tok);
                     }
                     (m.qos == QoS::ExactlyOnce).then(|| m.ack_token.map(|t| t.packet_id.get()))
+                }
+                Event::MessageStart { message, payload_len } => {
+                    assert!(model.streaming.is_none(), "a stream begins inside another");
+                    assert!(message.payload.is_empty() && message.ack_token.is_none());
+                    model.streaming = Some((message.qos == QoS::ExactlyOnce, *payload_len, 0));
+                    None
+                }
+                Event::MessageChunk(c) => {
+                    let Some((_, len, got)) = model.streaming.as_mut() else {
+                        broken(format_args!("chunk outside a stream"))
+                    };
+                    *got += c.len();
+                    assert!(*got <= *len && !c.is_empty(), "chunks beyond the announced length");
+                    None
+                }
+                Event::MessageEnd { ack_token } => {
+                    let Some((qos2, len, got)) = model.streaming.take() else {
+                        broken(format_args!("end outside a stream"))
+                    };
+                    assert!(got == len, "stream ended after {got} of {len} bytes");
+                    if let Some(tok) = ack_token {
+                        tokens.push(*tok);
+                    }
+                    qos2.then(|| ack_token.map(|t| t.packet_id.get()))
+                }
+                Event::MessageAborted => {
+                    assert!(model.streaming.take().is_some(), "abort outside a stream");
+                    None
+                }
+                Event::Disconnected(_) => {
+                    assert!(model.streaming.is_none(), "a stream neither ended nor aborted at a disconnect");
+                    None
                 }
                 _ => None,
             };

@@ -32,13 +32,21 @@ pub(crate) struct Inbound {
     /// automatic ack mode almost always empty; smaller code than a `VecDeque`).
     pub(crate) acks: Vec<PendingAck>,
     next_seq: u64,
+    /// The PUBLISH whose payload is being streamed, if any.
+    pub(crate) stream: Option<crate::stream_in::InStream>,
     /// Incoming topic aliases of this connection (index = alias - 1).
     pub(crate) aliases: Vec<Option<String>>,
 }
 
 impl Inbound {
     pub(crate) fn new() -> Self {
-        Self { qos2: Qos2Received::default(), acks: Vec::new(), next_seq: 0, aliases: Vec::new() }
+        Self {
+            qos2: Qos2Received::default(),
+            acks: Vec::new(),
+            next_seq: 0,
+            aliases: Vec::new(),
+            stream: None,
+        }
     }
 
     pub(crate) fn next_seq(&mut self) -> u64 {
@@ -49,7 +57,10 @@ impl Inbound {
     /// QoS 1/2 messages received on this connection and not yet completely acknowledged
     /// (Receive Maximum count).
     pub(crate) fn unacked(&self) -> usize {
-        self.acks.iter().filter(|a| a.kind == AckKind::PubAck).count() + self.qos2.this_connection()
+        let streaming = self.stream.as_ref().is_some_and(|s| s.ack.is_some() && !s.duplicate);
+        self.acks.iter().filter(|a| a.kind == AckKind::PubAck).count()
+            + self.qos2.this_connection()
+            + usize::from(streaming)
     }
 
     /// A new network connection: aliases belong to the old one [MQTT-3.3.2-7] (its unprocessed

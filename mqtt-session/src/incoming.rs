@@ -17,9 +17,35 @@ use sansmqtt_proto::{
     Publish, ReasonCode, ReasonCodes, Status,
 };
 
-/// A message frame at the front of the receive buffer, ready to hand out.
+/// What [`Session::admit_publish`] found about a received PUBLISH.
+pub(crate) struct Admitted {
+    /// The ack it needs (QoS 1 / 2).
+    pub(crate) ack: Option<(PacketId, AckKind)>,
+    /// A QoS 2 message already received: acknowledged again, not delivered.
+    pub(crate) duplicate: bool,
+    /// Its topic came from a topic alias (copied into the receive buffer's alias topic).
+    pub(crate) aliased: bool,
+}
+
+/// What a [`ReadyMessage`] hands out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ReadyKind {
+    /// A whole PUBLISH (`Event::Message`).
+    Whole,
+    /// The head of a PUBLISH whose payload is streamed (`Event::MessageStart`).
+    Head {
+        /// Payload bytes to come.
+        payload_len: usize,
+    },
+    /// Payload bytes of the message being streamed (`Event::MessageChunk`).
+    Chunk,
+}
+
+/// A message frame (or part of one) at the front of the receive buffer, ready to hand out.
 #[derive(Debug)]
 pub(crate) struct ReadyMessage {
+    pub(crate) kind: ReadyKind,
+    /// Its bytes at the front of the receive buffer.
     pub(crate) len: usize,
     /// The topic came from a topic alias: it is in [`RecvBuffer::alias_topic`].
     pub(crate) aliased: bool,
@@ -28,7 +54,7 @@ pub(crate) struct ReadyMessage {
     pub(crate) ack_token: Option<AckToken>,
 }
 
-enum Step {
+pub(crate) enum Step {
     Deliver(ReadyMessage),
     Consumed,
     Stop,
@@ -56,6 +82,9 @@ impl Session {
     }
 
     fn next_frame(&mut self, rx: &mut RecvBuffer) -> Step {
+        if self.inb.stream.is_some() {
+            return self.next_chunk(rx);
+        }
         let capacity = rx.capacity();
         let RecvBuffer { bytes, alias_topic, .. } = rx;
         let data = bytes.data();
@@ -70,15 +99,17 @@ impl Session {
                 return Step::Stop;
             }
         };
-        // Checked from the header alone: the body is never buffered beyond our limit (nor
-        // beyond the buffer, were it made for another configuration).
-        let limit = self.config.max_packet_size.min(u32::try_from(capacity).unwrap_or(u32::MAX));
+        // Checked from the header alone: the body is never buffered beyond our limit, nor
+        // beyond the buffer (a PUBLISH larger than the buffer is streamed through it).
+        let buffer_limit = if header.packet_type == PacketType::Publish { u32::MAX } else { capacity as u32 };
+        let limit = self.config.max_packet_size.min(buffer_limit);
         if let Err(e) = header.check_size(limit) {
             self.violation(Violation::Decode(e));
             return Step::Stop;
         }
         let len = header.packet_len();
-        if data.len() < len {
+        let streamed = len > capacity;
+        if data.len() < len && !streamed {
             self.keep_alive.input_drained();
             return Step::Stop;
         }
@@ -89,6 +120,9 @@ impl Session {
             && self.inb.acks.len() >= usize::from(self.config.receive_maximum.max(1))
         {
             return Step::Stop;
+        }
+        if streamed {
+            return self.start_stream(header, rx);
         }
         // The handlers read the packet where it lies, borrowed from the driver's buffer, while
         // they change the session.
@@ -177,16 +211,49 @@ impl Session {
         p: &Publish<'_>,
         alias_topic: &mut String,
     ) -> Step {
+        let admitted = match self.admit_publish(p, alias_topic) {
+            Ok(a) => a,
+            Err(step) => return step,
+        };
+        let mut ack_token = None;
+        if let Some((id, kind)) = admitted.ack {
+            if admitted.duplicate {
+                // Already received: acknowledge again, never deliver twice.
+                self.owe_ack(id, kind, true);
+                return Step::Consumed;
+            }
+            ack_token = self.owe_message_ack(id, kind);
+        }
+        let topic_start = usize::from(header.header_len) + 2;
+        Step::Deliver(ReadyMessage {
+            kind: ReadyKind::Whole,
+            len,
+            aliased: admitted.aliased,
+            topic: topic_start..topic_start + p.topic.as_str().len(),
+            ack_token,
+        })
+    }
+
+    /// The checks and bookkeeping every received PUBLISH goes through before its payload is
+    /// handed out: the topic alias (an aliased topic is copied into `alias_topic`, beside the
+    /// frame: the message then outlives the alias table, which goes with the connection), the
+    /// ack it needs, whether it is a QoS 2 message already received, and the Receive Maximum.
+    /// `Err`: the step to return (a violation ended the connection).
+    pub(crate) fn admit_publish(
+        &mut self,
+        p: &Publish<'_>,
+        alias_topic: &mut String,
+    ) -> Result<Admitted, Step> {
         if !matches!(self.link, Link::Connected) {
             self.violation(Violation::UnexpectedPacket(PacketType::Publish));
-            return Step::Stop;
+            return Err(Step::Stop);
         }
         // Topic alias (v5): set or use a mapping of this connection.
         let mut alias_index = None;
         if let Some(alias) = p.properties.topic_alias.map(|a| a.get()) {
             if alias > self.config.topic_alias_maximum {
                 self.violation(Violation::TopicAliasOutOfRange(alias));
-                return Step::Stop;
+                return Err(Step::Stop);
             }
             let i = usize::from(alias) - 1;
             if !p.topic.is_empty() {
@@ -199,50 +266,41 @@ impl Session {
                 }
             } else if self.inb.aliases.get(i).is_none_or(Option::is_none) {
                 self.violation(Violation::UnknownTopicAlias(alias));
-                return Step::Stop;
+                return Err(Step::Stop);
             } else {
                 alias_index = Some(i);
             }
         }
-        let (id, kind) = match p.delivery {
-            Delivery::AtMostOnce => (None, None),
-            Delivery::AtLeastOnce(id) => (Some(id), Some(AckKind::PubAck)),
-            Delivery::ExactlyOnce(id) => (Some(id), Some(AckKind::PubRec)),
+        let ack = match p.delivery {
+            Delivery::AtMostOnce => None,
+            Delivery::AtLeastOnce(id) => Some((id, AckKind::PubAck)),
+            Delivery::ExactlyOnce(id) => Some((id, AckKind::PubRec)),
         };
-        let mut ack_token = None;
-        if let (Some(id), Some(kind)) = (id, kind) {
-            let duplicate_qos2 = kind == AckKind::PubRec && self.inb.qos2.contains(id.get());
-            if duplicate_qos2 {
-                // Already received: acknowledge again, never deliver twice.
-                self.owe_ack(id, kind, true);
-                return Step::Consumed;
-            }
-            if self.version.is_v5() && self.inb.unacked() >= usize::from(self.config.receive_maximum.max(1)) {
-                self.violation(Violation::ReceiveMaximumExceeded);
-                return Step::Stop;
-            }
-            if kind == AckKind::PubRec {
-                self.inb.qos2.insert(id.get());
-            }
-            let auto = self.config.ack_mode == crate::AckMode::Auto;
-            let seq = self.owe_ack(id, kind, auto);
-            if !auto {
-                ack_token = Some(AckToken { seq, packet_id: id });
-            }
+        let duplicate = matches!(ack, Some((id, AckKind::PubRec)) if self.inb.qos2.contains(id.get()));
+        if ack.is_some()
+            && !duplicate
+            && self.version.is_v5()
+            && self.inb.unacked() >= usize::from(self.config.receive_maximum.max(1))
+        {
+            self.violation(Violation::ReceiveMaximumExceeded);
+            return Err(Step::Stop);
         }
-        // An aliased topic is copied beside the frame (into reused capacity): the message then
-        // outlives the alias table, which goes with the connection.
         if let Some(t) = alias_index.and_then(|i| self.inb.aliases.get(i)).and_then(Option::as_deref) {
             alias_topic.clear();
             alias_topic.push_str(t);
         }
-        let topic_start = usize::from(header.header_len) + 2;
-        Step::Deliver(ReadyMessage {
-            len,
-            aliased: alias_index.is_some(),
-            topic: topic_start..topic_start + p.topic.as_str().len(),
-            ack_token,
-        })
+        Ok(Admitted { ack, duplicate, aliased: alias_index.is_some() })
+    }
+
+    /// A new message `id` is handed out: owe its ack (sent at once in automatic mode); in
+    /// manual mode, the token to ack it with.
+    pub(crate) fn owe_message_ack(&mut self, id: PacketId, kind: AckKind) -> Option<AckToken> {
+        if kind == AckKind::PubRec {
+            self.inb.qos2.insert(id.get());
+        }
+        let auto = self.config.ack_mode == crate::AckMode::Auto;
+        let seq = self.owe_ack(id, kind, auto);
+        (!auto).then_some(AckToken { seq, packet_id: id })
     }
 
     /// Queue an ack in arrival order; send every completed one at the front [MQTT-4.6.0-2].
@@ -596,6 +654,15 @@ fn capabilities(p: &ConnAckProperties<'_>) -> ServerCapabilities {
 
 /// The PUBLISH in a complete frame that was already accepted once (received, or encoded by
 /// this session), decoded again for its borrowed view.
+/// The head of the streamed PUBLISH whose head is `frame` (its payload is not in it).
+pub(crate) fn decode_head(frame: &[u8], version: ProtocolVersion) -> Option<Publish<'_>> {
+    let Ok(Status::Complete(h)) = FixedHeader::parse(frame) else { return None };
+    match Publish::decode_head(frame, h, version) {
+        Ok(Status::Complete(head)) => Some(head.publish),
+        _ => None,
+    }
+}
+
 pub(crate) fn decode_publish(frame: &[u8], version: ProtocolVersion) -> Option<Publish<'_>> {
     let Ok(Status::Complete(h)) = FixedHeader::parse(frame) else { return None };
     let body = frame.get(usize::from(h.header_len)..h.packet_len())?;

@@ -198,7 +198,11 @@ impl Session {
     /// [`Config::max_packet_size`]: its capacity bounds what the session buffers. Create it
     /// once, beside the session, and pass it to every call that takes one.
     pub fn new_recv_buffer(&self) -> RecvBuffer {
-        let size = usize::try_from(self.config.max_packet_size).unwrap_or(usize::MAX);
+        let size = self
+            .config
+            .receive_buffer_size
+            .map_or(self.config.max_packet_size, |n| n.min(self.config.max_packet_size));
+        let size = usize::try_from(size).unwrap_or(usize::MAX);
         RecvBuffer::new(size.clamp(16, 256 * 1024 * 1024))
     }
 
@@ -458,6 +462,7 @@ impl Session {
     /// at the front of the receive buffer, an aliased topic beside it).
     #[inline(never)]
     fn forget_connection(&mut self) {
+        self.abort_stream();
         self.out.aliases.clear();
         self.inb.connection_lost();
         self.epoch = self.epoch.wrapping_add(1);
@@ -485,13 +490,21 @@ fn message_event(
     rx.pending_consume = d.len;
     let rx = &*rx;
     let frame = rx.bytes.data().get(..d.len)?;
-    let p = crate::incoming::decode_publish(frame, version)?;
+    let payload_len = match d.kind {
+        crate::incoming::ReadyKind::Whole => None,
+        crate::incoming::ReadyKind::Head { payload_len } => Some(payload_len),
+        crate::incoming::ReadyKind::Chunk => return Some(Event::MessageChunk(frame)),
+    };
+    let p = match payload_len {
+        None => crate::incoming::decode_publish(frame, version)?,
+        Some(_) => crate::incoming::decode_head(frame, version)?,
+    };
     let topic = if d.aliased {
         rx.alias_topic.as_str()
     } else {
         core::str::from_utf8(frame.get(d.topic)?).unwrap_or_default()
     };
-    Some(Event::Message(Message {
+    let message = Message {
         topic,
         payload: frame.get(frame.len() - p.payload.len()..).unwrap_or_default(),
         qos: p.qos(),
@@ -500,5 +513,9 @@ fn message_event(
         packet_id: p.delivery.packet_id(),
         properties: p.properties,
         ack_token: d.ack_token,
-    }))
+    };
+    Some(match payload_len {
+        None => Event::Message(message),
+        Some(payload_len) => Event::MessageStart { message, payload_len },
+    })
 }

@@ -43,6 +43,16 @@ pub enum Ev {
     Released(u16),
     ReadyToPublish,
     Reauthenticated,
+    /// `Event::MessageStart`: topic, QoS, packet id, payload length.
+    MessageStart {
+        topic: String,
+        qos: QoS,
+        id: Option<u16>,
+        payload_len: usize,
+    },
+    MessageChunk(Vec<u8>),
+    MessageEnd(Option<sansmqtt_session::AckToken>),
+    MessageAborted,
 }
 
 fn detach(e: Event<'_>) -> Ev {
@@ -69,6 +79,15 @@ fn detach(e: Event<'_>) -> Ev {
         Event::Released { packet_id } => Ev::Released(packet_id.get()),
         Event::ReadyToPublish => Ev::ReadyToPublish,
         Event::Reauthenticated => Ev::Reauthenticated,
+        Event::MessageStart { message, payload_len } => Ev::MessageStart {
+            topic: message.topic.to_string(),
+            qos: message.qos,
+            id: message.packet_id.map(|i| i.get()),
+            payload_len,
+        },
+        Event::MessageChunk(c) => Ev::MessageChunk(c.to_vec()),
+        Event::MessageEnd { ack_token } => Ev::MessageEnd(ack_token),
+        Event::MessageAborted => Ev::MessageAborted,
         other => panic!("unknown event {other:?}"),
     }
 }
