@@ -437,6 +437,14 @@ fn next_event(
             }
             S::Reauthenticated => Event::Reauthenticated,
             S::Released { packet_id } => Event::Released { packet_id },
+            S::MessageStart { message, payload_len } => {
+                let mut m = Message::default();
+                m.copy_from(&message);
+                Event::MessageStart { message: m, payload_len }
+            }
+            S::MessageChunk(c) => Event::MessageChunk(c.to_vec()),
+            S::MessageEnd { ack_token } => Event::MessageEnd { ack_token },
+            S::MessageAborted => Event::MessageAborted,
             S::ReadyToPublish => {
                 g.room_wanted = true; // Publishers are woken at the end of the round.
                 continue;

@@ -135,4 +135,27 @@ pub enum Event {
         /// The message's packet id.
         packet_id: PacketId,
     },
+    /// A message larger than the receive buffer ([`Options::receive_buffer_size`]) begins:
+    /// its topic, flags and properties (`message.payload` is empty). Its payload follows in
+    /// [`Event::MessageChunk`]s, then [`Event::MessageEnd`], or [`Event::MessageAborted`] if
+    /// the connection is lost first (the broker then sends the message again).
+    ///
+    /// [`Options::receive_buffer_size`]: crate::Options::receive_buffer_size
+    MessageStart {
+        /// The message without its payload.
+        message: Message,
+        /// The payload's length in bytes.
+        payload_len: usize,
+    },
+    /// The next piece of the payload of the message begun by [`Event::MessageStart`].
+    MessageChunk(Vec<u8>),
+    /// The message begun by [`Event::MessageStart`] is complete (its ack goes out now; in
+    /// manual-ack mode when `ack_token` is acked).
+    MessageEnd {
+        /// In manual-ack mode, the token to acknowledge the message with (QoS 1 / 2).
+        ack_token: Option<AckToken>,
+    },
+    /// The connection was lost in the middle of the message begun by
+    /// [`Event::MessageStart`]: what arrived of it is not a message.
+    MessageAborted,
 }

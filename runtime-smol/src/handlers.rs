@@ -122,6 +122,11 @@ impl Handlers {
             | Event::Resubscribed { .. }
             | Event::Reauthenticated
             | Event::Released { .. } => {}
+            // Streamed messages reach the event stream only: a handler sees whole messages.
+            Event::MessageStart { .. }
+            | Event::MessageChunk(_)
+            | Event::MessageEnd { .. }
+            | Event::MessageAborted => {}
         }
     }
 }

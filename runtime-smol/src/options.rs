@@ -195,6 +195,17 @@ impl Options {
         self
     }
 
+    /// Receive through a buffer of `bytes` (at least 64) instead of one as large as the
+    /// largest packet accepted: a message that does not fit arrives in pieces,
+    /// [`Event::MessageStart`](crate::Event::MessageStart), chunks and
+    /// [`Event::MessageEnd`](crate::Event::MessageEnd), through the event stream (handlers see
+    /// only whole messages). The largest message accepted is still bounded by
+    /// `config_mut().max_packet_size`.
+    pub fn receive_buffer_size(mut self, bytes: u32) -> Self {
+        self.config.receive_buffer_size = Some(bytes);
+        self
+    }
+
     /// Acknowledge QoS 1 and 2 messages yourself: each [`Message`] then carries an
     /// [`ack_token`](Message::ack_token) to pass to [`Client::ack`] once the message is
     /// processed (paho's manual acks). Acks go out in arrival order, so a message not yet
