@@ -67,6 +67,7 @@ impl<V> IdMap<V> {
     }
 
     /// Identifiers and values, in insertion order.
+    #[cfg(any(test, feature = "persistence"))]
     pub(crate) fn iter(&self) -> impl Iterator<Item = (u16, &V)> {
         self.ids.iter().copied().zip(self.values.iter())
     }

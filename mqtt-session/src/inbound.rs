@@ -33,6 +33,7 @@ pub(crate) struct Inbound {
     pub(crate) acks: Vec<PendingAck>,
     next_seq: u64,
     /// The PUBLISH whose payload is being streamed, if any.
+    #[cfg(feature = "streaming")]
     pub(crate) stream: Option<crate::stream_in::InStream>,
     /// Incoming topic aliases of this connection (index = alias - 1).
     pub(crate) aliases: Vec<Option<String>>,
@@ -45,6 +46,7 @@ impl Inbound {
             acks: Vec::new(),
             next_seq: 0,
             aliases: Vec::new(),
+            #[cfg(feature = "streaming")]
             stream: None,
         }
     }
@@ -57,7 +59,10 @@ impl Inbound {
     /// QoS 1/2 messages received on this connection and not yet completely acknowledged
     /// (Receive Maximum count).
     pub(crate) fn unacked(&self) -> usize {
+        #[cfg(feature = "streaming")]
         let streaming = self.stream.as_ref().is_some_and(|s| s.ack.is_some() && !s.duplicate);
+        #[cfg(not(feature = "streaming"))]
+        let streaming = false;
         self.acks.iter().filter(|a| a.kind == AckKind::PubAck).count()
             + self.qos2.this_connection()
             + usize::from(streaming)
@@ -138,6 +143,7 @@ impl Qos2Received {
     }
 
     /// Flows read back from a store (their PUBRECs went out, on an earlier connection).
+    #[cfg(feature = "persistence")]
     pub(crate) fn restore(&mut self, ids: Vec<u16>) {
         self.earlier.clone_from(&ids);
         self.acked.clone_from(&ids);

@@ -29,6 +29,7 @@ pub(crate) struct Admitted {
 
 /// What a [`ReadyMessage`] hands out.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(not(feature = "streaming"), allow(dead_code))]
 pub(crate) enum ReadyKind {
     /// A whole PUBLISH (`Event::Message`).
     Whole,
@@ -82,6 +83,7 @@ impl Session {
     }
 
     fn next_frame(&mut self, rx: &mut RecvBuffer) -> Step {
+        #[cfg(feature = "streaming")]
         if self.inb.stream.is_some() {
             return self.next_chunk(rx);
         }
@@ -101,7 +103,8 @@ impl Session {
         };
         // Checked from the header alone: the body is never buffered beyond our limit, nor
         // beyond the buffer (a PUBLISH larger than the buffer is streamed through it).
-        let buffer_limit = if header.packet_type == PacketType::Publish { u32::MAX } else { capacity as u32 };
+        let streams = cfg!(feature = "streaming") && header.packet_type == PacketType::Publish;
+        let buffer_limit = if streams { u32::MAX } else { u32::try_from(capacity).unwrap_or(u32::MAX) };
         let limit = self.config.max_packet_size.min(buffer_limit);
         if let Err(e) = header.check_size(limit) {
             self.violation(Violation::Decode(e));
@@ -121,6 +124,7 @@ impl Session {
         {
             return Step::Stop;
         }
+        #[cfg(feature = "streaming")]
         if streamed {
             return self.start_stream(header, rx);
         }

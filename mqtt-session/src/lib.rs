@@ -198,6 +198,7 @@ mod resume;
 mod router;
 mod secret;
 mod session;
+#[cfg(feature = "streaming")]
 mod stream_in;
 mod subscriptions;
 mod time;

@@ -153,11 +153,13 @@ impl Outbound {
     }
 
     /// A flow read back from a store (its id is in no store yet).
+    #[cfg(feature = "persistence")]
     pub(crate) fn restore_flow(&mut self, id: u16, flow: Inflight) {
         self.inflight.push(id, flow);
     }
 
     /// After a restore: go on numbering after the last packet id and queue sequence used.
+    #[cfg(feature = "persistence")]
     pub(crate) fn restore_counters(&mut self, last_id: u16, last_seq: u32) {
         self.next_id = last_id;
         self.next_seq = last_seq;

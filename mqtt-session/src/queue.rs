@@ -64,6 +64,7 @@ impl PublishQueue {
     }
 
     /// The queued messages, in order.
+    #[cfg(feature = "persistence")]
     pub(crate) fn iter(&self) -> impl Iterator<Item = &Queued> {
         self.items.iter()
     }

@@ -462,6 +462,7 @@ impl Session {
     /// at the front of the receive buffer, an aliased topic beside it).
     #[inline(never)]
     fn forget_connection(&mut self) {
+        #[cfg(feature = "streaming")]
         self.abort_stream();
         self.out.aliases.clear();
         self.inb.connection_lost();

@@ -42,6 +42,7 @@ impl Subscriptions {
     }
 
     /// The remembered subscriptions, in order.
+    #[cfg(feature = "persistence")]
     pub(crate) fn iter(&self) -> impl Iterator<Item = &Remembered> {
         self.list.iter()
     }

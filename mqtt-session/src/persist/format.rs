@@ -30,8 +30,15 @@
 //! a later format that adds records raises the format byte only if older readers must not
 //! read it.
 
+// Without the `persistence` feature only the record bodies' writers are used (by hooks that
+// compile to nothing); the reader and the framing serve restore and the journal.
+#![cfg_attr(not(feature = "persistence"), allow(dead_code))]
+
 use super::RestoreError;
+use crate::queue::Queued;
+use crate::subscriptions::Remembered;
 use alloc::vec::Vec;
+use sansmqtt_proto::SubscriptionId;
 
 pub(crate) const MAGIC: &[u8; 4] = b"SMQS";
 /// The format this version writes and reads.
@@ -70,6 +77,21 @@ pub(crate) fn write_record(out: &mut Vec<u8>, tag: u8, body: impl FnOnce(&mut Ve
     }
     let crc = crc32(out.get(start..).unwrap_or_default());
     out.extend_from_slice(&crc.to_be_bytes());
+}
+
+/// A SENT record's body: queued `q` goes out as flow `id`, as its bytes now are.
+pub(crate) fn sent_body(o: &mut Vec<u8>, q: &Queued, id: u16) {
+    o.extend_from_slice(&q.seq.to_be_bytes());
+    o.extend_from_slice(&id.to_be_bytes());
+    o.push(q.bytes.as_bytes().first().copied().unwrap_or_default());
+    o.extend_from_slice(&q.bytes.message_expiry_interval().unwrap_or(u32::MAX).to_be_bytes());
+}
+
+/// A SUBSCRIBED record's body.
+pub(crate) fn subscribed_body(o: &mut Vec<u8>, r: &Remembered) {
+    o.extend_from_slice(&r.sub_id.map_or(0, SubscriptionId::get).to_be_bytes());
+    o.push(r.options.to_byte());
+    put_str(o, &r.filter);
 }
 
 /// A string, length-prefixed (callers keep it under 64 KiB: MQTT strings are).

@@ -68,17 +68,21 @@
 //! [`Session::ack`]: crate::Session::ack
 
 mod format;
+#[cfg(feature = "persistence")]
 mod journal;
+#[cfg(not(feature = "persistence"))]
+#[path = "journal_off.rs"]
+mod journal;
+#[cfg(feature = "persistence")]
 mod restore;
 
 pub use format::complete_prefix;
-pub(crate) use format::put_str;
 pub(crate) use format::{CLIENT_ID, UNQUEUED, UNSUBSCRIBED};
 pub(crate) use format::{
     COMPLETED, QUEUED, QUEUED_FRONT, RECEIVED, RECEIVED_DONE, RELEASED, SENT, SUBSCRIBED,
 };
+pub(crate) use format::{put_str, sent_body, subscribed_body};
 pub(crate) use journal::Journal;
-pub(crate) use restore::{sent_body, subscribed_body};
 
 /// Why stored state could not be restored. The application then starts a fresh session
 /// (and should tell the broker so: Clean Start 1).

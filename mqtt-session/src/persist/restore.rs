@@ -1,7 +1,7 @@
 //! The session's persistence API: start journaling, snapshot, hand out records, restore.
 
 use super::RestoreError;
-use super::format::{self, Reader, put_str, write_header, write_record};
+use super::format::{self, Reader, subscribed_body, write_header, write_record};
 use crate::outbound::{Flow, Inflight};
 use crate::queue::Queued;
 use crate::subscriptions::Remembered;
@@ -96,21 +96,6 @@ impl Session {
         }
         Ok(state.install(s))
     }
-}
-
-/// A SENT record's body: queued `q` goes out as flow `id`, as its bytes now are.
-pub(crate) fn sent_body(o: &mut Vec<u8>, q: &Queued, id: u16) {
-    o.extend_from_slice(&q.seq.to_be_bytes());
-    o.extend_from_slice(&id.to_be_bytes());
-    o.push(q.bytes.as_bytes().first().copied().unwrap_or_default());
-    o.extend_from_slice(&q.bytes.message_expiry_interval().unwrap_or(u32::MAX).to_be_bytes());
-}
-
-/// A SUBSCRIBED record's body.
-pub(crate) fn subscribed_body(o: &mut Vec<u8>, r: &Remembered) {
-    o.extend_from_slice(&r.sub_id.map_or(0, SubscriptionId::get).to_be_bytes());
-    o.push(r.options.to_byte());
-    put_str(o, &r.filter);
 }
 
 /// Stored state as the records rebuild it.
