@@ -46,8 +46,28 @@
 //! what it can.
 //!
 //! Panic policy: nothing a peer sends can make the session panic (fuzzed). Memory is
-//! bounded by [`Config`]: the receive buffer is `max_packet_size`, queues and windows have
-//! limits, and a peer cannot grow any of them past those.
+//! bounded by [`Config`]: the receive buffer is `max_packet_size` (or
+//! [`Config::receive_buffer_size`]), queues and windows have limits, and a peer cannot grow
+//! any of them past those.
+//!
+//! A slow application keeps its connection: while received bytes wait for `poll_event`, the
+//! PINGREQs still go out on schedule and the wait for their PINGRESP (unread behind the
+//! messages) is not enforced; it is again once the application has caught up.
+//!
+//! # Optional features
+//!
+//! - `persistence`: the client's half of the session survives a crash or a deep sleep. One
+//!   more output joins the loop: with a journal started ([`Session::start_journal`]), call
+//!   [`Session::poll_store`] before `poll_transmit` and make what it appends durable first;
+//!   [`Session::restore`] rebuilds a session from the store. The contract, the guarantees and
+//!   the stored format are in [`persist`].
+//! - `streaming`: with [`Config::receive_buffer_size`] below `max_packet_size`, a message
+//!   that does not fit the buffer arrives as [`Event::MessageStart`], [`Event::MessageChunk`]s
+//!   and [`Event::MessageEnd`] (or [`Event::MessageAborted`] if the connection is lost; the
+//!   server then resends it), its ack sent only after its end. A firmware image can arrive
+//!   through a 4 KiB buffer.
+//!
+//! Without them, their hooks compile to nothing (no flash is spent on a microcontroller).
 //!
 //! # A complete run loop over `std::net::TcpStream`
 //!

@@ -18,8 +18,8 @@
 //! had not given (the server resends those messages, and they are delivered again, which is
 //! what an application that did not ack must expect); the remaining time of a queued
 //! message's v5 Message Expiry (it starts over from the interval it was published with);
-//! [`Token`](crate::Token)s (a restored publish completes with a new token, listed by
-//! [`Session::restored_tokens`]).
+//! [`Token`](crate::Token)s (a restored publish completes with a new token, one of those
+//! [`Session::restore`] returns).
 //!
 //! # The driving contract
 //! 1. Start: [`Session::start_journal`] writes a snapshot of the state into the store's
@@ -63,6 +63,10 @@
 //! with a [`RestoreError`] and never panics; the application then starts a fresh session.
 //!
 //! [`Session`]: crate::Session
+//! [`Session::start_journal`]: crate::Session::start_journal
+//! [`Session::restore`]: crate::Session::restore
+//! [`Session::poll_store`]: crate::Session::poll_store
+//! [`Session::snapshot`]: crate::Session::snapshot
 //! [`Session::publish`]: crate::Session::publish
 //! [`Session::poll_transmit`]: crate::Session::poll_transmit
 //! [`Session::ack`]: crate::Session::ack
