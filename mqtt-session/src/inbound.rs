@@ -113,6 +113,16 @@ impl Qos2Received {
         keep
     }
 
+    /// Every id but those in `pending` had its PUBREC sent (when journaling starts).
+    #[cfg(feature = "persistence")]
+    pub(crate) fn mark_acked_except(&mut self, pending: &[u16]) {
+        for &id in &self.ids {
+            if !pending.contains(&id) && !self.acked.contains(&id) {
+                self.acked.push(id);
+            }
+        }
+    }
+
     /// PUBREL for `id`: the flow is complete. Whether the id was known.
     pub(crate) fn release(&mut self, id: u16) -> bool {
         remove_id(&mut self.earlier, id);

@@ -29,16 +29,17 @@ pub(crate) struct Admitted {
 
 /// What a [`ReadyMessage`] hands out.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[cfg_attr(not(feature = "streaming"), allow(dead_code))]
 pub(crate) enum ReadyKind {
     /// A whole PUBLISH (`Event::Message`).
     Whole,
     /// The head of a PUBLISH whose payload is streamed (`Event::MessageStart`).
+    #[cfg(feature = "streaming")]
     Head {
         /// Payload bytes to come.
         payload_len: usize,
     },
     /// Payload bytes of the message being streamed (`Event::MessageChunk`).
+    #[cfg(feature = "streaming")]
     Chunk,
 }
 
@@ -329,7 +330,11 @@ impl Session {
                 AckKind::PubRec => PacketType::PubRec,
             };
             // Only for an id still awaiting PUBREL (the server may have released it already).
-            if a.kind == AckKind::PubRec && !a.reason.is_error() && self.inb.qos2.mark_acked(a.id.get()) {
+            if self.out.journal.is_on()
+                && a.kind == AckKind::PubRec
+                && !a.reason.is_error()
+                && self.inb.qos2.mark_acked(a.id.get())
+            {
                 // Durable before the PUBREC goes out: a resend is then not delivered again.
                 self.out.record_id(crate::persist::RECEIVED, a.id.get());
             }
@@ -659,6 +664,7 @@ fn capabilities(p: &ConnAckProperties<'_>) -> ServerCapabilities {
 /// The PUBLISH in a complete frame that was already accepted once (received, or encoded by
 /// this session), decoded again for its borrowed view.
 /// The head of the streamed PUBLISH whose head is `frame` (its payload is not in it).
+#[cfg(feature = "streaming")]
 pub(crate) fn decode_head(frame: &[u8], version: ProtocolVersion) -> Option<Publish<'_>> {
     let Ok(Status::Complete(h)) = FixedHeader::parse(frame) else { return None };
     match Publish::decode_head(frame, h, version) {

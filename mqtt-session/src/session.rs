@@ -491,14 +491,20 @@ fn message_event(
     rx.pending_consume = d.len;
     let rx = &*rx;
     let frame = rx.bytes.data().get(..d.len)?;
+    // Without the `streaming` feature every message is whole: the rest folds away.
     let payload_len = match d.kind {
         crate::incoming::ReadyKind::Whole => None,
+        #[cfg(feature = "streaming")]
         crate::incoming::ReadyKind::Head { payload_len } => Some(payload_len),
+        #[cfg(feature = "streaming")]
         crate::incoming::ReadyKind::Chunk => return Some(Event::MessageChunk(frame)),
     };
     let p = match payload_len {
         None => crate::incoming::decode_publish(frame, version)?,
+        #[cfg(feature = "streaming")]
         Some(_) => crate::incoming::decode_head(frame, version)?,
+        #[cfg(not(feature = "streaming"))]
+        Some(_) => return None,
     };
     let topic = if d.aliased {
         rx.alias_topic.as_str()

@@ -17,6 +17,10 @@ impl Session {
     /// every change, and `poll_transmit` waits for them (see [`persist`](crate::persist)).
     pub fn start_journal(&mut self, out: &mut Vec<u8>) {
         self.out.journal.start();
+        // Incoming QoS 2 ids whose PUBREC already went out (no ack for them is pending) are
+        // the ones to keep: tracked only while journaling, so found now.
+        let pending: Vec<u16> = self.inb.acks.iter().map(|a| a.id.get()).collect();
+        self.inb.qos2.mark_acked_except(&pending);
         self.snapshot(out);
     }
 
