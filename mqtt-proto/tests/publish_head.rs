@@ -1,5 +1,6 @@
-//! `Publish::decode_head`: the head of a PUBLISH decoded from every prefix of it, against the
-//! whole-packet decoder, over arbitrary packets of every version.
+//! `Publish::decode_head` and `Publish::encode_head_to_vec`: the head of a PUBLISH decoded from
+//! every prefix of it, and encoded for a payload sent separately, against the whole-packet
+//! decoder and encoder, over arbitrary packets of every version.
 
 mod roundtrip_support;
 
@@ -15,6 +16,12 @@ fn check(p: &Publish<'_>, version: ProtocolVersion) -> bool {
     if Packet::Publish(p.clone()).encode_to_vec(version, &mut bytes).is_err() {
         return false;
     }
+    // The head encoded for a payload sent separately, then the payload: the same bytes.
+    let mut head = vec![0xAA];
+    let n = p.encode_head_to_vec(version, p.payload.len(), &mut head).expect("the head encodes");
+    assert_eq!(head.len(), 1 + n, "{version}");
+    head.extend_from_slice(p.payload.as_bytes());
+    assert_eq!(&head[1..], &bytes[..], "{version}: head + payload differ from the packet");
     let Ok(Status::Complete(whole)) = Packet::decode(&bytes, version) else { return false };
     let Packet::Publish(mut expected) = whole.packet else { panic!("not a PUBLISH") };
     let payload_len = expected.payload.len();

@@ -206,9 +206,38 @@ impl<'a> Publish<'a> {
         out: &mut alloc::vec::Vec<u8>,
         layout: &mut Layout,
     ) -> Result<usize, EncodeError> {
+        self.encode_parts_to_vec(version, out, layout, None)
+    }
+
+    /// Append the head of this PUBLISH (fixed header, topic, packet identifier, properties)
+    /// for a payload of `payload_len` bytes that the caller sends after it (this packet's own
+    /// `payload` is not used): for senders that stream a payload they do not hold whole.
+    /// Returns the head's length; on error `out` is unchanged.
+    #[cfg(feature = "alloc")]
+    pub fn encode_head_to_vec(
+        &self,
+        version: ProtocolVersion,
+        payload_len: usize,
+        out: &mut alloc::vec::Vec<u8>,
+    ) -> Result<usize, EncodeError> {
+        self.encode_parts_to_vec(version, out, &mut Layout::default(), Some(payload_len))
+    }
+
+    /// [`Publish::encode_to_vec`], or with `streamed` the head only, for a payload of that
+    /// length sent separately.
+    #[cfg(feature = "alloc")]
+    fn encode_parts_to_vec(
+        &self,
+        version: ProtocolVersion,
+        out: &mut alloc::vec::Vec<u8>,
+        layout: &mut Layout,
+        streamed: Option<usize>,
+    ) -> Result<usize, EncodeError> {
         let (head, props) = self.header_lens_cold(version)?;
-        let body = head + self.payload.len();
+        let payload_len = streamed.unwrap_or(self.payload.len());
+        let body = head.checked_add(payload_len).ok_or(EncodeError::TooLong { len: payload_len })?;
         let total = total_len(body)?;
+        let total = total - streamed.unwrap_or(0);
         let start = out.len();
         out.resize(start + total, 0);
         let mut s = CompactSink::new(out.get_mut(start..).unwrap_or_default());
@@ -218,7 +247,9 @@ impl<'a> Publish<'a> {
         // The packet identifier follows the topic name and its 2-byte length.
         let id = header + 2 + self.topic.as_utf8().as_bytes().len();
         self.write_header_with(version, &mut s, props);
-        s.put_slice(self.payload.as_bytes());
+        if streamed.is_none() {
+            s.put_slice(self.payload.as_bytes());
+        }
         debug_assert_eq!(s.written(), total);
         *layout = Layout { header, id, expiry: s.expiry_at };
         Ok(total)
