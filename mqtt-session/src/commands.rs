@@ -219,49 +219,12 @@ impl Session {
     /// flow-control window is full, the message waits in the bounded queue.
     pub fn publish(&mut self, now: Instant, msg: &Outgoing<'_>) -> Result<Token, Error> {
         self.tick(now);
-        let topic = TopicName::new(msg.topic)?;
-        if msg.properties.topic_alias.is_some() {
-            return Err(Error::Encode(sansmqtt_proto::EncodeError::InvalidPropertyValue(
-                sansmqtt_proto::property::PropertyId::TopicAlias,
-            )));
-        }
-        // A PUBLISH from a client never carries a Subscription Identifier [MQTT-3.3.4-6].
-        if !msg.properties.subscription_identifiers.is_empty() {
-            return Err(Error::Encode(sansmqtt_proto::EncodeError::InvalidPropertyValue(
-                sansmqtt_proto::property::PropertyId::SubscriptionIdentifier,
-            )));
-        }
-        let mut qos = msg.qos;
-        let mut retain = msg.retain;
-        if qos > self.max_qos() {
-            match self.config.limit_policy {
-                LimitPolicy::Downgrade => qos = self.max_qos(),
-                LimitPolicy::Reject => return Err(Error::QoSNotSupported { max: self.max_qos() }),
-            }
-        }
-        if retain && !self.caps.retain_available {
-            match self.config.limit_policy {
-                LimitPolicy::Downgrade => retain = false,
-                LimitPolicy::Reject => return Err(Error::RetainNotSupported),
-            }
-        }
         let connected = matches!(self.link, Link::Connected);
         if !connected && !self.config.queue_while_disconnected {
             return Err(Error::NotConnected);
         }
         let placeholder = PacketId::new(1).ok_or(Error::NoPacketId)?;
-        let publish = Publish {
-            dup: false,
-            retain,
-            delivery: match qos {
-                QoS::AtMostOnce => Delivery::AtMostOnce,
-                QoS::AtLeastOnce => Delivery::AtLeastOnce(placeholder),
-                QoS::ExactlyOnce => Delivery::ExactlyOnce(placeholder),
-            },
-            topic,
-            properties: msg.properties.clone(),
-            payload: Bin::new(msg.payload),
-        };
+        let publish = self.outgoing_publish(msg, placeholder)?;
         let size = publish.encoded_len(self.version)?;
         if let Some(max) = self.caps.maximum_packet_size
             && size > max as usize
@@ -290,6 +253,54 @@ impl Session {
         Ok(token)
     }
 
+    /// The PUBLISH for `msg` with packet id `id` (if QoS > 0), checked: a valid topic, no
+    /// Topic Alias or Subscription Identifier of the application's, QoS and RETAIN within
+    /// the server's limits per the [`LimitPolicy`].
+    pub(crate) fn outgoing_publish<'m>(
+        &self,
+        msg: &Outgoing<'m>,
+        id: PacketId,
+    ) -> Result<Publish<'m>, Error> {
+        let topic = TopicName::new(msg.topic)?;
+        if msg.properties.topic_alias.is_some() {
+            return Err(Error::Encode(sansmqtt_proto::EncodeError::InvalidPropertyValue(
+                sansmqtt_proto::property::PropertyId::TopicAlias,
+            )));
+        }
+        // A PUBLISH from a client never carries a Subscription Identifier [MQTT-3.3.4-6].
+        if !msg.properties.subscription_identifiers.is_empty() {
+            return Err(Error::Encode(sansmqtt_proto::EncodeError::InvalidPropertyValue(
+                sansmqtt_proto::property::PropertyId::SubscriptionIdentifier,
+            )));
+        }
+        let mut qos = msg.qos;
+        let mut retain = msg.retain;
+        if qos > self.max_qos() {
+            match self.config.limit_policy {
+                LimitPolicy::Downgrade => qos = self.max_qos(),
+                LimitPolicy::Reject => return Err(Error::QoSNotSupported { max: self.max_qos() }),
+            }
+        }
+        if retain && !self.caps.retain_available {
+            match self.config.limit_policy {
+                LimitPolicy::Downgrade => retain = false,
+                LimitPolicy::Reject => return Err(Error::RetainNotSupported),
+            }
+        }
+        Ok(Publish {
+            dup: false,
+            retain,
+            delivery: match qos {
+                QoS::AtMostOnce => Delivery::AtMostOnce,
+                QoS::AtLeastOnce => Delivery::AtLeastOnce(id),
+                QoS::ExactlyOnce => Delivery::ExactlyOnce(id),
+            },
+            topic,
+            properties: msg.properties.clone(),
+            payload: Bin::new(msg.payload),
+        })
+    }
+
     /// Make room in the queue for `size` more bytes, per the queue-full policy.
     fn make_room(&mut self, size: usize) -> Result<(), Error> {
         let full =
@@ -316,6 +327,11 @@ impl Session {
 
     /// Move queued publishes into the transmit buffer within the window.
     pub(crate) fn pump_queue(&mut self) {
+        #[cfg(feature = "streaming")]
+        if self.out.tx.holding() {
+            // A streamed payload is being written: queued messages go after it.
+            return;
+        }
         let window = self.window();
         while let Some(front) = self.out.queue.front() {
             // Within the server's Receive Maximum on this connection, and within our own
@@ -377,9 +393,7 @@ impl Session {
             // What is stored is what a resend sends: a re-delivery, DUP = 1 [MQTT-3.3.1-1].
             q.bytes.set_dup(true);
             let flow = if qos == QoS::AtLeastOnce { Flow::AwaitPubAck } else { Flow::AwaitPubRec };
-            self.out
-                .inflight
-                .push(id.get(), Inflight { token: q.token, flow, bytes: q.bytes, counted: false });
+            self.out.inflight.push(id.get(), Inflight::new(q.token, flow, q.bytes));
             self.out.count(id.get());
         }
         // Hysteresis: room is announced once the queue has drained to half its bounds, so a

@@ -182,6 +182,16 @@ pub enum Event<'a> {
     /// [`Event::MessageStart`]: what arrived of it is not a message (no ack was sent; the
     /// server sends it again).
     MessageAborted,
+    /// A streamed publish ([`Session::publish_streamed`](crate::Session::publish_streamed))
+    /// is sent again after a reconnect (no PUBACK / PUBREC came): its head went out (DUP = 1,
+    /// the same packet id); write its payload again, from the start, with
+    /// [`Session::write_payload`](crate::Session::write_payload).
+    ResendPayload {
+        /// The publish.
+        token: Token,
+        /// The payload's length in bytes.
+        payload_len: usize,
+    },
     /// A publish completed: QoS 0 written to the transport, QoS 1 PUBACK, QoS 2 PUBCOMP.
     Published {
         /// The request.

@@ -80,7 +80,8 @@ fn run(data: &[u8], trace: bool) {
     config.max_packet_size = 512;
     // Bit 2 of the first byte: a receive buffer smaller than the largest packet, so that
     // larger messages are streamed through it.
-    if data.first().is_some_and(|b| b & 0x04 != 0) {
+    let streaming = data.first().is_some_and(|b| b & 0x04 != 0);
+    if streaming {
         config.receive_buffer_size = Some(128);
     }
     config.max_inflight = 4;
@@ -193,11 +194,15 @@ fn run(data: &[u8], trace: bool) {
             }
             Op::Publish { qos, len } => {
                 let payload = [0xA5u8; 255];
-                let qos = QoS::from_u8(qos % 3).unwrap_or(QoS::AtMostOnce);
-                let _ = s.publish(
-                    t,
-                    &Outgoing::new(TOPICS[usize::from(len) % 3], &payload[..usize::from(len)], qos),
-                );
+                let msg_qos = QoS::from_u8(qos % 3).unwrap_or(QoS::AtMostOnce);
+                let topic = TOPICS[usize::from(len) % 3];
+                // With streaming (bit 2 of the first byte), a QoS byte with bit 7 set publishes
+                // the payload in pieces, written as the transmit buffer takes them.
+                if streaming && qos & 0x80 != 0 {
+                    let _ = s.publish_streamed(t, &Outgoing::new(topic, b"", msg_qos), usize::from(len));
+                } else {
+                    let _ = s.publish(t, &Outgoing::new(topic, &payload[..usize::from(len)], msg_qos));
+                }
             }
             Op::Subscribe(i) => {
                 let f = TOPICS[usize::from(i) % TOPICS.len()];
@@ -372,6 +377,11 @@ fn transmit(s: &mut Session, t: Instant, open: bool, wire: &mut Vec<u8>, store: 
     let mut buf = [0u8; 97];
     let mut progressed = false;
     loop {
+        // A streamed payload (or one asked for again) is written as it is taken: 0xA5 bytes,
+        // as the whole-payload publishes carry.
+        if let Some(left) = s.payload_remaining() {
+            progressed |= s.write_payload(t, &[0xA5; 255][..left.min(255)]) > 0;
+        }
         progressed |= s.poll_store(store);
         let n = s.poll_transmit(t, &mut buf);
         if n == 0 {

@@ -431,7 +431,14 @@ impl Session {
         let resend_as_new = self.config.session_lost_policy == crate::SessionLostPolicy::ResendAsNew;
         // The policy re-queues the flows whose PUBLISH may not have arrived; the rest are
         // handed back (PUBREL sent: the server had the message and lost it with the session).
-        let requeue = |f: &crate::outbound::Inflight| resend_as_new && f.flow != Flow::AwaitPubComp;
+        // A streamed publish cannot wait in the queue (its payload is not held): handed back.
+        let requeue = |f: &crate::outbound::Inflight| {
+            #[cfg(feature = "streaming")]
+            let held = f.streamed.is_none();
+            #[cfg(not(feature = "streaming"))]
+            let held = true;
+            resend_as_new && f.flow != Flow::AwaitPubComp && held
+        };
         if self.out.journal.is_on() {
             for id in self.out.inflight.ids().to_vec() {
                 self.out.record_id(crate::persist::COMPLETED, id);

@@ -220,6 +220,8 @@ mod secret;
 mod session;
 #[cfg(feature = "streaming")]
 mod stream_in;
+#[cfg(feature = "streaming")]
+mod stream_out;
 mod subscriptions;
 mod time;
 

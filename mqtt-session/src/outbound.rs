@@ -33,10 +33,29 @@ pub(crate) struct Inflight {
     pub(crate) token: Token,
     pub(crate) flow: Flow,
     /// The encoded PUBLISH with its packet id, as a resend sends it: DUP = 1 (it was sent).
+    /// Empty for a streamed publish (see `streamed`).
     pub(crate) bytes: EncodedPublish,
+    /// A streamed publish: its head as a resend sends it (DUP = 1), and its payload's length
+    /// (the application writes the payload again).
+    #[cfg(feature = "streaming")]
+    pub(crate) streamed: Option<(Vec<u8>, usize)>,
     /// Its PUBLISH was sent on the current connection: it uses one unit of the server's
     /// send quota (Receive Maximum) until PUBACK / PUBCOMP [MQTT-4.9.0-1/2].
     pub(crate) counted: bool,
+}
+
+impl Inflight {
+    /// A flow just started (or read back from a store), not yet counted on this connection.
+    pub(crate) fn new(token: Token, flow: Flow, bytes: EncodedPublish) -> Self {
+        Self {
+            token,
+            flow,
+            bytes,
+            counted: false,
+            #[cfg(feature = "streaming")]
+            streamed: None,
+        }
+    }
 }
 
 /// A SUBSCRIBE or UNSUBSCRIBE waiting for its ack.
@@ -104,6 +123,9 @@ pub(crate) struct Outbound {
     pub(crate) aliases: crate::alias::OutAliases,
     /// Records for the driver's store, and the fence that keeps packets behind them.
     pub(crate) journal: crate::persist::Journal,
+    /// The streamed PUBLISH whose payload is being written, if any.
+    #[cfg(feature = "streaming")]
+    pub(crate) stream_out: Option<crate::stream_out::OutStream>,
 }
 
 impl Outbound {
@@ -125,6 +147,8 @@ impl Outbound {
             last_token: 0,
             aliases: crate::alias::OutAliases::default(),
             journal: crate::persist::Journal::default(),
+            #[cfg(feature = "streaming")]
+            stream_out: None,
         }
     }
 
@@ -214,7 +238,7 @@ impl Outbound {
 
     /// Bytes waiting in the transmit buffer.
     pub(crate) fn tx_pending(&self) -> usize {
-        self.tx.pending()
+        self.tx.pending() + self.tx.held_len()
     }
 
     /// Whether `n` more bytes fit under the soft limit (a packet always fits an empty buffer).
@@ -283,6 +307,15 @@ impl Outbound {
 
     /// The connection ended: unsent bytes are dropped; unsent QoS 0 publishes fail.
     pub(crate) fn connection_lost(&mut self, events: &mut VecDeque<Event<'static>>) {
+        #[cfg(feature = "streaming")]
+        {
+            self.tx.held = None;
+            if let Some(s) = self.stream_out.take()
+                && s.qos0
+            {
+                publish_failed(events, s.token, PublishFailure::ConnectionLost);
+            }
+        }
         self.tx.buf.clear();
         self.tx.start = 0;
         self.tx.taken = self.tx.appended;
@@ -315,13 +348,26 @@ impl Outbound {
     ) {
         let mut i = 0;
         while let Some(&id) = self.resend.get(i) {
+            #[cfg(feature = "streaming")]
+            if self.tx.holding() {
+                // A streamed payload is being written: everything else waits behind it.
+                return;
+            }
             let Some(flow) = self.inflight.get(id) else {
                 self.resend.remove(i);
                 continue;
             };
             let bytes = flow.bytes.as_bytes();
+            #[cfg(feature = "streaming")]
+            let size = flow.streamed.as_ref().map_or(bytes.len(), |(head, len)| head.len() + len);
+            #[cfg(not(feature = "streaming"))]
+            let size = bytes.len();
+            #[cfg(feature = "streaming")]
+            let streamed = flow.streamed.is_some();
+            #[cfg(not(feature = "streaming"))]
+            let streamed = false;
             match flow.flow {
-                Flow::AwaitPubAck | Flow::AwaitPubRec if max.is_some_and(|m| bytes.len() > m as usize) => {
+                Flow::AwaitPubAck | Flow::AwaitPubRec if max.is_some_and(|m| size > m as usize) => {
                     if let Some(token) = self.finish(id) {
                         publish_failed(events, token, PublishFailure::TooLarge);
                     }
@@ -332,10 +378,16 @@ impl Outbound {
                         i += 1;
                         continue;
                     }
-                    // Appended from the store in place (the transmit buffer is a field of its
-                    // own); the stored copy has DUP = 1 since it was first sent [MQTT-3.3.1-1].
-                    self.tx.append(bytes);
-                    self.count(id);
+                    if streamed {
+                        #[cfg(feature = "streaming")]
+                        self.resend_streamed(id, events);
+                    } else {
+                        // Appended from the store in place (the transmit buffer is a field of
+                        // its own); the stored copy has DUP = 1 since it was first sent
+                        // [MQTT-3.3.1-1].
+                        self.tx.append(bytes);
+                        self.count(id);
+                    }
                 }
                 Flow::AwaitPubComp => {
                     if let Some(pid) = PacketId::new(id) {
@@ -408,6 +460,10 @@ pub(crate) struct Tx {
     /// Bytes ever appended / taken, to know when a QoS 0 publish is written.
     appended: u64,
     taken: u64,
+    /// While a streamed PUBLISH's payload is being written, every other packet waits here
+    /// (packets never interleave); it follows the payload's last byte.
+    #[cfg(feature = "streaming")]
+    held: Option<Vec<u8>>,
 }
 
 /// Counts only: the bytes may hold a CONNECT with its password.
@@ -432,13 +488,55 @@ impl Tx {
     }
 
     pub(crate) fn append(&mut self, bytes: &[u8]) {
+        #[cfg(feature = "streaming")]
+        if let Some(held) = self.held.as_mut() {
+            held.extend_from_slice(bytes);
+            return;
+        }
+        self.append_now(bytes);
+    }
+
+    /// Append to what goes out next, even while other packets are held.
+    pub(crate) fn append_now(&mut self, bytes: &[u8]) {
         self.rewind();
         self.buf.extend_from_slice(bytes);
         self.appended += bytes.len() as u64;
     }
 
+    /// Hold every packet appended from now on, until [`Tx::release_held`].
+    #[cfg(feature = "streaming")]
+    pub(crate) fn hold(&mut self) {
+        self.held.get_or_insert_with(Vec::new);
+    }
+
+    /// Whether packets are held (a streamed payload is being written).
+    #[cfg(feature = "streaming")]
+    pub(crate) fn holding(&self) -> bool {
+        self.held.is_some()
+    }
+
+    /// Send what was held, after what is in the buffer.
+    #[cfg(feature = "streaming")]
+    pub(crate) fn release_held(&mut self) {
+        if let Some(held) = self.held.take() {
+            self.append_now(&held);
+        }
+    }
+
+    /// Bytes held behind a streamed payload.
+    fn held_len(&self) -> usize {
+        #[cfg(feature = "streaming")]
+        return self.held.as_ref().map_or(0, Vec::len);
+        #[cfg(not(feature = "streaming"))]
+        0
+    }
+
     /// Encode a control packet straight into the buffer.
     fn push_packet(&mut self, packet: &Packet<'_>, version: ProtocolVersion) -> bool {
+        #[cfg(feature = "streaming")]
+        if let Some(held) = self.held.as_mut() {
+            return packet.encode_to_vec_client(version, held).is_ok();
+        }
         self.rewind();
         let before = self.buf.len();
         // Control packets built by the session always encode; a failure drops only that packet.

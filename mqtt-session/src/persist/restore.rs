@@ -229,7 +229,7 @@ impl Replay {
         for (id, flow, bytes) in self.flows {
             let token = s.next_token();
             tokens.push(token);
-            s.out.restore_flow(id, Inflight { token, flow, bytes, counted: false });
+            s.out.restore_flow(id, Inflight::new(token, flow, bytes));
         }
         for (seq, bytes) in self.queue {
             let token = s.next_token();

@@ -53,6 +53,10 @@ pub enum Ev {
     MessageChunk(Vec<u8>),
     MessageEnd(Option<sansmqtt_session::AckToken>),
     MessageAborted,
+    ResendPayload {
+        token: Token,
+        payload_len: usize,
+    },
 }
 
 fn detach(e: Event<'_>) -> Ev {
@@ -88,6 +92,7 @@ fn detach(e: Event<'_>) -> Ev {
         Event::MessageChunk(c) => Ev::MessageChunk(c.to_vec()),
         Event::MessageEnd { ack_token } => Ev::MessageEnd(ack_token),
         Event::MessageAborted => Ev::MessageAborted,
+        Event::ResendPayload { token, payload_len } => Ev::ResendPayload { token, payload_len },
         other => panic!("unknown event {other:?}"),
     }
 }

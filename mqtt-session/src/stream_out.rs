@@ -1,0 +1,163 @@
+//! Publishing a payload the application does not hold whole: the PUBLISH head goes out, then
+//! the payload as the application writes it, in pieces of any size, with backpressure from the
+//! transmit buffer. While the payload is being written no other packet can go out (packets
+//! never interleave): acks, PINGREQ and queued publishes wait behind it, so write it promptly.
+//!
+//! A QoS 1 / 2 publish that must be sent again after a reconnect (no PUBACK / PUBREC came)
+//! needs its payload again: the session sends the head (DUP = 1, the same packet id) and asks
+//! for the payload with [`Event::ResendPayload`](crate::Event::ResendPayload); the application
+//! writes it again from the start. After PUBREC only PUBREL is resent; no payload is needed.
+
+use crate::Outgoing;
+use crate::error::Error;
+use crate::event::{Event, Token};
+use crate::outbound::{Flow, Inflight, Outbound};
+use crate::session::{Link, Session};
+use crate::time::Instant;
+use alloc::collections::VecDeque;
+use alloc::vec::Vec;
+use sansmqtt_proto::{EncodedPublish, PacketId, QoS};
+
+/// The streamed PUBLISH whose payload is being written.
+#[derive(Debug)]
+pub(crate) struct OutStream {
+    pub(crate) token: Token,
+    /// Payload bytes still to write.
+    pub(crate) remaining: usize,
+    /// QoS 0: completes once written (fails if the connection is lost first).
+    pub(crate) qos0: bool,
+}
+
+impl Session {
+    /// Publish `msg` (its `payload` is not used) with a payload of `payload_len` bytes that
+    /// the application then writes with [`Session::write_payload`]. Only while connected, with
+    /// nothing queued ahead of it, the flow-control window open and no other streamed payload
+    /// being written: otherwise [`Error::NotConnected`], [`Error::QueueFull`] (try again after
+    /// `Event::Published`) or [`Error::InvalidState`]. Not with a persistence journal on (a
+    /// payload the session does not hold cannot be stored): [`Error::InvalidState`].
+    ///
+    /// Completes as [`Session::publish`] does (`Event::Published` with the returned token).
+    pub fn publish_streamed(
+        &mut self,
+        now: Instant,
+        msg: &Outgoing<'_>,
+        payload_len: usize,
+    ) -> Result<Token, Error> {
+        self.tick(now);
+        if !matches!(self.link, Link::Connected) {
+            return Err(Error::NotConnected);
+        }
+        if self.out.tx.holding() || self.out.journal.is_on() {
+            return Err(Error::InvalidState);
+        }
+        let placeholder = PacketId::new(1).ok_or(Error::NoPacketId)?;
+        let mut publish = self.outgoing_publish(msg, placeholder)?;
+        let qos = publish.qos();
+        if self.out.queue.len() > 0
+            || !self.out.resend.is_empty()
+            || (qos != QoS::AtMostOnce
+                && (self.out.quota_used >= self.window()
+                    || self.out.inflight.len() >= usize::from(self.config.max_inflight.max(1))))
+        {
+            return Err(Error::QueueFull);
+        }
+        let mut head = Vec::new();
+        let head_len = publish.encode_head_to_vec(self.version, payload_len, &mut head)?;
+        let size = head_len.saturating_add(payload_len);
+        if let Some(max) = self.caps.maximum_packet_size
+            && size > max as usize
+        {
+            return Err(Error::PacketTooLarge { size, max });
+        }
+        let token = self.next_token();
+        if qos != QoS::AtMostOnce {
+            let id = self.out.allocate_id().ok_or(Error::NoPacketId)?;
+            publish.delivery = match qos {
+                QoS::AtLeastOnce => sansmqtt_proto::Delivery::AtLeastOnce(id),
+                _ => sansmqtt_proto::Delivery::ExactlyOnce(id),
+            };
+            head.clear();
+            publish.encode_head_to_vec(self.version, payload_len, &mut head)?;
+            // What a resend sends: the same head with DUP = 1 [MQTT-3.3.1-1].
+            publish.dup = true;
+            let mut resend = Vec::new();
+            publish.encode_head_to_vec(self.version, payload_len, &mut resend)?;
+            let flow = if qos == QoS::AtLeastOnce { Flow::AwaitPubAck } else { Flow::AwaitPubRec };
+            let mut f = Inflight::new(token, flow, EncodedPublish::default());
+            f.streamed = Some((resend, payload_len));
+            self.out.inflight.push(id.get(), f);
+            self.out.count(id.get());
+        }
+        self.out
+            .start_stream(&head, OutStream { token, remaining: payload_len, qos0: qos == QoS::AtMostOnce });
+        Ok(token)
+    }
+
+    /// Write the next piece of the streamed payload: returns how many of `data`'s bytes were
+    /// taken (0 when the transmit buffer is full: hand out bytes with `poll_transmit` first,
+    /// or when no streamed payload is being written). Bytes beyond the payload's length are
+    /// not taken.
+    pub fn write_payload(&mut self, now: Instant, data: &[u8]) -> usize {
+        self.tick(now);
+        self.out.write_stream(data)
+    }
+
+    /// Payload bytes still to write for the streamed publish being sent, if any.
+    pub fn payload_remaining(&self) -> Option<usize> {
+        self.out.stream_out.as_ref().map(|s| s.remaining)
+    }
+}
+
+impl Outbound {
+    /// Send `head`, then hold every other packet until the payload is written.
+    pub(crate) fn start_stream(&mut self, head: &[u8], stream: OutStream) {
+        self.tx.append_now(head);
+        self.tx.hold();
+        self.stream_out = Some(stream);
+        if self.stream_out.as_ref().is_some_and(|s| s.remaining == 0) {
+            self.end_stream();
+        }
+    }
+
+    /// Take what fits of `data` into the payload being written.
+    pub(crate) fn write_stream(&mut self, data: &[u8]) -> usize {
+        let Some(stream) = self.stream_out.as_mut() else { return 0 };
+        let pending = self.tx.pending();
+        let room =
+            if pending == 0 { self.tx_soft_limit.max(1) } else { self.tx_soft_limit.saturating_sub(pending) };
+        let n = data.len().min(stream.remaining).min(room);
+        stream.remaining -= n;
+        if let Some(piece) = data.get(..n) {
+            self.tx.append_now(piece);
+        }
+        if stream.remaining == 0 {
+            self.end_stream();
+        }
+        n
+    }
+
+    /// The payload is written: what was held goes out; a QoS 0 publish completes once written.
+    fn end_stream(&mut self) {
+        self.tx.release_held();
+        if let Some(s) = self.stream_out.take()
+            && s.qos0
+        {
+            self.track_qos0(s.token);
+        }
+    }
+
+    /// Resend streamed flow `id` (after a reconnect): its head, then the payload the
+    /// application writes again when asked. Whether `id` was a streamed flow.
+    pub(crate) fn resend_streamed(&mut self, id: u16, events: &mut VecDeque<Event<'static>>) -> bool {
+        let Some(f) = self.inflight.get_mut(id) else { return false };
+        let Some((head, payload_len)) = f.streamed.take() else { return false };
+        let token = f.token;
+        self.count(id);
+        self.start_stream(&head, OutStream { token, remaining: payload_len, qos0: false });
+        if let Some(f) = self.inflight.get_mut(id) {
+            f.streamed = Some((head, payload_len));
+        }
+        events.push_back(Event::ResendPayload { token, payload_len });
+        true
+    }
+}

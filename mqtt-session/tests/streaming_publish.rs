@@ -1,0 +1,173 @@
+//! Publishing a payload written in pieces (`publish_streamed` + `write_payload`): the wire
+//! bytes are the packet `publish` would send; nothing interleaves with the payload; a QoS 1 / 2
+//! resend after a reconnect asks for the payload again; a streamed flow is never re-queued
+//! without its payload. 3.1.1 and 5.0.
+mod support;
+
+use sansmqtt_proto::{Packet, ProtocolVersion, QoS, ReasonCode};
+use sansmqtt_session::{Config, Error, Outgoing, SessionLostPolicy};
+use support::{Ev, Harness, VERSIONS, frames, publishes};
+
+fn config(v: ProtocolVersion) -> Config {
+    let mut c = Harness::config(v);
+    c.clean_start = false;
+    c.session_expiry_interval = 3600;
+    c.tx_buffer_size = 1024;
+    c
+}
+
+fn pattern(len: usize) -> Vec<u8> {
+    (0..len).map(|i| (i * 13 % 251) as u8).collect()
+}
+
+/// Write all of `payload`, handing bytes to the wire whenever the session takes no more.
+fn write_all(h: &mut Harness, payload: &[u8]) -> usize {
+    let (mut at, mut rounds) = (0, 0);
+    while at < payload.len() {
+        let n = h.session.write_payload(h.now, &payload[at..]);
+        if n == 0 {
+            h.drive();
+            rounds += 1;
+            assert!(rounds < 10_000, "no progress");
+        }
+        at += n;
+    }
+    h.drive();
+    rounds
+}
+
+#[test]
+fn the_wire_carries_the_packet_publish_would_send() {
+    for v in VERSIONS {
+        for qos in [QoS::AtMostOnce, QoS::AtLeastOnce, QoS::ExactlyOnce] {
+            let payload = pattern(20_000);
+            let mut h = Harness::new(config(v));
+            h.connect(false);
+            h.take_inbox();
+            h.take_raw();
+            let token =
+                h.session.publish_streamed(h.now, &Outgoing::new("big/up", b"", qos), payload.len()).unwrap();
+            assert_eq!(h.session.payload_remaining(), Some(payload.len()));
+            let rounds = write_all(&mut h, &payload);
+            assert!(rounds > 0, "{v} {qos:?}: 20 KB through a 1 KiB transmit buffer needs backpressure");
+            assert_eq!(h.session.payload_remaining(), None);
+            let raw = h.take_raw();
+            // The same message through `publish`, in a second session, for comparison.
+            let mut r = Harness::new(config(v));
+            r.connect(false);
+            r.take_raw();
+            r.session.publish(r.now, &Outgoing::new("big/up", &payload, qos)).unwrap();
+            r.drive();
+            assert!(raw == r.take_raw(), "{v} {qos:?}: streamed bytes differ from publish's");
+            let sent = publishes(&h.take_inbox());
+            match qos {
+                QoS::AtMostOnce => {}
+                QoS::AtLeastOnce => h.puback(sent[0].0.unwrap()),
+                QoS::ExactlyOnce => {
+                    h.pubrec(sent[0].0.unwrap());
+                    h.pubcomp(sent[0].0.unwrap());
+                }
+            }
+            assert!(h.take_events().contains(&Ev::Published(token, ReasonCode::Success)), "{v} {qos:?}");
+        }
+    }
+}
+
+#[test]
+fn nothing_interleaves_with_the_payload() {
+    for v in VERSIONS {
+        let mut h = Harness::new(config(v));
+        h.connect(false);
+        h.take_inbox();
+        h.take_raw();
+        let payload = pattern(3000);
+        h.session.publish_streamed(h.now, &Outgoing::new("t", b"", QoS::AtMostOnce), payload.len()).unwrap();
+        let half = h.session.write_payload(h.now, &payload[..1000]);
+        h.drive();
+        // A QoS 1 message arrives mid-payload: its PUBACK must wait for the payload's end.
+        h.publish_to_client("in", b"x", QoS::AtLeastOnce, 5);
+        assert!(
+            h.take_inbox().iter().all(|p| !matches!(p, Packet::PubAck(_))),
+            "{v}: PUBACK inside a payload"
+        );
+        write_all(&mut h, &payload[half..]);
+        let raw = h.take_raw();
+        let kinds: Vec<u8> = frames(&raw).iter().map(|(first, _)| first >> 4).collect();
+        assert_eq!(kinds, [3, 4], "{v}: the PUBLISH whole, then the PUBACK");
+    }
+}
+
+#[test]
+fn a_qos1_or_2_resend_asks_for_the_payload_again() {
+    for v in VERSIONS {
+        for qos in [QoS::AtLeastOnce, QoS::ExactlyOnce] {
+            let payload = pattern(5000);
+            let mut h = Harness::new(config(v));
+            h.connect(false);
+            h.take_inbox();
+            let token =
+                h.session.publish_streamed(h.now, &Outgoing::new("t", b"", qos), payload.len()).unwrap();
+            // The connection drops after part of the payload.
+            h.session.write_payload(h.now, &payload[..700]);
+            h.drive();
+            h.drop_link();
+            h.take_events();
+            h.take_inbox();
+            h.advance_to_timeout();
+            h.expect_connect();
+            h.connack(true, Default::default());
+            assert!(
+                h.take_events().contains(&Ev::ResendPayload { token, payload_len: 5000 }),
+                "{v} {qos:?}: asked for the payload again"
+            );
+            write_all(&mut h, &payload);
+            let sent = publishes(&h.take_inbox());
+            assert_eq!(sent.len(), 1, "{v} {qos:?}");
+            assert!(sent[0].1, "{v} {qos:?}: DUP 1 on the resend");
+            assert!(sent[0].3 == payload, "{v} {qos:?}: the payload as written again");
+        }
+    }
+}
+
+#[test]
+fn a_streamed_flow_of_a_lost_session_is_handed_back_not_requeued() {
+    let v = ProtocolVersion::V5;
+    let mut c = config(v);
+    c.session_lost_policy = SessionLostPolicy::ResendAsNew;
+    let mut h = Harness::new(c);
+    h.connect(false);
+    h.take_inbox();
+    let token = h.session.publish_streamed(h.now, &Outgoing::new("t", b"", QoS::AtLeastOnce), 10).unwrap();
+    write_all(&mut h, &[1; 10]);
+    h.take_inbox();
+    h.drop_link();
+    h.advance_to_timeout();
+    h.expect_connect();
+    h.connack(false, Default::default());
+    assert!(h.take_events().contains(&Ev::SessionLost(vec![token])));
+    assert_eq!(h.session.queued(), 0);
+}
+
+#[test]
+fn a_streamed_publish_is_refused_when_it_cannot_go_at_once() {
+    for v in VERSIONS {
+        let mut h = Harness::new(config(v));
+        let msg = Outgoing::new("t", b"", QoS::AtLeastOnce);
+        assert_eq!(h.session.publish_streamed(h.now, &msg, 10), Err(Error::NotConnected));
+        h.session.publish(h.now, &Outgoing::new("q", b"queued", QoS::AtLeastOnce)).unwrap();
+        h.session.connect(h.now).unwrap();
+        h.drive();
+        h.expect_connect();
+        h.connack(false, Default::default());
+        h.session.publish_streamed(h.now, &msg, 10).unwrap();
+        assert_eq!(
+            h.session.publish_streamed(h.now, &msg, 10),
+            Err(Error::InvalidState),
+            "{v}: one at a time"
+        );
+        let mut j = Harness::new(config(v));
+        j.session.start_journal(&mut Vec::new());
+        j.connect(false);
+        assert_eq!(j.session.publish_streamed(j.now, &msg, 10), Err(Error::InvalidState), "{v}: journaled");
+    }
+}
