@@ -62,6 +62,8 @@ mod error;
 #[cfg(feature = "embassy-net")]
 mod net;
 mod ops;
+#[cfg(feature = "persistence")]
+pub mod store;
 mod transport;
 
 pub use client::Client;
