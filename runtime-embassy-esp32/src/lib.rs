@@ -62,6 +62,9 @@ mod error;
 #[cfg(feature = "embassy-net")]
 mod net;
 mod ops;
+#[cfg(feature = "tls")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tls")))]
+pub mod tls;
 mod transport;
 
 pub use client::Client;

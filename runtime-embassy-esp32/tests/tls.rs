@@ -1,0 +1,227 @@
+//! TLS 1.3 (`embedded-tls`, feature `tls`) against Mosquitto's TLS 1.3 listener with
+//! certificates the test makes: the whole flow for 3.1.1 and 5.0 with the server checked
+//! (and with mutual TLS), a wrong CA, a wrong host name and a missing client certificate
+//! refused, and `danger_accept_any_certificate` as the only way past a wrong CA.
+mod common;
+
+use std::time::Duration;
+
+use common::flow::{check_messages, flow};
+use common::tls::{cert_der, key_der, tls_broker};
+use common::{Ev, block_on, run_limited};
+use sansmqtt_embassy::Error;
+use sansmqtt_embassy::sansmqtt_session::{Config, DisconnectReason};
+use sansmqtt_embassy::tls::{TlsOptions, TlsTransportError};
+use sansmqtt_proto::ProtocolVersion;
+use sansmqtt_tests::certs::TestPki;
+
+const LIMIT: Duration = Duration::from_secs(60);
+
+fn config(version: ProtocolVersion, id: &str) -> Config {
+    let mut config = Config::new(version, id);
+    config.max_packet_size = 4096;
+    config.reconnect = None;
+    config.connect_timeout = Duration::from_secs(10);
+    config
+}
+
+/// The flow over TLS, for both versions; with a client certificate when `mutual`.
+fn full_flow(name: &'static str, mutual: bool) {
+    run_limited(name, LIMIT, move || {
+        let pki = TestPki::generate(name);
+        let Some(broker) = tls_broker(name, &pki, mutual) else { return };
+        let ca = cert_der(&pki.ca);
+        let (cert, key) = (cert_der(&pki.client_cert), key_der(&pki.client_key));
+        for version in [ProtocolVersion::V3_1_1, ProtocolVersion::V5] {
+            let mut options = TlsOptions::new("localhost", &ca);
+            if mutual {
+                options = options.with_client_certificate(&cert, &key);
+            }
+            assert!(options.verifies_certificate());
+            let mut tx = [0u8; 512];
+            tls_client!(client, link, broker.addr, &options, config(version, name), &mut tx);
+            let topic = format!("{name}/{version}");
+            let seen = block_on(flow(&mut client, &topic));
+            check_messages(&seen, &topic);
+            assert!(
+                !seen.iter().any(|e| matches!(e, Ev::Disconnected(r) if *r != DisconnectReason::ByClient)),
+                "{version}: {seen:?}"
+            );
+            assert!(!link.is_up(), "{version}: closed after DISCONNECT");
+            assert_eq!((link.buffers_lent(), link.buffers_returned()), (1, 1), "{version}");
+        }
+    });
+}
+
+#[test]
+fn server_verified_full_flow_v311_and_v5() {
+    full_flow("embassy-tls-server", false);
+}
+
+#[test]
+fn mutual_tls_full_flow_v311_and_v5() {
+    full_flow("embassy-tls-mutual", true);
+}
+
+/// Connect once with `options` and reconnecting off: the TLS failure, if refused.
+fn attempt(
+    broker: std::net::SocketAddr,
+    options: &TlsOptions<'_>,
+    id: &str,
+) -> Result<(), TlsTransportError> {
+    let mut tx = [0u8; 512];
+    tls_client!(client, link, broker, options, config(ProtocolVersion::V5, id), &mut tx);
+    let result = block_on(async {
+        match client.connect(|_| {}).await {
+            Ok(_) => {
+                client.disconnect(|_| {}).await.expect("disconnect");
+                Ok(())
+            }
+            Err(Error::Connect(DisconnectReason::Transport(_))) => {
+                Err(client.take_transport_error().expect("the transport's error is kept"))
+            }
+            Err(e) => panic!("{id}: not a transport failure: {e:?}"),
+        }
+    });
+    assert_eq!(link.buffers_lent(), link.buffers_returned(), "{id}: buffers back after the attempt");
+    result
+}
+
+fn assert_certificate_refused(r: Result<(), TlsTransportError>, what: &str) {
+    match r {
+        Err(TlsTransportError::Tls(e)) => eprintln!("{what}: refused with {e:?}"),
+        other => panic!("{what}: expected a TLS refusal, got {other:?}"),
+    }
+}
+
+#[test]
+fn wrong_ca_refused_unless_verification_is_turned_off_by_name() {
+    run_limited("embassy-tls-wrong-ca", LIMIT, || {
+        let pki = TestPki::generate("embassy-tls-wrong-ca");
+        let other = TestPki::generate("embassy-tls-other-ca");
+        let Some(broker) = tls_broker("embassy-tls-wrong-ca", &pki, false) else { return };
+        let (ca, other_ca) = (cert_der(&pki.ca), cert_der(&other.ca));
+        attempt(broker.addr, &TlsOptions::new("localhost", &ca), "right-ca").expect("the right CA");
+        let refused = attempt(broker.addr, &TlsOptions::new("localhost", &other_ca), "wrong-ca");
+        assert_certificate_refused(refused, "wrong CA");
+        // Only the option whose name says so connects to a broker it cannot authenticate.
+        let danger = TlsOptions::danger_accept_any_certificate("localhost");
+        assert!(!danger.verifies_certificate());
+        attempt(broker.addr, &danger, "danger").expect("verification off");
+    });
+}
+
+#[test]
+fn wrong_host_name_refused() {
+    run_limited("embassy-tls-wrong-name", LIMIT, || {
+        // The server certificate names only broker.example (no localhost, no 127.0.0.1).
+        let pki = TestPki::generate_for("embassy-tls-wrong-name", &["broker.example"]);
+        let Some(broker) = tls_broker("embassy-tls-wrong-name", &pki, false) else { return };
+        let ca = cert_der(&pki.ca);
+        let refused = attempt(broker.addr, &TlsOptions::new("localhost", &ca), "wrong-name");
+        assert_certificate_refused(refused, "wrong host name");
+        // The same broker and CA under the name its certificate carries: accepted.
+        attempt(broker.addr, &TlsOptions::new("broker.example", &ca), "right-name").expect("the right name");
+    });
+}
+
+#[test]
+fn missing_client_certificate_refused() {
+    run_limited("embassy-tls-no-client-cert", LIMIT, || {
+        let pki = TestPki::generate("embassy-tls-no-client-cert");
+        let other = TestPki::generate("embassy-tls-stranger");
+        let Some(broker) = tls_broker("embassy-tls-no-client-cert", &pki, true) else { return };
+        let ca = cert_der(&pki.ca);
+        let refused = attempt(broker.addr, &TlsOptions::new("localhost", &ca), "no-client-cert");
+        match refused {
+            Err(e) => eprintln!("missing client certificate: refused with {e:?}"),
+            Ok(()) => panic!("connected without the client certificate the broker requires"),
+        }
+        // A client certificate from another CA: refused too.
+        let (cert, key) = (cert_der(&other.client_cert), key_der(&other.client_key));
+        let options = TlsOptions::new("localhost", &ca).with_client_certificate(&cert, &key);
+        assert!(
+            attempt(broker.addr, &options, "stranger-cert").is_err(),
+            "a client certificate of another CA"
+        );
+        // The right one: accepted.
+        let (cert, key) = (cert_der(&pki.client_cert), key_der(&pki.client_key));
+        let options = TlsOptions::new("localhost", &ca).with_client_certificate(&cert, &key);
+        attempt(broker.addr, &options, "right-cert").expect("the right client certificate");
+    });
+}
+
+/// Cancel-safety over TLS: the client publishes 60 QoS 1 messages of 1 to 3,000 bytes (TLS
+/// records far larger than the engine's 256-byte steps and its 16-byte look-ahead) to a topic
+/// it subscribes to, over a stream that moves at most 7 bytes per read and 5 per write and
+/// waits once before each (so that records cross in hundreds of pieces), and is driven only
+/// through `next_event` futures that are dropped at the first wake-up after they had to wait:
+/// the client's reads and writes are cut off part-way, mid-record, thousands of times. Every message arrives whole and in order,
+/// and the connection stays up.
+#[test]
+fn cut_off_at_every_wait_loses_and_corrupts_nothing() {
+    use sansmqtt_embassy::sansmqtt_session::{Event, Outgoing};
+    use sansmqtt_proto::{QoS, SubscriptionOptions};
+    const COUNT: usize = 60;
+    let payload = |i: usize| -> Vec<u8> { (0..(i * 397) % 3000 + 1).map(|j| (i * 7 + j) as u8).collect() };
+    run_limited("embassy-tls-cancel", LIMIT, move || {
+        let pki = TestPki::generate("embassy-tls-cancel");
+        let Some(broker) = tls_broker("embassy-tls-cancel", &pki, false) else { return };
+        let ca = cert_der(&pki.ca);
+        let options = TlsOptions::new("localhost", &ca);
+        let mut tx = [0u8; 512];
+        tls_client!(choppy: client, link, broker.addr, &options, config(ProtocolVersion::V5, "embassy-tls-cancel"), &mut tx);
+        block_on(async {
+            client.connect(|_| {}).await.expect("connect");
+            let granted = client
+                .subscribe(&[("cancel/#", SubscriptionOptions::new(QoS::AtLeastOnce))], |_| {})
+                .await
+                .expect("subscribe");
+            assert_eq!(granted, [sansmqtt_proto::ReasonCode::GrantedQoS1]);
+            for i in 0..COUNT {
+                let p = payload(i);
+                let out = Outgoing::new("cancel/x", &p, QoS::AtLeastOnce);
+                client.session().publish(sansmqtt_embassy::now(), &out).expect("queued");
+            }
+            let (mut got, mut acked, mut cut) = (Vec::new(), 0, 0u32);
+            while got.len() < COUNT || acked < COUNT {
+                match (CutAtWake { fut: std::pin::pin!(client.next_event()), polled: false }).await {
+                    None => cut += 1,
+                    Some(Ok(Event::Message(m))) => got.push(m.payload.to_vec()),
+                    Some(Ok(Event::Published { .. })) => acked += 1,
+                    Some(Ok(Event::Disconnected(r))) => panic!("connection lost: {r:?}"),
+                    Some(Ok(_)) => {}
+                    Some(Err(e)) => panic!("{e:?}"),
+                }
+            }
+            eprintln!("{cut} next_event futures cut off part-way, {} messages", got.len());
+            assert!(cut > 1000, "the test did not cut enough off ({cut})");
+            for (i, p) in got.iter().enumerate() {
+                assert_eq!(*p, payload(i), "message {i}");
+            }
+            assert!(link.is_up());
+            client.disconnect(|_| {}).await.expect("disconnect");
+        });
+    });
+}
+
+/// Polls `fut` once; if it has to wait, ends with `None` at the next wake-up without polling it
+/// again (the caller then drops it: a cancellation at the await it was parked at).
+struct CutAtWake<'a, F> {
+    fut: std::pin::Pin<&'a mut F>,
+    polled: bool,
+}
+
+impl<F: std::future::Future> std::future::Future for CutAtWake<'_, F> {
+    type Output = Option<F::Output>;
+
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Self::Output> {
+        if std::mem::replace(&mut self.polled, true) {
+            return std::task::Poll::Ready(None);
+        }
+        self.fut.as_mut().poll(cx).map(Some)
+    }
+}
