@@ -7,23 +7,14 @@ mod common;
 use std::time::Duration;
 
 use common::flow::{check_messages, flow};
-use common::tls::{cert_der, key_der, tls_broker};
+use common::tls::{assert_certificate_refused, attempt, cert_der, config, key_der, tls_broker};
 use common::{Ev, block_on, run_limited};
-use sansmqtt_embassy::Error;
-use sansmqtt_embassy::sansmqtt_session::{Config, DisconnectReason};
-use sansmqtt_embassy::tls::{TlsOptions, TlsTransportError};
+use sansmqtt_embassy::sansmqtt_session::DisconnectReason;
+use sansmqtt_embassy::tls::TlsOptions;
 use sansmqtt_proto::ProtocolVersion;
 use sansmqtt_tests::certs::TestPki;
 
 const LIMIT: Duration = Duration::from_secs(60);
-
-fn config(version: ProtocolVersion, id: &str) -> Config {
-    let mut config = Config::new(version, id);
-    config.max_packet_size = 4096;
-    config.reconnect = None;
-    config.connect_timeout = Duration::from_secs(10);
-    config
-}
 
 /// The flow over TLS, for both versions; with a client certificate when `mutual`.
 fn full_flow(name: &'static str, mutual: bool) {
@@ -63,37 +54,6 @@ fn mutual_tls_full_flow_v311_and_v5() {
     full_flow("embassy-tls-mutual", true);
 }
 
-/// Connect once with `options` and reconnecting off: the TLS failure, if refused.
-fn attempt(
-    broker: std::net::SocketAddr,
-    options: &TlsOptions<'_>,
-    id: &str,
-) -> Result<(), TlsTransportError> {
-    let mut tx = [0u8; 512];
-    tls_client!(client, link, broker, options, config(ProtocolVersion::V5, id), &mut tx);
-    let result = block_on(async {
-        match client.connect(|_| {}).await {
-            Ok(_) => {
-                client.disconnect(|_| {}).await.expect("disconnect");
-                Ok(())
-            }
-            Err(Error::Connect(DisconnectReason::Transport(_))) => {
-                Err(client.take_transport_error().expect("the transport's error is kept"))
-            }
-            Err(e) => panic!("{id}: not a transport failure: {e:?}"),
-        }
-    });
-    assert_eq!(link.buffers_lent(), link.buffers_returned(), "{id}: buffers back after the attempt");
-    result
-}
-
-fn assert_certificate_refused(r: Result<(), TlsTransportError>, what: &str) {
-    match r {
-        Err(TlsTransportError::Tls(e)) => eprintln!("{what}: refused with {e:?}"),
-        other => panic!("{what}: expected a TLS refusal, got {other:?}"),
-    }
-}
-
 #[test]
 fn wrong_ca_refused_unless_verification_is_turned_off_by_name() {
     run_limited("embassy-tls-wrong-ca", LIMIT, || {
@@ -102,6 +62,10 @@ fn wrong_ca_refused_unless_verification_is_turned_off_by_name() {
         let Some(broker) = tls_broker("embassy-tls-wrong-ca", &pki, false) else { return };
         let (ca, other_ca) = (cert_der(&pki.ca), cert_der(&other.ca));
         attempt(broker.addr, &TlsOptions::new("localhost", &ca), "right-ca").expect("the right CA");
+        // ALPN offered to a broker that selects none: still connects.
+        let alpn: &[&[u8]] = &[b"mqtt"];
+        attempt(broker.addr, &TlsOptions::new("localhost", &ca).with_alpn(alpn), "alpn")
+            .expect("ALPN offered");
         let refused = attempt(broker.addr, &TlsOptions::new("localhost", &other_ca), "wrong-ca");
         assert_certificate_refused(refused, "wrong CA");
         // Only the option whose name says so connects to a broker it cannot authenticate.

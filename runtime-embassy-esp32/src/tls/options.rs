@@ -51,6 +51,9 @@ pub struct TlsOptions<'a, Clock: TlsClock = NoClock> {
 impl<'a> TlsOptions<'a, NoClock> {
     /// Check the broker's certificate against `ca_der` (one CA certificate, DER) and
     /// `server_name`, which is also sent as SNI. No client certificate, no ALPN, no clock.
+    ///
+    /// A self-signed broker certificate is pinned by giving it here as `ca_der`: only a
+    /// certificate signed with its key (itself) is accepted.
     pub fn new(server_name: &'a str, ca_der: &'a [u8]) -> Self {
         Self::with_trust(server_name, Trust::Ca(ca_der))
     }

@@ -141,3 +141,57 @@ impl<I: embedded_io_async::Write> embedded_io_async::Write for ChoppyIo<I> {
         self.io.flush().await
     }
 }
+
+/// A session configuration for the TLS tests: no reconnecting (a refusal ends `connect`).
+pub fn config(
+    version: sansmqtt_proto::ProtocolVersion,
+    id: &str,
+) -> sansmqtt_embassy::sansmqtt_session::Config {
+    let mut config = sansmqtt_embassy::sansmqtt_session::Config::new(version, id);
+    config.max_packet_size = 4096;
+    config.reconnect = None;
+    config.connect_timeout = std::time::Duration::from_secs(10);
+    config
+}
+
+/// Connect once with `options` (MQTT 5.0, reconnecting off), then disconnect: the transport's
+/// error if the connection was refused. The record buffers are back afterwards either way.
+pub fn attempt<C: sansmqtt_embassy::tls::TlsClock>(
+    broker: SocketAddr,
+    options: &sansmqtt_embassy::tls::TlsOptions<'_, C>,
+    id: &str,
+) -> Result<(), sansmqtt_embassy::tls::TlsTransportError> {
+    use sansmqtt_embassy::Error;
+    use sansmqtt_embassy::sansmqtt_session::DisconnectReason;
+    let mut tx = [0u8; 512];
+    crate::tls_client!(
+        client,
+        link,
+        broker,
+        options,
+        config(sansmqtt_proto::ProtocolVersion::V5, id),
+        &mut tx
+    );
+    let result = crate::common::block_on(async {
+        match client.connect(|_| {}).await {
+            Ok(_) => {
+                client.disconnect(|_| {}).await.expect("disconnect");
+                Ok(())
+            }
+            Err(Error::Connect(DisconnectReason::Transport(_))) => {
+                Err(client.take_transport_error().expect("the transport's error is kept"))
+            }
+            Err(e) => panic!("{id}: not a transport failure: {e:?}"),
+        }
+    });
+    assert_eq!(link.buffers_lent(), link.buffers_returned(), "{id}: buffers back after the attempt");
+    result
+}
+
+/// `r` is a refusal by the TLS layer (the broker's certificate did not check out).
+pub fn assert_certificate_refused(r: Result<(), sansmqtt_embassy::tls::TlsTransportError>, what: &str) {
+    match r {
+        Err(sansmqtt_embassy::tls::TlsTransportError::Tls(e)) => eprintln!("{what}: refused with {e:?}"),
+        other => panic!("{what}: expected a TLS refusal, got {other:?}"),
+    }
+}
