@@ -189,3 +189,37 @@ impl<F: std::future::Future> std::future::Future for CutAtWake<'_, F> {
         self.fut.as_mut().poll(cx).map(Some)
     }
 }
+
+/// A server that accepts TCP and then never answers the ClientHello: the session's connect
+/// timeout ends the attempt, the transport's close drops the half-done handshake (the engine
+/// aborts it), and the record buffers come back; a second attempt starts over the same way.
+#[test]
+fn a_handshake_that_never_finishes_is_abandoned_and_the_buffers_come_back() {
+    run_limited("embassy-tls-silent", LIMIT, || {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let addr = listener.local_addr().expect("address");
+        // Accept and hold every connection, silent.
+        std::thread::spawn(move || {
+            let mut held = Vec::new();
+            for s in listener.incoming() {
+                held.push(s);
+            }
+        });
+        let ca = [0u8; 0];
+        let options = TlsOptions::new("localhost", &ca);
+        let mut config = config(ProtocolVersion::V5, "embassy-tls-silent");
+        config.connect_timeout = Duration::from_millis(300);
+        let mut tx = [0u8; 512];
+        tls_client!(client, link, addr, &options, config, &mut tx);
+        block_on(async {
+            for round in 1..=2u32 {
+                let started = std::time::Instant::now();
+                let e = client.connect(|_| {}).await.expect_err("no handshake");
+                assert!(matches!(e, sansmqtt_embassy::Error::Connect(_)), "{e:?}");
+                assert!(started.elapsed() < Duration::from_secs(5), "bounded: {:?}", started.elapsed());
+                assert!(!link.is_up());
+                assert_eq!((link.buffers_lent(), link.buffers_returned()), (round, round), "round {round}");
+            }
+        });
+    });
+}

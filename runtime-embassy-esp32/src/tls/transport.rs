@@ -55,12 +55,18 @@ impl<'l, E: Future<Output = Infallible>, const N: usize> TlsTransport<'l, E, N> 
         let _ = self.engine.as_mut().poll(cx);
     }
 
-    /// Drive the engine until no connection is open or closing.
+    /// Drive the engine until no connection is open or closing. (A close or abort asked for
+    /// meanwhile is void once the engine is idle: it may have finished just before the ask.)
     async fn wait_idle(&mut self) {
         poll_fn(|cx| {
             self.drive(cx);
-            let closing = matches!(self.link.request.get(), Request::Close | Request::Abort);
-            if self.link.phase.get() == Phase::Idle && !closing { Poll::Ready(()) } else { Poll::Pending }
+            if self.link.phase.get() != Phase::Idle {
+                return Poll::Pending;
+            }
+            if matches!(self.link.request.get(), Request::Close | Request::Abort) {
+                self.link.request.set(Request::None);
+            }
+            Poll::Ready(())
         })
         .await;
     }
@@ -161,7 +167,9 @@ impl<E: Future<Output = Infallible>, const N: usize> crate::Transport for TlsTra
             (Phase::Up, _) => self.link.request.set(Request::Close),
             (Phase::Closing, _) => {}
         }
-        if with_timeout(self.close_timeout, self.wait_idle()).await.is_err() {
+        if with_timeout(self.close_timeout, self.wait_idle()).await.is_err()
+            && self.link.phase.get() != Phase::Idle
+        {
             self.link.request.set(Request::Abort);
             self.wait_idle().await;
         }
