@@ -227,3 +227,69 @@ fn a_handshake_that_never_finishes_is_abandoned_and_the_buffers_come_back() {
         });
     });
 }
+
+/// A broker that goes silent three bytes into a record: the engine is stuck inside a TLS read
+/// it must not abandon, so the graceful close cannot start; the transport's close timeout then
+/// drops the connection, `disconnect` returns in bounded time, and the buffers come back.
+#[test]
+fn a_broker_silent_mid_record_is_dropped_after_the_close_timeout() {
+    use sansmqtt_embassy::sansmqtt_session::{Outgoing, Session};
+    use sansmqtt_embassy::tls::{TlsLink, TlsTransport};
+    use sansmqtt_embassy::{Client, Dial};
+    use sansmqtt_proto::{QoS, SubscriptionOptions};
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicIsize, Ordering};
+    run_limited("embassy-tls-stall", LIMIT, || {
+        let pki = TestPki::generate("embassy-tls-stall");
+        let Some(broker) = tls_broker("embassy-tls-stall", &pki, false) else { return };
+        let ca = cert_der(&pki.ca);
+        let options =
+            TlsOptions::new("localhost", &ca).with_close_timeout(embassy_time::Duration::from_millis(300));
+        let budget = Arc::new(AtomicIsize::new(-1));
+        let (mut read_record, mut write_record) = (vec![0u8; 16_640], vec![0u8; 2048]);
+        let link = TlsLink::<512>::new();
+        let tcp = Dial::new(common::tls::Stalling(common::tls::Loopback(broker.addr), budget.clone()));
+        let engine = std::pin::pin!(sansmqtt_embassy::tls::run(
+            &link,
+            tcp,
+            &options,
+            rand_core::OsRng,
+            &mut read_record,
+            &mut write_record
+        ));
+        let transport =
+            TlsTransport::new(&link, engine).with_close_timeout(embassy_time::Duration::from_millis(500));
+        let mut tx = [0u8; 512];
+        let mut client =
+            Client::new(Session::new(config(ProtocolVersion::V5, "embassy-tls-stall")), transport, &mut tx);
+        block_on(async {
+            client.connect(|_| {}).await.expect("connect");
+            client
+                .subscribe(&[("stall/#", SubscriptionOptions::new(QoS::AtMostOnce))], |_| {})
+                .await
+                .expect("sub");
+            // Three more bytes from the broker, then silence; a message of ours comes back.
+            budget.store(3, Ordering::SeqCst);
+            let out = Outgoing::new("stall/x", b"never arrives whole", QoS::AtMostOnce);
+            client.session().publish(sansmqtt_embassy::now(), &out).expect("queued");
+            let waited = embassy_time::with_timeout(embassy_time::Duration::from_millis(500), async {
+                loop {
+                    let _ = client.next_event().await;
+                }
+            });
+            assert!(waited.await.is_err(), "nothing completes while the broker is silent");
+            assert_eq!(budget.load(Ordering::SeqCst), 0, "the engine read into the record and stalled");
+            let started = embassy_time::Instant::now();
+            client.disconnect(|_| {}).await.expect("disconnect");
+            let took = started.elapsed();
+            eprintln!("disconnect with the engine stuck mid-record took {took:?}");
+            assert!(
+                took >= embassy_time::Duration::from_millis(450),
+                "the close timeout was waited out: {took:?}"
+            );
+            assert!(took < embassy_time::Duration::from_secs(5), "bounded: {took:?}");
+            assert!(!link.is_up());
+            assert_eq!((link.buffers_lent(), link.buffers_returned()), (1, 1));
+        });
+    });
+}

@@ -195,3 +195,51 @@ pub fn assert_certificate_refused(r: Result<(), sansmqtt_embassy::tls::TlsTransp
         other => panic!("{what}: expected a TLS refusal, got {other:?}"),
     }
 }
+
+/// A stream whose reads stop for good once a byte budget shared with the test runs out (a
+/// broker that goes silent in the middle of a record); `-1` is no budget.
+pub struct Stalling<C>(pub C, pub std::sync::Arc<std::sync::atomic::AtomicIsize>);
+
+/// [`Stalling`]'s stream.
+pub struct StallingIo<I> {
+    io: I,
+    budget: std::sync::Arc<std::sync::atomic::AtomicIsize>,
+}
+
+impl<C: Connector> Connector for Stalling<C> {
+    type Io = StallingIo<C::Io>;
+
+    async fn connect(&mut self) -> Result<Self::Io, <C::Io as embedded_io_async::ErrorType>::Error> {
+        Ok(StallingIo { io: self.0.connect().await?, budget: self.1.clone() })
+    }
+}
+
+impl<I: embedded_io_async::ErrorType> embedded_io_async::ErrorType for StallingIo<I> {
+    type Error = I::Error;
+}
+
+impl<I: embedded_io_async::Read> embedded_io_async::Read for StallingIo<I> {
+    async fn read(&mut self, buf: &mut [u8]) -> Result<usize, I::Error> {
+        use std::sync::atomic::Ordering;
+        let budget = self.budget.load(Ordering::SeqCst);
+        if budget == 0 {
+            return std::future::pending().await;
+        }
+        let len = if budget < 0 { buf.len() } else { buf.len().min(budget as usize) };
+        let n = self.io.read(&mut buf[..len]).await?;
+        if budget > 0 {
+            self.budget.fetch_sub(n as isize, Ordering::SeqCst);
+        }
+        Ok(n)
+    }
+}
+
+impl<I: embedded_io_async::Write> embedded_io_async::Write for StallingIo<I> {
+    async fn write(&mut self, buf: &[u8]) -> Result<usize, I::Error> {
+        self.io.write(buf).await
+    }
+
+    async fn flush(&mut self) -> Result<(), I::Error> {
+        self.io.flush().await
+    }
+}
