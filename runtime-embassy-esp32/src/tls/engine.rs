@@ -100,9 +100,13 @@ where
     if let Some(alpn) = options.alpn {
         config = config.with_alpn(alpn);
     }
-    tls.open(TlsContext::new(&config, Provider::new(options, rng)))
-        .await
-        .map_err(TlsTransportError::from_tls)?;
+    let mut provider = Provider::new(options, rng);
+    tls.open(TlsContext::new(&config, &mut provider)).await.map_err(TlsTransportError::from_tls)?;
+    if !provider.authenticated() {
+        // The handshake ended without the server's Certificate and CertificateVerify (which
+        // `embedded-tls` 0.19 does not require): nothing of ours is sent over it.
+        return Err(TlsTransportError::Tls(TlsError::InvalidCertificate));
+    }
     if let Ok(mut p) = pipe.try_borrow_mut() {
         p.nonblocking = true;
     }
