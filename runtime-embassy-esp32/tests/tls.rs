@@ -293,3 +293,72 @@ fn a_broker_silent_mid_record_is_dropped_after_the_close_timeout() {
         });
     });
 }
+
+/// A connect dropped part-way (the client's connect timeout, or the application's `select`)
+/// while the broker's half of the handshake is already waiting in the socket: the close that
+/// follows asks the engine to abort, the engine finishes the handshake in that same poll and
+/// must then wait (not spin on the abort) so that the abort can take it. The close returns, the
+/// buffers come back, and a new connect works. (With the abort counted as work for the
+/// connection's loop, this test hangs in its first round.)
+#[test]
+fn a_close_right_after_a_dropped_connect_aborts_even_if_the_handshake_completes() {
+    use common::poll_once_and_drop;
+    use embedded_io_async::Read;
+    use sansmqtt_embassy::Transport;
+    use sansmqtt_embassy::tls::{TlsLink, TlsTransport};
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicIsize, Ordering};
+    run_limited("embassy-tls-abort", LIMIT, || {
+        let pki = TestPki::generate("embassy-tls-abort");
+        let Some(broker) = tls_broker("embassy-tls-abort", &pki, false) else { return };
+        let ca = cert_der(&pki.ca);
+        let options = TlsOptions::new("localhost", &ca);
+        let (mut read_record, mut write_record) = (vec![0u8; 16_640], vec![0u8; 2048]);
+        let link = TlsLink::<512>::new();
+        // Reads held back while the budget is 0: the ClientHello goes out, the broker's answer
+        // waits in the socket.
+        let budget = Arc::new(AtomicIsize::new(0));
+        let tcp = sansmqtt_embassy::Dial::new(common::tls::Stalling(
+            common::tls::Loopback(broker.addr),
+            budget.clone(),
+        ));
+        let engine = std::pin::pin!(sansmqtt_embassy::tls::run(
+            &link,
+            tcp,
+            &options,
+            rand_core::OsRng,
+            &mut read_record,
+            &mut write_record
+        ));
+        let mut transport = TlsTransport::new(&link, engine);
+        const ROUNDS: u32 = 3;
+        for round in 1..=ROUNDS {
+            budget.store(0, Ordering::SeqCst);
+            // Start connecting, then drop the connect; drive the engine (a read drives it and
+            // fails at once while connecting) until the TLS connection holds the buffers (the
+            // ClientHello is out).
+            assert!(poll_once_and_drop(transport.connect()).is_none(), "not connected in one poll");
+            let mut started = false;
+            for _ in 0..400 {
+                if link.buffers_lent() == round {
+                    started = true;
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(5));
+                let _ = poll_once_and_drop(transport.read(&mut [0u8; 1]));
+            }
+            assert!(started, "round {round}: the handshake started");
+            assert!(!link.is_up(), "round {round}: waiting for the broker's answer");
+            // The broker answers meanwhile; its answer is let through with the close.
+            std::thread::sleep(Duration::from_millis(200));
+            budget.store(-1, Ordering::SeqCst);
+            block_on(transport.close());
+            assert!(!link.is_up());
+            assert_eq!((link.buffers_lent(), link.buffers_returned()), (round, round), "round {round}");
+        }
+        block_on(transport.connect()).expect("a connect after the aborted ones");
+        assert!(link.is_up());
+        block_on(transport.close());
+        assert_eq!((link.buffers_lent(), link.buffers_returned()), (ROUNDS + 1, ROUNDS + 1));
+    });
+}

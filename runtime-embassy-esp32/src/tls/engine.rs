@@ -113,9 +113,11 @@ where
     link.phase.set(Phase::Up);
     let mut chunk = [0u8; CHUNK];
     loop {
-        if link.request.get() == Request::Close {
+        // Close once everything the client queued is sent (its DISCONNECT above all).
+        if link.request.get() == Request::Close && link.tx_len() == 0 {
             link.phase.set(Phase::Closing);
-            // close_notify; bounded (a broker that stops reading cannot hold it).
+            // close_notify, after what `tls` still buffers; bounded (a broker that stops
+            // reading cannot hold it; the transport's own close timeout bounds the rest).
             let _ = with_timeout(options.close_timeout, tls.close()).await;
             return Ok(());
         }

@@ -213,11 +213,13 @@ impl<const N: usize> TlsLink<N> {
     }
 
     /// Completes when the transport gave the engine something to do: bytes to send, a close,
-    /// or (when `rx_was_full`) room for received bytes.
+    /// or (when `rx_was_full`) room for received bytes. Not an abort: the engine's outer
+    /// `select` takes that, and it sees it only when the connection waits (were an abort
+    /// "work", the connection's loop would spin on it without ever waiting).
     pub(crate) async fn work(&self, rx_was_full: bool) {
         poll_fn(|_| {
             let ready = self.tx_len() > 0
-                || matches!(self.request.get(), Request::Close | Request::Abort)
+                || self.request.get() == Request::Close
                 || (rx_was_full && self.rx_room() > 0);
             if ready { Poll::Ready(()) } else { Poll::Pending }
         })

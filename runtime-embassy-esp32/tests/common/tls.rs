@@ -196,8 +196,9 @@ pub fn assert_certificate_refused(r: Result<(), sansmqtt_embassy::tls::TlsTransp
     }
 }
 
-/// A stream whose reads stop for good once a byte budget shared with the test runs out (a
-/// broker that goes silent in the middle of a record); `-1` is no budget.
+/// A stream whose reads stop once a byte budget shared with the test runs out (a broker that
+/// goes silent in the middle of a record), until the test gives more; `-1` is no budget. A read
+/// waiting for budget is not woken when it comes: the next poll sees it.
 pub struct Stalling<C>(pub C, pub std::sync::Arc<std::sync::atomic::AtomicIsize>);
 
 /// [`Stalling`]'s stream.
@@ -221,10 +222,12 @@ impl<I: embedded_io_async::ErrorType> embedded_io_async::ErrorType for StallingI
 impl<I: embedded_io_async::Read> embedded_io_async::Read for StallingIo<I> {
     async fn read(&mut self, buf: &mut [u8]) -> Result<usize, I::Error> {
         use std::sync::atomic::Ordering;
-        let budget = self.budget.load(Ordering::SeqCst);
-        if budget == 0 {
-            return std::future::pending().await;
-        }
+        // Out of budget: wait (without a wake-up) until the test gives more.
+        let budget = std::future::poll_fn(|_| match self.budget.load(Ordering::SeqCst) {
+            0 => std::task::Poll::Pending,
+            b => std::task::Poll::Ready(b),
+        })
+        .await;
         let len = if budget < 0 { buf.len() } else { buf.len().min(budget as usize) };
         let n = self.io.read(&mut buf[..len]).await?;
         if budget > 0 {
