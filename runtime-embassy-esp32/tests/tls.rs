@@ -362,3 +362,58 @@ fn a_close_right_after_a_dropped_connect_aborts_even_if_the_handshake_completes(
         assert_eq!((link.buffers_lent(), link.buffers_returned()), (ROUNDS + 1, ROUNDS + 1));
     });
 }
+
+/// What the client queued goes out before the TLS close: a client with a will publishes a
+/// 3,000-byte message and disconnects at once, over a stream that takes 5 bytes per write (so
+/// that the close is asked for while most of it is still queued). Another client receives the
+/// message whole and no will (the broker got the DISCONNECT).
+#[test]
+fn a_disconnect_right_after_a_large_publish_sends_both_before_closing() {
+    use sansmqtt_embassy::sansmqtt_session::{Event, Outgoing, WillConfig};
+    use sansmqtt_proto::{QoS, SubscriptionOptions};
+    run_limited("embassy-tls-drain", LIMIT, || {
+        let pki = TestPki::generate("embassy-tls-drain");
+        let Some(broker) = tls_broker("embassy-tls-drain", &pki, false) else { return };
+        let ca = cert_der(&pki.ca);
+        let options = TlsOptions::new("localhost", &ca);
+        let mut tx_a = [0u8; 512];
+        let mut tx_b = [0u8; 512];
+        let mut config_a = config(ProtocolVersion::V5, "embassy-tls-drain-a");
+        config_a.will = Some(WillConfig::new("drain/will", b"gone".to_vec(), QoS::AtLeastOnce));
+        tls_client!(choppy: a, link_a, broker.addr, &options, config_a, &mut tx_a);
+        tls_client!(
+            b,
+            link_b,
+            broker.addr,
+            &options,
+            config(ProtocolVersion::V5, "embassy-tls-drain-b"),
+            &mut tx_b
+        );
+        let payload: Vec<u8> = (0..3000).map(|i| (i % 251) as u8).collect();
+        block_on(async {
+            b.connect(|_| {}).await.expect("b connects");
+            b.subscribe(&[("drain/#", SubscriptionOptions::new(QoS::AtLeastOnce))], |_| {})
+                .await
+                .expect("sub");
+            a.connect(|_| {}).await.expect("a connects");
+            a.session()
+                .publish(sansmqtt_embassy::now(), &Outgoing::new("drain/x", &payload, QoS::AtMostOnce))
+                .expect("queued");
+            a.disconnect(|_| {}).await.expect("disconnect");
+            assert_eq!((link_a.buffers_lent(), link_a.buffers_returned()), (1, 1));
+            // The message, and then nothing for a second (no will).
+            let mut got = Vec::new();
+            let _ = embassy_time::with_timeout(embassy_time::Duration::from_secs(1), async {
+                loop {
+                    if let Ok(Event::Message(m)) = b.next_event().await {
+                        got.push((m.topic.to_string(), m.payload.to_vec()));
+                    }
+                }
+            })
+            .await;
+            assert_eq!(got, [("drain/x".to_string(), payload.clone())], "the message whole, and no will");
+            b.disconnect(|_| {}).await.expect("b disconnects");
+        });
+        assert!(!link_b.is_up());
+    });
+}
