@@ -2,7 +2,8 @@
 //! [`sansmqtt_session::Session`] over any [`embedded_io_async`] stream, with
 //! [`embassy_time`] for deadlines. `no_std`, no `unsafe`, no allocation per message, no
 //! executor or chip dependency; the optional `embassy-net` feature adds `TcpTransport` over
-//! an `embassy_net::Stack`.
+//! an `embassy_net::Stack`, and the optional `tls` feature TLS 1.3 over any transport
+//! (module `tls`: certificate checking on by default).
 //!
 //! # Shape
 //!
@@ -63,7 +64,11 @@ mod error;
 mod net;
 mod ops;
 #[cfg(feature = "persistence")]
+#[cfg_attr(docsrs, doc(cfg(feature = "persistence")))]
 pub mod store;
+#[cfg(feature = "tls")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tls")))]
+pub mod tls;
 mod transport;
 
 pub use client::Client;

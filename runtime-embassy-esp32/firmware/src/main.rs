@@ -1,7 +1,9 @@
 //! ESP32-C3 / C6 example: WiFi station, DHCP, then MQTT with sansmqtt-embassy — the MiniMQTT
 //! guide's flow (connect, subscribe, publish, receive, unsubscribe, disconnect), then a loop
 //! publishing a reading every 5 s and printing what arrives, reconnecting on WiFi or broker
-//! loss. Build-time environment: `SSID`, `PASSWORD`, `BROKER` (`a.b.c.d:port`).
+//! loss. Build-time environment: `SSID`, `PASSWORD`, `BROKER` (`a.b.c.d:port`); with the `tls`
+//! feature also `BROKER_CA`, `BROKER_NAME` and optionally `CLIENT_CERT` + `CLIENT_KEY`
+//! (see `build.rs`).
 #![no_std]
 #![no_main]
 
@@ -28,6 +30,19 @@ const TOPIC: &str = "sansmqtt/esp32";
 static SOCKET_RX: ConstStaticCell<[u8; 1024]> = ConstStaticCell::new([0; 1024]);
 static SOCKET_TX: ConstStaticCell<[u8; 1024]> = ConstStaticCell::new([0; 1024]);
 static MQTT_TX: ConstStaticCell<[u8; 512]> = ConstStaticCell::new([0; 512]);
+
+/// The broker's CA and the client certificate, embedded by `build.rs`.
+#[cfg(feature = "tls")]
+mod certs {
+    include!(concat!(env!("OUT_DIR"), "/certs.rs"));
+}
+
+/// TLS record buffers: one received record (the most a broker may send) and one sent record
+/// (1 KB of plaintext plus the 128 bytes of overhead `embedded-tls` reserves).
+#[cfg(feature = "tls")]
+static READ_RECORD: ConstStaticCell<[u8; 16_640]> = ConstStaticCell::new([0; 16_640]);
+#[cfg(feature = "tls")]
+static WRITE_RECORD: ConstStaticCell<[u8; 1_152]> = ConstStaticCell::new([0; 1_152]);
 
 fn print(e: &Event<'_>) {
     match e {
@@ -75,7 +90,30 @@ fn why(r: &DisconnectReason) -> &'static str {
 async fn main(spawner: Spawner) -> ! {
     let stack = wifi::start(&spawner).await;
     let broker: SocketAddrV4 = BROKER.parse().expect("BROKER is a.b.c.d:port");
-    let transport = TcpTransport::new(stack, SOCKET_RX.take(), SOCKET_TX.take(), broker);
+    let tcp = TcpTransport::new(stack, SOCKET_RX.take(), SOCKET_TX.take(), broker);
+    #[cfg(not(feature = "tls"))]
+    let transport = tcp;
+    // TLS: the link, the engine (pinned in this task; it lends the record buffers to each
+    // connection) and the transport over them.
+    #[cfg(feature = "tls")]
+    let link = sansmqtt_embassy::tls::TlsLink::<256>::new();
+    #[cfg(feature = "tls")]
+    let options = match certs::CLIENT {
+        Some((cert, key)) => sansmqtt_embassy::tls::TlsOptions::new(env!("BROKER_NAME"), certs::CA)
+            .with_client_certificate(cert, key),
+        None => sansmqtt_embassy::tls::TlsOptions::new(env!("BROKER_NAME"), certs::CA),
+    };
+    #[cfg(feature = "tls")]
+    let engine = core::pin::pin!(sansmqtt_embassy::tls::run(
+        &link,
+        tcp,
+        &options,
+        esp_hal::rng::Trng::try_new().expect("TRNG source enabled"),
+        READ_RECORD.take(),
+        WRITE_RECORD.take(),
+    ));
+    #[cfg(feature = "tls")]
+    let transport = sansmqtt_embassy::tls::TlsTransport::new(&link, engine);
     let mut config = Config::new(ProtocolVersion::V5, "sansmqtt-esp32");
     config.fallback_to_v3_1_1 = true;
     config.max_packet_size = 1024;
@@ -107,9 +145,7 @@ async fn main(spawner: Spawner) -> ! {
     };
     if let Err(e) = flow.await {
         match e {
-            sansmqtt_embassy::Error::Connect(r) => {
-                say("MiniMQTT flow: connect failed: ", why(&r), "", "")
-            }
+            sansmqtt_embassy::Error::Connect(r) => say("MiniMQTT flow: connect failed: ", why(&r), "", ""),
             _ => say("MiniMQTT flow failed", "", "", ""),
         }
     }

@@ -22,6 +22,13 @@ const PASSWORD: &str = env!("PASSWORD");
 pub async fn start(spawner: &Spawner) -> Stack<'static> {
     let peripherals: Peripherals = esp_hal::init(esp_hal::Config::default());
     esp_alloc::heap_allocator!(size: 72 * 1024);
+    // TLS needs a cryptographically secure random source: the TRNG (RNG with the ADC's noise),
+    // kept enabled for the program's life.
+    #[cfg(feature = "tls")]
+    {
+        static TRNG_SOURCE: StaticCell<esp_hal::rng::TrngSource<'static>> = StaticCell::new();
+        TRNG_SOURCE.init(esp_hal::rng::TrngSource::new(peripherals.RNG, peripherals.ADC1));
+    }
     let timg0 = TimerGroup::new(peripherals.TIMG0);
     esp_rtos::start(timg0.timer0, peripherals.FROM_CPU_INTR0);
 

@@ -5,6 +5,7 @@
 pub mod flow;
 pub mod link;
 pub mod mock;
+pub mod tls;
 
 use std::future::Future;
 use std::pin::pin;
