@@ -240,3 +240,32 @@ fn damaged_truncated_or_foreign_state_is_refused_without_panic() {
     let torn = &good[..good.len() - 3];
     assert!(Session::restore(persistent(v), &torn[..complete_prefix(torn)]).is_ok());
 }
+
+/// A store that retries an append it believed cancelled may hold a batch of records twice in
+/// a row: it restores as if stored once.
+#[test]
+fn a_batch_of_records_stored_twice_restores_as_once() {
+    for v in VERSIONS {
+        let mut h = journaled(v);
+        let before = h.store.len();
+        h.session.publish(h.now, &Outgoing::new("a", b"1", QoS::ExactlyOnce)).expect("publish");
+        h.session.publish(h.now, &Outgoing::new("b", b"2", QoS::AtLeastOnce)).expect("publish");
+        h.drive();
+        let ids: Vec<u16> = publishes(&h.take_inbox()).iter().map(|p| p.0.expect("id")).collect();
+        h.pubrec(ids[0]);
+        // And one queued while offline: its record stored twice must not queue it twice.
+        h.drop_link();
+        h.session.publish(h.now, &Outgoing::new("c", b"3", QoS::AtLeastOnce)).expect("queued");
+        h.drive();
+        let batch = h.store[before..].to_vec();
+        let mut twice = h.store.clone();
+        twice.extend_from_slice(&batch);
+        let snapshot = |log: &[u8]| {
+            let (s, _) = Session::restore(persistent(v), log).expect("restores");
+            let mut out = Vec::new();
+            s.snapshot(&mut out);
+            out
+        };
+        assert_eq!(snapshot(&twice), snapshot(&h.store), "{v}");
+    }
+}

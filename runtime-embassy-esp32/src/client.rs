@@ -2,6 +2,7 @@
 //! drives all three and is cancel-safe.
 
 use crate::fmt::{log_debug, log_warn};
+use crate::journal::{Journal, NoJournal};
 use crate::{Error, Transport, now};
 use embassy_time::{Timer, with_deadline};
 use sansmqtt_session::{Action, Event, Instant, RecvBuffer, Session, TransportError};
@@ -28,6 +29,9 @@ enum Flushed {
     Deadline,
     /// The transport failed or closed, for this reason.
     Failed(TransportError),
+    /// The journal could not keep the session's records: nothing that depends on them is sent.
+    #[cfg(feature = "persistence")]
+    Store(crate::journal::StoreError),
 }
 
 /// Drives a [`Session`] over a [`Transport`] with embassy-time for deadlines.
@@ -43,7 +47,7 @@ enum Flushed {
 ///
 /// `Debug` shows no secret: the session's shows none, and of the transmit buffer (which
 /// holds the CONNECT with its password once written) only the counts.
-pub struct Client<'b, T: Transport> {
+pub struct Client<'b, T: Transport, J: Journal = NoJournal> {
     session: Session,
     rx: RecvBuffer,
     transport: T,
@@ -54,9 +58,15 @@ pub struct Client<'b, T: Transport> {
     last_error: Option<T::Error>,
     /// Why the connection is closing: given to the session when it is closed.
     cause: TransportError,
+    /// Where the session's journal is kept ([`NoJournal`]: nowhere).
+    journal: J,
+    /// Records taken from the session and not yet kept by the journal (kept across a
+    /// cancelled `poll`, and offered again).
+    #[cfg(feature = "persistence")]
+    records: alloc::vec::Vec<u8>,
 }
 
-impl<T: Transport + core::fmt::Debug> core::fmt::Debug for Client<'_, T>
+impl<T: Transport + core::fmt::Debug, J: Journal> core::fmt::Debug for Client<'_, T, J>
 where
     T::Error: core::fmt::Debug,
 {
@@ -76,9 +86,38 @@ impl<'b, T: Transport> Client<'b, T> {
     /// A client for `session` over `transport`, writing through `tx` (any size from 1 byte;
     /// larger buffers mean fewer writes, 512 bytes or more is typical).
     pub fn new(session: Session, transport: T, tx: &'b mut [u8]) -> Self {
+        Client::with_journal(session, transport, tx, NoJournal)
+    }
+}
+
+impl<'b, T: Transport, J: Journal> Client<'b, T, J> {
+    /// [`Client::new`] with the session's journal kept in `journal` (feature `persistence`):
+    /// before writing, the client hands `journal` the records the session made, and writes
+    /// nothing that depends on them until they are kept; when the journal is full it gets a
+    /// snapshot instead. Start the session's journal first (`Session::start_journal`, its
+    /// output given to `journal.replace`) or restore the session from the journal.
+    pub fn with_journal(session: Session, transport: T, tx: &'b mut [u8], journal: J) -> Self {
         let rx = session.new_recv_buffer();
         let cause = TransportError::ClosedByClient;
-        Self { session, rx, transport, tx, tx_start: 0, tx_end: 0, link: Link::Down, last_error: None, cause }
+        Self {
+            session,
+            rx,
+            transport,
+            tx,
+            tx_start: 0,
+            tx_end: 0,
+            link: Link::Down,
+            last_error: None,
+            cause,
+            journal,
+            #[cfg(feature = "persistence")]
+            records: alloc::vec::Vec::new(),
+        }
+    }
+
+    /// The journal.
+    pub fn journal(&mut self) -> &mut J {
+        &mut self.journal
     }
 
     /// The session: commands (`publish`, `subscribe`, `ack`...) and getters. Commands are
@@ -103,6 +142,28 @@ impl<'b, T: Transport> Client<'b, T> {
     /// Whether a transport connection is open.
     pub fn is_open(&self) -> bool {
         self.link == Link::Up
+    }
+
+    /// Hand the session's new records to the journal (a snapshot when it is full). Records
+    /// stay in the client until kept, so a cancelled call loses none.
+    #[cfg(feature = "persistence")]
+    async fn keep_records(&mut self) -> Result<(), crate::journal::StoreError> {
+        if self.records.is_empty() {
+            self.session.poll_store(&mut self.records);
+        }
+        if self.records.is_empty() {
+            return Ok(());
+        }
+        match self.journal.append(&self.records).await {
+            Err(crate::journal::StoreError::Full) => {
+                let mut snapshot = alloc::vec::Vec::new();
+                self.session.snapshot(&mut snapshot);
+                self.journal.replace(&snapshot).await?;
+            }
+            other => other?,
+        }
+        self.records.clear();
+        Ok(())
     }
 
     /// Take the session and transport back. An open connection is closed first.
@@ -142,6 +203,8 @@ impl<'b, T: Transport> Client<'b, T> {
             if self.session.prepare_event(&mut self.rx) {
                 return Ok(());
             }
+            #[cfg(feature = "persistence")]
+            self.keep_records().await.map_err(Error::Store)?;
             if self.link == Link::Up {
                 match self.flush().await {
                     Flushed::Done => {}
@@ -150,6 +213,8 @@ impl<'b, T: Transport> Client<'b, T> {
                         continue;
                     }
                     Flushed::Deadline => self.session.handle_timeout(now()),
+                    #[cfg(feature = "persistence")]
+                    Flushed::Store(e) => return Err(Error::Store(e)),
                 }
             }
             if let Some(action) = self.session.poll_action() {
@@ -224,6 +289,10 @@ impl<'b, T: Transport> Client<'b, T> {
     async fn flush(&mut self) -> Flushed {
         loop {
             if self.tx_start == self.tx_end {
+                #[cfg(feature = "persistence")]
+                if let Err(e) = self.keep_records().await {
+                    return Flushed::Store(e);
+                }
                 let n = self.session.poll_transmit(now(), self.tx);
                 if n == 0 {
                     return Flushed::Done;

@@ -27,6 +27,9 @@ pub enum Error {
     SessionLost,
     /// The transmit buffer given to [`Client::new`](crate::Client::new) is empty.
     EmptyBuffer,
+    /// The journal could not keep the session's records; nothing depending on them was sent.
+    #[cfg(feature = "persistence")]
+    Store(crate::journal::StoreError),
 }
 
 impl fmt::Display for Error {
@@ -38,6 +41,8 @@ impl fmt::Display for Error {
             Self::Publish(r) => write!(f, "publish failed: {r:?}"),
             Self::SessionLost => f.write_str("the broker lost the session"),
             Self::EmptyBuffer => f.write_str("empty transmit buffer"),
+            #[cfg(feature = "persistence")]
+            Self::Store(e) => write!(f, "journal: {e}"),
         }
     }
 }

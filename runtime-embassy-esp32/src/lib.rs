@@ -60,6 +60,7 @@ mod fmt;
 
 mod client;
 mod error;
+mod journal;
 #[cfg(feature = "embassy-net")]
 mod net;
 mod ops;
@@ -73,6 +74,7 @@ mod transport;
 
 pub use client::Client;
 pub use error::Error;
+pub use journal::{FlashErrorKind, Journal, NoJournal, StoreError};
 #[cfg(feature = "embassy-net")]
 pub use net::{TcpError, TcpTransport};
 pub use ops::Completion;

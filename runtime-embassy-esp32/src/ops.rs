@@ -37,7 +37,7 @@ enum Outcome {
     Disconnected,
 }
 
-impl<T: Transport> Client<'_, T> {
+impl<T: Transport, J: crate::journal::Journal> Client<'_, T, J> {
     /// The one waiting loop behind every command: events until `want`, the others to
     /// `on_other`. (One loop for all of them, not generic over the callback: each waiting
     /// command then costs only its few lines of flash.)

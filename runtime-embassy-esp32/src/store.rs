@@ -16,44 +16,27 @@
 //!
 //! # What a power cut leaves
 //! A frame counts once its commit unit is written, after its bytes: a cut before that leaves
-//! the frame uncommitted, and it is ignored (the records in it never let a packet out: the
+//! the frame uncommitted, and it is skipped (so is one whose write was cancelled: its space is
+//! reserved first, and the retry goes after it) (the records in it never let a packet out: the
 //! session sends nothing that depends on a record until the store has it). A replace writes
 //! the other bank and its header last, with the next generation: a cut before the header
 //! leaves the old bank in force. So the state read back is always the one before or after
 //! the interrupted write. (Tested on the host with a simulated flash cut at every write.)
 
+use crate::journal::{Journal, StoreError};
 use alloc::vec::Vec;
 use embedded_storage_async::nor_flash::{NorFlash, NorFlashError, NorFlashErrorKind};
 
 const MAGIC: [u8; 4] = *b"SMQB";
 const ERASED: u32 = u32::MAX;
 
-/// Why a store operation failed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum StoreError {
-    /// The flash refused an operation.
-    Flash(NorFlashErrorKind),
-    /// The bank is full: write a snapshot with [`FlashStore::replace`].
-    Full,
-    /// A snapshot larger than a bank.
-    TooLarge,
-}
-
-impl core::fmt::Display for StoreError {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        match self {
-            Self::Flash(k) => write!(f, "flash error: {k}"),
-            Self::Full => f.write_str("the store is full: compact it with a snapshot"),
-            Self::TooLarge => f.write_str("the snapshot is larger than a store bank"),
-        }
-    }
-}
-
-impl core::error::Error for StoreError {}
-
 fn flash<E: NorFlashError>(e: E) -> StoreError {
-    StoreError::Flash(e.kind())
+    use crate::journal::FlashErrorKind as Kind;
+    StoreError::Flash(match e.kind() {
+        NorFlashErrorKind::NotAligned => Kind::NotAligned,
+        NorFlashErrorKind::OutOfBounds => Kind::OutOfBounds,
+        _ => Kind::Other,
+    })
 }
 
 /// The session's journal on NOR flash (two banks, see the module docs).
@@ -116,9 +99,10 @@ impl<F: NorFlash> FlashStore<F> {
             return Err(StoreError::Full);
         }
         let at = bank * self.bank_size + self.end;
-        self.write_frame(at, records).await?;
+        // Reserved first: a write cancelled part-way (or failed) leaves an uncommitted frame
+        // that reading skips, and the next append goes after it, never over written bits.
         self.end += size;
-        Ok(())
+        self.write_frame(at, records).await
     }
 
     /// Replace everything with `snapshot` (the session's `snapshot` or `start_journal`
@@ -169,16 +153,18 @@ impl<F: NorFlash> FlashStore<F> {
             }
             let size = Self::frame_size(len as usize);
             if len > self.bank_size || at + size > self.bank_size {
-                // A length cut by a power loss: nothing after it was committed.
-                return Ok(at);
+                // A length cut by a power loss: nothing after it was committed, and its bits
+                // cannot be written again: the bank counts as full (the next append compacts).
+                return Ok(self.bank_size);
             }
             let commit_at = base + at + size - Self::UNIT;
             let mut commit = [0u8; 4];
             self.flash.read(commit_at, &mut commit).await.map_err(flash_err)?;
-            if commit == [0xFF; 4] {
-                return Ok(at);
-            }
-            if let Some(out) = out.as_deref_mut() {
+            // Uncommitted: a write cut by a power loss (nothing follows it) or cancelled (the
+            // retry follows it): skipped either way.
+            if commit != [0xFF; 4]
+                && let Some(out) = out.as_deref_mut()
+            {
                 let start = out.len();
                 out.resize(start + len as usize, 0);
                 self.flash.read(base + at + Self::UNIT, &mut out[start..]).await.map_err(flash_err)?;
@@ -220,6 +206,15 @@ impl<F: NorFlash> FlashStore<F> {
 
 fn flash_err<E: NorFlashError>(e: E) -> StoreError {
     flash(e)
+}
+
+impl<F: NorFlash> Journal for FlashStore<F> {
+    async fn append(&mut self, records: &[u8]) -> Result<(), StoreError> {
+        Self::append(self, records).await
+    }
+    async fn replace(&mut self, snapshot: &[u8]) -> Result<(), StoreError> {
+        Self::replace(self, snapshot).await
+    }
 }
 
 /// A RAM region used as flash (erase fills it with 0xFF): RTC fast memory that survives an

@@ -8,8 +8,9 @@
 
 use embassy_futures::block_on;
 use embedded_storage_async::nor_flash::{ErrorType, NorFlash, NorFlashErrorKind, ReadNorFlash};
+use sansmqtt_embassy::StoreError;
 use sansmqtt_embassy::sansmqtt_session::{Config, Instant, Outgoing, Session, persist::complete_prefix};
-use sansmqtt_embassy::store::{FlashStore, RamFlash, StoreError};
+use sansmqtt_embassy::store::{FlashStore, RamFlash};
 use sansmqtt_proto::{Ack, Delivery, Packet, PacketId, ProtocolVersion, Publish, QoS, Status, TopicName};
 
 const SECTOR: usize = 256;
@@ -57,7 +58,10 @@ impl NorFlash for SimFlash {
     const WRITE_SIZE: usize = 4;
     const ERASE_SIZE: usize = SECTOR;
     async fn erase(&mut self, from: u32, to: u32) -> Result<(), Self::Error> {
-        assert!((from as usize).is_multiple_of(SECTOR) && (to as usize).is_multiple_of(SECTOR), "unaligned erase");
+        assert!(
+            (from as usize).is_multiple_of(SECTOR) && (to as usize).is_multiple_of(SECTOR),
+            "unaligned erase"
+        );
         let (on, half) = self.power();
         if on {
             let end = if half { (from + (to - from) / 2) as usize } else { to as usize };

@@ -110,6 +110,9 @@ struct Replay {
     /// Flows (id, stage, bytes), in the order they started.
     flows: Vec<(u16, Flow, EncodedPublish)>,
     received: Vec<u16>,
+    /// Every queue sequence number seen: a batch of records stored twice (a store that
+    /// retries a cancelled append) replays as once.
+    seen: alloc::collections::BTreeSet<u32>,
     last_seq: u32,
     last_id: u16,
 }
@@ -121,6 +124,9 @@ impl Replay {
             format::QUEUED | format::QUEUED_FRONT => {
                 let seq = b.u32()?;
                 let p = publish(b.bytes, v)?;
+                if !self.seen.insert(seq) {
+                    return Ok(());
+                }
                 self.last_seq = self.last_seq.max(seq);
                 if tag == format::QUEUED {
                     self.queue.push((seq, p));
@@ -130,7 +136,10 @@ impl Replay {
             }
             format::SENT => {
                 let (seq, id, flags, expiry) = (b.u32()?, b.u16()?, b.u8()?, b.u32()?);
-                let i = self.queue.iter().position(|(s, _)| *s == seq).ok_or(RestoreError::Corrupt)?;
+                let Some(i) = self.queue.iter().position(|(s, _)| *s == seq) else {
+                    // Sent already, by the same record stored twice; never queued: damaged.
+                    return if self.seen.contains(&seq) { Ok(()) } else { Err(RestoreError::Corrupt) };
+                };
                 let (_, mut p) = self.queue.remove(i);
                 let id_ = sansmqtt_proto::PacketId::new(id).ok_or(RestoreError::Corrupt)?;
                 // As it went out: within the server's limits, with the expiry left then.
