@@ -127,7 +127,7 @@ fn sleep_and_wake(v: ProtocolVersion, name: &'static str) {
                 }
             };
             sub.connect(count).await.expect("subscriber returns");
-            while seen.borrow().iter().any(|&n| n == 0) {
+            while seen.borrow().contains(&0) {
                 match embassy_time::with_timeout(embassy_time::Duration::from_secs(10), sub.next_event())
                     .await
                 {
