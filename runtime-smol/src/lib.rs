@@ -50,6 +50,7 @@ mod handlers;
 mod notify;
 mod options;
 mod shared;
+mod store;
 mod stream;
 #[cfg(feature = "tls")]
 mod tls;
@@ -69,6 +70,7 @@ pub use sansmqtt_session::{
     self, AckToken, Authenticator, Backoff, Config, DisconnectOptions, DisconnectReason, Outgoing,
     PublishFailure, Secret, State, Token, WillConfig,
 };
+pub use store::{StoreError, StoreSync};
 pub use stream::Events;
 #[cfg(feature = "tls")]
 pub use tls::TlsOptions;
