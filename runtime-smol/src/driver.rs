@@ -132,6 +132,9 @@ impl Driver {
             }
             self.wait().await;
         }
+        if let Some(store) = &mut self.store {
+            store.finish(&self.shared).await;
+        }
         self.reader = None;
         self.writer = None;
         let mut g = self.shared.lock();

@@ -375,6 +375,14 @@ impl Store {
         }
     }
 
+    /// The driver stops: store the last changes (the acks of a graceful disconnect), unless
+    /// the store failed.
+    pub(crate) async fn finish(&mut self, shared: &Shared) {
+        if shared.lock().store.error.is_none() {
+            let _ = self.save(shared).await;
+        }
+    }
+
     /// An empty store, held while the real one is away on the blocking pool.
     fn placeholder() -> Self {
         Self {
