@@ -1,5 +1,5 @@
 //! Crash test of the smol client's file store against Mosquitto: a publisher process and a
-//! subscriber process (`src/bin/crash_client.rs`, MQTT 5.0, persistent sessions, manual acks
+//! subscriber process (`src/bin/crash_client.rs`, MQTT 5.0 and 3.1.1, persistent sessions, manual acks
 //! in the subscriber) are each killed with SIGKILL at random moments while messages flow, and
 //! started again on their files. Checked: no message lost at QoS 1 and QoS 2; at QoS 2 every
 //! repeated delivery is classified, and none may be a duplicate of the client's making.
@@ -144,20 +144,26 @@ struct Outcome {
     dup_flagged: usize,
 }
 
-fn scenario(qos: u8, n: u32, kills: usize, seed: u64) -> Outcome {
-    let name = format!("crash-q{qos}");
+fn scenario(version: u8, qos: u8, n: u32, kills: usize, seed: u64) -> Outcome {
+    let name = format!("crash-v{version}-q{qos}");
     let broker = Mosquitto::start(&name, "max_queued_messages 0\n").expect("mosquitto");
     let dir: PathBuf = std::env::temp_dir().join(format!("sansmqtt-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
-    let mut rng = Rng(seed ^ u64::from(qos));
+    let mut rng = Rng(seed ^ u64::from(qos) ^ u64::from(version) << 8);
     let points = |rng: &mut Rng| {
         let lo = u64::from(n) / 20;
         let mut v: Vec<u32> = (0..kills).map(|_| (lo + rng.below(u64::from(n) * 3 / 4)) as u32).collect();
         v.sort_unstable();
         v
     };
-    let args = vec![broker.addr.to_string(), qos.to_string(), n.to_string(), dir.display().to_string()];
+    let args = vec![
+        broker.addr.to_string(),
+        qos.to_string(),
+        n.to_string(),
+        dir.display().to_string(),
+        version.to_string(),
+    ];
     let mut sub = Proc {
         role: "sub",
         child: None,
@@ -227,7 +233,7 @@ fn scenario(qos: u8, n: u32, kills: usize, seed: u64) -> Outcome {
     out
 }
 
-fn run(qos: u8) {
+fn run(version: u8, qos: u8) {
     if sansmqtt_tests::mosquitto::binary().is_none() {
         assert!(!sansmqtt_tests::mosquitto::required(), "mosquitto is not installed (CI=true)");
         eprintln!("skipping: needs mosquitto");
@@ -235,19 +241,38 @@ fn run(qos: u8) {
     }
     let full = std::env::var("SANSMQTT_CRASH_FULL").is_ok_and(|v| v == "1");
     let (n, kills) = if full { (10_000, 10) } else { (2_000, 3) };
-    let out = scenario(qos, n, kills, seed());
-    assert!(out.missing.is_empty(), "QoS {qos}: lost {} messages: {:?}", out.missing.len(), out.missing);
+    let out = scenario(version, qos, n, kills, seed());
+    assert!(
+        out.missing.is_empty(),
+        "v{version} QoS {qos}: lost {} messages: {:?}",
+        out.missing.len(),
+        out.missing
+    );
     if qos == 2 {
-        assert!(out.duplicates.is_empty(), "QoS 2: delivered again after sealed: {:?}", out.duplicates);
+        assert!(
+            out.duplicates.is_empty(),
+            "v{version} QoS 2: delivered again after sealed: {:?}",
+            out.duplicates
+        );
     }
 }
 
 #[test]
-fn killed_publisher_and_subscriber_lose_nothing_at_qos1() {
-    run(1);
+fn killed_publisher_and_subscriber_lose_nothing_at_qos1_v5() {
+    run(5, 1);
 }
 
 #[test]
-fn killed_publisher_and_subscriber_lose_nothing_and_duplicate_nothing_at_qos2() {
-    run(2);
+fn killed_publisher_and_subscriber_lose_nothing_and_duplicate_nothing_at_qos2_v5() {
+    run(5, 2);
+}
+
+#[test]
+fn killed_publisher_and_subscriber_lose_nothing_at_qos1_v311() {
+    run(4, 1);
+}
+
+#[test]
+fn killed_publisher_and_subscriber_lose_nothing_and_duplicate_nothing_at_qos2_v311() {
+    run(4, 2);
 }

@@ -185,3 +185,42 @@ fn a_damaged_store_is_refused_and_a_torn_tail_is_cut() {
     });
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// The log is compacted: 3,000 QoS 1 publishes write some 200 KB of records, the file stays
+/// within the bound (4 × the last snapshot + 64 KiB, plus one round's records), and it still
+/// restores (to nothing in flight once all are acknowledged).
+#[test]
+fn the_log_is_compacted() {
+    let Some(broker) = Mosquitto::start("store-compact", "") else { return };
+    let dir = store_dir("compact");
+    run(Duration::from_secs(60), async {
+        let path = dir.join("c.store");
+        let opts = || stored(broker.addr, ProtocolVersion::V5, "store-compact", &path, StoreSync::EveryRound);
+        let c = Client::new(opts());
+        c.connect().await.unwrap();
+        let mut largest = 0;
+        // In batches of 20 (the in-flight window), each waited for: the snapshot stays small
+        // (a snapshot holds the queue too, and the bound grows with it).
+        for batch in 0..150u32 {
+            let mut tokens = Vec::new();
+            for i in batch * 20..batch * 20 + 20 {
+                tokens.push(c.publish("store/c", i.to_be_bytes(), QoS::AtLeastOnce, false).await.unwrap());
+            }
+            for t in tokens {
+                t.wait().await.unwrap();
+            }
+            largest = largest.max(std::fs::metadata(&path).unwrap().len());
+        }
+        c.flush_store().await.unwrap();
+        largest = largest.max(std::fs::metadata(&path).unwrap().len());
+        // 20 flows make a snapshot of about 1 KiB: the bound is some 68 KiB.
+        assert!(largest < 96 * 1024, "the log grew to {largest} bytes");
+        assert!(largest > 32 * 1024, "the log did grow ({largest} bytes): the test means something");
+        c.disconnect().await.unwrap();
+        drop(c);
+        let c = Client::new(opts());
+        assert!(c.store_error().is_none());
+        assert!(c.restored_tokens().is_empty(), "everything was acknowledged");
+    });
+    let _ = std::fs::remove_dir_all(dir);
+}

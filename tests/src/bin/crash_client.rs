@@ -3,9 +3,9 @@
 //! its application's progress in files of its own, in the directory it is given.
 //!
 //! ```text
-//! crash_client pub ADDR QOS N DIR     publish 0..N on topic "crash" at QOS, then exit 0 once
-//!                                     all are acknowledged
-//! crash_client sub ADDR QOS N DIR     receive until every one of 0..N was seen, then exit 0
+//! crash_client pub ADDR QOS N DIR V   publish 0..N on topic "crash" at QOS, then exit 0 once
+//!                                     all are acknowledged (V: MQTT version, 4 or 5)
+//! crash_client sub ADDR QOS N DIR V   receive until every one of 0..N was seen, then exit 0
 //! ```
 //!
 //! The publisher's payload is `i` and its incarnation (how many times it started), both u32
@@ -23,7 +23,7 @@
 //! durable, the ack's record not yet): the window `sansmqtt_session::persist` describes.
 //! `DIR/sub.ready` appears once the subscription is acknowledged.
 
-use sansmqtt_proto::QoS;
+use sansmqtt_proto::{ProtocolVersion, QoS};
 use sansmqtt_smol::{Backoff, Client, Event, Options};
 use std::collections::HashSet;
 use std::fs::{File, OpenOptions};
@@ -40,10 +40,11 @@ const BATCH: u32 = 20;
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let [_, role, addr, qos, n, dir] = args.as_slice() else {
-        eprintln!("usage: crash_client pub|sub ADDR QOS N DIR");
+    let [_, role, addr, qos, n, dir, version] = args.as_slice() else {
+        eprintln!("usage: crash_client pub|sub ADDR QOS N DIR 4|5");
         std::process::exit(2);
     };
+    let version = if version == "4" { ProtocolVersion::V3_1_1 } else { ProtocolVersion::V5 };
     let qos = match qos.as_str() {
         "1" => QoS::AtLeastOnce,
         "2" => QoS::ExactlyOnce,
@@ -53,8 +54,8 @@ fn main() {
     let dir = Path::new(dir);
     let result = smol::block_on(async {
         match role.as_str() {
-            "pub" => publisher(addr, qos, n, dir).await,
-            _ => subscriber(addr, qos, n, dir).await,
+            "pub" => publisher(addr, version, qos, n, dir).await,
+            _ => subscriber(addr, version, qos, n, dir).await,
         }
     });
     if let Err(e) = result {
@@ -63,10 +64,11 @@ fn main() {
     }
 }
 
-/// Options for a persistent MQTT 5.0 session with a store.
-fn options(addr: &str, id: &str, store: &Path) -> Options {
+/// Options for a persistent session with a store.
+fn options(addr: &str, version: ProtocolVersion, id: &str, store: &Path) -> Options {
     let mut o = Options::new(&format!("mqtt://{addr}"))
         .expect("url")
+        .version(version)
         .client_id(id)
         .clean_start(false)
         .session_expiry(3600)
@@ -95,7 +97,13 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     File::open(path.parent().unwrap_or(Path::new(".")))?.sync_all()
 }
 
-async fn publisher(addr: &str, qos: QoS, n: u32, dir: &Path) -> Result<(), Box<dyn std::error::Error>> {
+async fn publisher(
+    addr: &str,
+    version: ProtocolVersion,
+    qos: QoS,
+    n: u32,
+    dir: &Path,
+) -> Result<(), Box<dyn std::error::Error>> {
     let counter = dir.join("pub.counter");
     let incarnation = read_u32(&dir.join("pub.incarnation")) + 1;
     write_atomic(&dir.join("pub.incarnation"), &incarnation.to_be_bytes())?;
@@ -104,7 +112,7 @@ async fn publisher(addr: &str, qos: QoS, n: u32, dir: &Path) -> Result<(), Box<d
     restarts.write_all(&[incarnation.to_be_bytes(), next.to_be_bytes()].concat())?;
     restarts.sync_all()?;
 
-    let client = Client::new(options(addr, "crash-pub", &dir.join("pub.store")));
+    let client = Client::new(options(addr, version, "crash-pub", &dir.join("pub.store")));
     client.connect().await?;
     while next < n {
         let end = (next + BATCH).min(n);
@@ -132,7 +140,13 @@ fn entry(a: u32, b: u32, c: u32) -> [u8; 12] {
     e
 }
 
-async fn subscriber(addr: &str, qos: QoS, n: u32, dir: &Path) -> Result<(), Box<dyn std::error::Error>> {
+async fn subscriber(
+    addr: &str,
+    version: ProtocolVersion,
+    qos: QoS,
+    n: u32,
+    dir: &Path,
+) -> Result<(), Box<dyn std::error::Error>> {
     let log_path = dir.join("sub.log");
     let mut seen: HashSet<u32> = std::fs::read(&log_path)
         .unwrap_or_default()
@@ -147,7 +161,7 @@ async fn subscriber(addr: &str, qos: QoS, n: u32, dir: &Path) -> Result<(), Box<
     log.write_all(&entry(START, 0, 0))?;
     log.sync_data()?;
 
-    let client = Client::new(options(addr, "crash-sub", &dir.join("sub.store")).manual_acks());
+    let client = Client::new(options(addr, version, "crash-sub", &dir.join("sub.store")).manual_acks());
     let mut events = client.events();
     client.connect().await?;
     client.subscribe("crash", qos)?.wait().await?;
