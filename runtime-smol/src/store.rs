@@ -140,7 +140,9 @@ impl Options {
     /// [`clean_start(false)`](Self::clean_start), and in MQTT 5.0 a
     /// [`session_expiry`](Self::session_expiry) long enough to cover the restart. For the
     /// application's own exactly-once see [`Client::flush_store`] and manual acks. One client
-    /// per file.
+    /// per file (not locked: two clients on one file corrupt it). The file is created with
+    /// mode 0600 (it holds message payloads). [`Client::new`] reads and writes it, blocking,
+    /// once; afterwards the driver does.
     pub fn store(mut self, path: impl Into<PathBuf>) -> Self {
         self.store.path = Some(path.into());
         self
@@ -419,12 +421,12 @@ impl Store {
     fn write_replace(&mut self) -> Result<(), StoreError> {
         let tmp = tmp_path(&self.path);
         let durable = self.sync == StoreSync::EveryRound;
-        let mut f = OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .open(&tmp)
-            .map_err(|e| self.io("create", e))?;
+        let mut options = OpenOptions::new();
+        options.write(true).create(true).truncate(true);
+        // It holds message payloads: readable by its owner only.
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let mut f = options.open(&tmp).map_err(|e| self.io("create", e))?;
         f.write_all(&self.buf).map_err(|e| self.io("write", e))?;
         if durable {
             f.sync_all().map_err(|e| self.io("sync", e))?;

@@ -151,6 +151,9 @@ fn a_damaged_store_is_refused_and_a_torn_tail_is_cut() {
         c.flush_store().await.unwrap();
         drop(c);
         let good = std::fs::read(&path).unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "the store holds payloads: its owner's only");
 
         // A torn record at the end (a tag and half a length): cut, the rest restores.
         let mut torn = good.clone();
