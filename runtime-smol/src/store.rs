@@ -68,6 +68,9 @@ pub enum StoreError {
         /// Why the session refused it.
         error: RestoreError,
     },
+    /// The configuration does not ask the broker to keep the session (Clean Start 1, or in
+    /// MQTT 5.0 a Session Expiry Interval of 0): what the store gave back could not be resent.
+    NotPersistent,
     /// The file is larger than any store of this configuration can be (read limit exceeded):
     /// not read.
     TooLarge {
@@ -91,6 +94,9 @@ impl core::fmt::Display for StoreError {
                 "session store {}: {error} (the client refuses to start; delete the file to start a fresh session)",
                 path.display()
             ),
+            Self::NotPersistent => f.write_str(
+                "a session store needs a persistent session: clean_start(false), and in MQTT 5.0 a session_expiry above 0",
+            ),
             Self::TooLarge { path, size, limit } => {
                 write!(f, "session store {}: {size} bytes, more than the limit of {limit}", path.display())
             }
@@ -103,7 +109,7 @@ impl core::error::Error for StoreError {
         match self {
             Self::Io { error, .. } => Some(&**error),
             Self::Restore { error, .. } => Some(error),
-            Self::TooLarge { .. } => None,
+            Self::TooLarge { .. } | Self::NotPersistent => None,
         }
     }
 }
@@ -138,7 +144,8 @@ impl Options {
     ///
     /// The broker must keep its half of the session: use it with
     /// [`clean_start(false)`](Self::clean_start), and in MQTT 5.0 a
-    /// [`session_expiry`](Self::session_expiry) long enough to cover the restart. For the
+    /// [`session_expiry`](Self::session_expiry) long enough to cover the restart (without
+    /// them the client refuses to start: [`StoreError::NotPersistent`]). For the
     /// application's own exactly-once see [`Client::flush_store`] and manual acks. One client
     /// per file (not locked: two clients on one file corrupt it). The file is created with
     /// mode 0600 (it holds message payloads). [`Client::new`] reads and writes it, blocking,
@@ -280,6 +287,9 @@ impl Store {
         sync: StoreSync,
         config: &Config,
     ) -> Result<(Self, Session, Vec<Token>), StoreError> {
+        if config.clean_start || (config.version.is_v5() && config.session_expiry_interval == 0) {
+            return Err(StoreError::NotPersistent);
+        }
         let mut store =
             Self { path, sync, file: None, buf: Vec::new(), replace: true, len: 0, snapshot_len: 0 };
         let mut restored = false;

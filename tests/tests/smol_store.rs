@@ -185,6 +185,13 @@ fn a_damaged_store_is_refused_and_a_torn_tail_is_cut() {
         let other = stored(broker.addr, ProtocolVersion::V5, "someone-else", &path, StoreSync::EveryRound);
         let c = Client::new(other);
         assert!(matches!(c.start(), Err(Error::Store(StoreError::Restore { .. }))));
+        // A session the broker would not keep: refused before the file is touched.
+        let clean = options(broker.addr, ProtocolVersion::V5, "store-damaged").store(&path);
+        assert!(matches!(Client::new(clean).start(), Err(Error::Store(StoreError::NotPersistent))));
+        let no_expiry =
+            options(broker.addr, ProtocolVersion::V5, "store-damaged").clean_start(false).store(&path);
+        assert!(matches!(Client::new(no_expiry).start(), Err(Error::Store(StoreError::NotPersistent))));
+        assert_eq!(std::fs::read(&path).unwrap(), good);
     });
     let _ = std::fs::remove_dir_all(dir);
 }
