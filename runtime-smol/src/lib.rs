@@ -23,6 +23,8 @@
 //!   session, unacknowledged QoS 1/2 messages are resent; when it does not, they fail with
 //!   [`Error::SessionLost`] (never resent behind the application's back) and subscriptions
 //!   are restored.
+//! - **Persist** the session in a file ([`Options::store`], [`StoreSync`]): a process killed
+//!   with QoS 1 / 2 messages in flight resends them when started again on the file.
 //!
 //! Cancel safety: every future of the API can be dropped at any `.await` without losing or
 //! corrupting anything; a command either took effect (its future returned `Ok`) or did not.

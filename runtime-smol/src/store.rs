@@ -145,9 +145,18 @@ impl Options {
     /// The broker must keep its half of the session: use it with
     /// [`clean_start(false)`](Self::clean_start), and in MQTT 5.0 a
     /// [`session_expiry`](Self::session_expiry) long enough to cover the restart (without
-    /// them the client refuses to start: [`StoreError::NotPersistent`]). For the
-    /// application's own exactly-once see [`Client::flush_store`] and manual acks. One client
-    /// per file (not locked: two clients on one file corrupt it). The file is created with
+    /// them the client refuses to start: [`StoreError::NotPersistent`]).
+    ///
+    /// The store covers the session, not the application: a publisher that must not publish
+    /// a message twice after a crash records its progress after [`Client::flush_store`]
+    /// returned (a crash between the two republishes what the store already held). An
+    /// incoming QoS 2 message is acknowledged, and its id stored, when the driver takes it
+    /// from the session, before the application sees it: with the default automatic acks a
+    /// crash in between loses it for the application. Use [`manual_acks`](Self::manual_acks):
+    /// make the message's effect durable, then [`Client::ack`] (a crash in between delivers
+    /// it again).
+    ///
+    /// One client per file (not locked: two clients on one file corrupt it). The file is created with
     /// mode 0600 (it holds message payloads). [`Client::new`] reads and writes it, blocking,
     /// once; afterwards the driver does.
     pub fn store(mut self, path: impl Into<PathBuf>) -> Self {
