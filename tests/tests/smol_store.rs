@@ -159,6 +159,8 @@ fn a_damaged_store_is_refused_and_a_torn_tail_is_cut() {
         let mut torn = good.clone();
         torn.extend_from_slice(&[0x10, 0, 0]);
         std::fs::write(&path, &torn).unwrap();
+        // And a half-written snapshot left beside it by a crash during a compaction: ignored.
+        std::fs::write(dir.join("c.store.tmp"), b"SMQS\x01 half a snapshot").unwrap();
         let c = Client::new(opts());
         assert_eq!(c.restored_tokens().len(), 1, "the queued publish is restored");
         assert!(c.store_error().is_none());
