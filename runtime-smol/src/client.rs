@@ -103,6 +103,7 @@ fn failure(outcome: Outcome) -> Error {
         Outcome::Failed(f) => Error::Publish(f),
         Outcome::Lost => Error::SessionLost,
         Outcome::Disconnected(reason, cause) => Error::ConnectionLost(reason, cause),
+        Outcome::Store(e) => Error::Store(e),
         _ => Error::Closed,
     }
 }

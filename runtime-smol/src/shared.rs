@@ -21,6 +21,8 @@ pub(crate) enum Outcome {
     /// The connection ended and no reconnect follows: the reason, and the transport's error
     /// when it was one.
     Disconnected(DisconnectReason, Option<TransportFailure>),
+    /// The store failed and the client stopped.
+    Store(crate::store::StoreError),
     Closed,
 }
 

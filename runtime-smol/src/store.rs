@@ -389,6 +389,10 @@ impl Store {
                 log::error!("{e}: the client stops");
                 g.store.error = Some(e.clone());
                 g.store.on = false;
+                // What waits for a completion learns why it will not come.
+                for slot in g.waiting.values_mut() {
+                    slot.get_or_insert_with(|| crate::shared::Outcome::Store(e.clone()));
+                }
                 drop(g);
                 shared.changed.notify(usize::MAX);
                 Err(e)

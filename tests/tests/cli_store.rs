@@ -99,3 +99,51 @@ fn pub_and_sub_take_up_their_store() {
     assert!(!out.status.success() && stderr.contains("not a stored session"), "{stderr}");
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// A store that cannot be written (the file size limit, `ulimit -f`, reached with SIGXFSZ
+/// ignored: writes fail with EFBIG) stops the client with the store's error; what it held
+/// restores on the next run (a record half written is cut) and is sent then.
+#[test]
+fn a_store_that_cannot_be_written_stops_the_client_and_restores_later() {
+    let Some(broker) = Mosquitto::start("cli-store-full", "") else { return };
+    let (publisher, _) = tools();
+    let dir = std::env::temp_dir().join(format!("sansmqtt-cli-store-full-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let store = dir.join("pub.store");
+    let port = broker.addr.port().to_string();
+    // 8 KiB at most (bash's ulimit -f counts 1024-byte blocks); 2,000 messages need more.
+    let script = format!(
+        "trap '' XFSZ; ulimit -f 8; exec '{}' -h 127.0.0.1 -p {port} -V mqttv5 -i cli-full --store '{}' -t cli/full -m 0123456789abcdef -q 1 --repeat 2000",
+        publisher.display(),
+        store.display()
+    );
+    let out = Command::new("bash").arg("-c").arg(&script).output().expect("bash");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "the run must fail: {stderr}");
+    assert!(stderr.contains("session store") && stderr.contains("failed"), "{stderr}");
+    let size = std::fs::metadata(&store).unwrap().len();
+    assert!(size <= 8 * 1024, "{size}");
+    // Without the limit: restored and sent.
+    let out = tool(
+        &publisher,
+        broker.addr.port(),
+        &[
+            "-i",
+            "cli-full",
+            "--store",
+            store.to_str().unwrap(),
+            "-t",
+            "cli/full",
+            "-m",
+            "last",
+            "-q",
+            "1",
+            "-d",
+        ],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("restored"), "what the full store held is taken up: {stderr}");
+    let _ = std::fs::remove_dir_all(dir);
+}
