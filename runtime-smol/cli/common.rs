@@ -39,7 +39,8 @@ pub(crate) fn connection_args(cmd: Command) -> Command {
         }
         a
     };
-    cmd.disable_help_flag(true)
+    crate::store::args(cmd)
+        .disable_help_flag(true)
         .args_override_self(true)
         .disable_version_flag(true)
         .arg(Arg::new("help").long("help").action(ArgAction::Help).help("print this help"))
@@ -209,7 +210,7 @@ pub(crate) fn connection(m: &ArgMatches, tool: &str) -> (Options, Connection) {
     if !(5..=65_535).contains(&keep_alive) {
         refuse("Invalid keepalive given, it must be between 5 and 65535 inclusive.");
     }
-    let persistent = m.get_flag("clean");
+    let persistent = m.get_flag("clean") || crate::store::requested(m);
     let client_id = match (m.get_one::<String>("id"), m.get_one::<String>("id-prefix")) {
         (Some(id), _) if id.is_empty() => refuse("Invalid id."),
         (Some(id), _) => id.clone(),
@@ -289,6 +290,7 @@ pub(crate) fn connection(m: &ArgMatches, tool: &str) -> (Options, Connection) {
     if options.url().scheme.is_tls() {
         options = crate::tls::apply(m, options);
     }
+    options = crate::store::apply(m, options);
     (options, Connection { version, client_id, url_topic, properties, debug, quiet })
 }
 

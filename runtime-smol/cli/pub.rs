@@ -10,6 +10,8 @@
 mod common;
 #[path = "props.rs"]
 mod props;
+#[path = "store.rs"]
+mod store;
 #[path = "tls.rs"]
 mod tls;
 
@@ -137,6 +139,7 @@ fn main() {
                 u8::from(present)
             );
         }
+        store::report_restored(&client, conn.debug, &conn.id_for_debug(&client));
         debug_downgrade(&conn, &client, qos, "publish");
         let users = conn.properties.publish_users().unwrap_or_else(|e| refuse(e));
         let properties = if conn.version.is_v5() {
@@ -186,6 +189,7 @@ fn main() {
                 Err(e) => fail(&e, &conn),
             }
         }
+        store::drain(&client).await;
         let mut d = DisconnectOptions::default();
         d.session_expiry_interval = conn.properties.disconnect_session_expiry();
         d.reason_string = conn.properties.disconnect_reason_string();

@@ -13,6 +13,9 @@ mod common;
 #[path = "props.rs"]
 #[allow(dead_code)] // The PUBLISH properties are sansmqtt-pub's.
 mod props;
+#[path = "store.rs"]
+#[allow(dead_code)] // Draining restored publishes is sansmqtt-pub's.
+mod store;
 #[path = "tls.rs"]
 mod tls;
 
@@ -116,6 +119,8 @@ fn main() {
         no_retained: m.get_flag("no-retained"),
         filter_out: filters(&m, "filter-out", "filter"),
     };
+    // With a store, a message is acknowledged once printed: one killed before that comes again.
+    let options = if store::requested(&m) { options.manual_acks() } else { options };
     let client = Client::new(options);
     let code = smol::block_on(async {
         let run = run(&client, &conn, qos, &topics, &unsubscribe, m.get_flag("exit-on-suback"), &out);
@@ -229,6 +234,7 @@ async fn print_messages(
     while let Some(event) = events.recv().await {
         match event {
             Event::Message(msg) => {
+                let mut ack = Ack(client, msg.ack_token);
                 if conn.debug {
                     eprintln!(
                         "Client {id} received PUBLISH (d{}, q{}, r{}, '{}', ... ({} bytes))",
@@ -252,6 +258,7 @@ async fn print_messages(
                     line.push(b'\n');
                 }
                 if stdout.write_all(&line).and_then(|()| stdout.flush()).is_err() {
+                    ack.1 = None; // Not printed: not acknowledged.
                     return common::EXIT_FAILURE; // stdout closed
                 }
                 n += 1;
@@ -281,4 +288,16 @@ async fn print_messages(
         eprintln!("Error: client closed");
     }
     common::EXIT_FAILURE
+}
+
+/// Acknowledges a message (with `--store`: manual acks) when dropped, once it is handled.
+struct Ack<'a>(&'a Client, Option<sansmqtt_smol::AckToken>);
+
+impl Drop for Ack<'_> {
+    fn drop(&mut self) {
+        if let Some(t) = self.1.take() {
+            // A token from before a reconnect is unknown: the broker sends that message again.
+            let _ = self.0.ack(t);
+        }
+    }
 }

@@ -11,7 +11,7 @@ use crate::shared::{Outcome, Shared};
 use crate::stream::Events;
 use sansmqtt_proto::{ProtocolVersion, QoS, ReasonCode, SubscriptionOptions};
 use sansmqtt_session::{
-    AckToken, DisconnectOptions, DisconnectReason, Outgoing, ServerCapabilities, Session, State, Token,
+    AckToken, DisconnectOptions, DisconnectReason, Outgoing, ServerCapabilities, State, Token,
 };
 use std::sync::Arc;
 
@@ -103,6 +103,7 @@ fn failure(outcome: Outcome) -> Error {
         Outcome::Failed(f) => Error::Publish(f),
         Outcome::Lost => Error::SessionLost,
         Outcome::Disconnected(reason, cause) => Error::ConnectionLost(reason, cause),
+        Outcome::Store(e) => Error::Store(e),
         _ => Error::Closed,
     }
 }
@@ -147,13 +148,14 @@ impl Client {
     /// A client and its driver, for running the driver on an executor of your choice
     /// (`executor.spawn(driver.run())`); any executor works, the I/O uses async-io's reactor.
     pub fn with_driver(mut options: Options) -> (Self, Driver) {
-        let mut session = Session::new(options.config.clone());
+        let (mut session, store, store_state) = crate::store::open(&mut options);
         if let Some(auth) = options.authenticator.take() {
             session.set_authenticator(auth);
         }
         let shared = Arc::new(Shared::new(session, options.event_capacity));
+        shared.lock().store = store_state;
         let handle = Arc::new(Handle { shared: shared.clone() });
-        let driver = Driver::new(shared, Arc::downgrade(&handle), options);
+        let driver = Driver::new(shared, Arc::downgrade(&handle), options, store);
         (Self { handle }, driver)
     }
 
@@ -174,6 +176,7 @@ impl Client {
         let shared = self.shared();
         let (c0, d0) = {
             let mut g = shared.lock();
+            g.store.check()?;
             let now = shared.now();
             g.session.connect(now)?;
             (g.connects, g.disconnects)
@@ -224,7 +227,10 @@ impl Client {
     /// made meanwhile are queued.
     pub fn start(&self) -> Result<(), Error> {
         let shared = self.shared();
-        shared.lock().session.connect(shared.now())?;
+        let mut g = shared.lock();
+        g.store.check()?;
+        g.session.connect(shared.now())?;
+        drop(g);
         shared.driver.notify();
         Ok(())
     }
@@ -239,6 +245,7 @@ impl Client {
         let shared = self.shared();
         let token = {
             let mut g = shared.lock();
+            g.store.check()?;
             let token = g.session.publish(shared.now(), msg)?;
             g.waiting.insert(token.get(), None);
             token
@@ -320,7 +327,10 @@ impl Client {
     /// reconnect is unknown: the broker sends that message again.
     pub fn ack(&self, token: AckToken) -> Result<(), Error> {
         let shared = self.shared();
-        shared.lock().session.ack(shared.now(), token)?;
+        let mut g = shared.lock();
+        g.store.check()?;
+        g.session.ack(shared.now(), token)?;
+        drop(g);
         shared.driver.notify();
         Ok(())
     }

@@ -50,6 +50,8 @@ pub struct Driver {
     timer: async_io::Timer,
     timer_at: Option<std::time::Instant>,
     shutdown_sent: bool,
+    /// The file store, if any (`store.rs`).
+    store: Option<crate::store::Store>,
 }
 
 impl core::fmt::Debug for Driver {
@@ -66,7 +68,12 @@ enum Wake {
 }
 
 impl Driver {
-    pub(crate) fn new(shared: Arc<Shared>, client: Weak<Handle>, options: Options) -> Self {
+    pub(crate) fn new(
+        shared: Arc<Shared>,
+        client: Weak<Handle>,
+        options: Options,
+        store: Option<crate::store::Store>,
+    ) -> Self {
         #[cfg(feature = "tls")]
         let tls = if options.url.scheme.is_tls() {
             options.tls.client_config()
@@ -98,6 +105,7 @@ impl Driver {
             timer: async_io::Timer::never(),
             timer_at: None,
             shutdown_sent: false,
+            store,
         }
     }
 
@@ -124,6 +132,9 @@ impl Driver {
             }
             self.wait().await;
         }
+        if let Some(store) = &mut self.store {
+            store.finish(&self.shared).await;
+        }
         self.reader = None;
         self.writer = None;
         let mut g = self.shared.lock();
@@ -141,6 +152,11 @@ impl Driver {
     /// before waiting), `None` to stop.
     async fn round(&mut self) -> Option<bool> {
         let mut progressed = self.pump_events();
+        // The store first: what `poll_transmit` hands out below depends only on records
+        // made durable here (the session holds back the rest).
+        if let Some(store) = &mut self.store {
+            progressed |= store.save(&self.shared).await.ok()?;
+        }
         let mut actions: [Option<Action>; 4] = [None; 4];
         {
             let now = self.shared.now();
@@ -191,6 +207,7 @@ impl Driver {
                 return None;
             }
             progressed |= g.session.has_event() && !g.stream_full();
+            progressed |= self.store.is_some() && g.session.has_store_records();
         }
         for action in actions.into_iter().flatten() {
             progressed = true;

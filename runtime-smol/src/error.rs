@@ -1,5 +1,6 @@
 //! [`Error`]: what the client's commands and completions can fail with.
 
+use crate::store::StoreError;
 use crate::url::UrlError;
 use core::fmt;
 use sansmqtt_session::{DisconnectReason, PublishFailure, TransportError};
@@ -38,6 +39,9 @@ pub enum Error {
     Closed,
     /// TLS configuration (certificates, keys) could not be loaded.
     Tls(String),
+    /// The session store ([`Options::store`](crate::Options::store)) could not be opened,
+    /// restored or written: the client does not work (see [`StoreError`]).
+    Store(StoreError),
 }
 
 impl fmt::Display for Error {
@@ -53,6 +57,7 @@ impl fmt::Display for Error {
             Self::SessionLost => f.write_str("the broker lost the session"),
             Self::Closed => f.write_str("client closed"),
             Self::Tls(e) => write!(f, "TLS configuration: {e}"),
+            Self::Store(e) => write!(f, "{e}"),
         }
     }
 }
@@ -63,6 +68,7 @@ impl core::error::Error for Error {
             Self::Session(e) => Some(e),
             Self::Url(e) => Some(e),
             Self::Transport(t) | Self::ConnectionLost(_, Some(t)) => Some(t),
+            Self::Store(e) => Some(e),
             _ => None,
         }
     }

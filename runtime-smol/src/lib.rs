@@ -23,6 +23,8 @@
 //!   session, unacknowledged QoS 1/2 messages are resent; when it does not, they fail with
 //!   [`Error::SessionLost`] (never resent behind the application's back) and subscriptions
 //!   are restored.
+//! - **Persist** the session in a file ([`Options::store`], [`StoreSync`]): a process killed
+//!   with QoS 1 / 2 messages in flight resends them when started again on the file.
 //!
 //! Cancel safety: every future of the API can be dropped at any `.await` without losing or
 //! corrupting anything; a command either took effect (its future returned `Ok`) or did not.
@@ -50,6 +52,7 @@ mod handlers;
 mod notify;
 mod options;
 mod shared;
+mod store;
 mod stream;
 #[cfg(feature = "tls")]
 mod tls;
@@ -69,6 +72,7 @@ pub use sansmqtt_session::{
     self, AckToken, Authenticator, Backoff, Config, DisconnectOptions, DisconnectReason, Outgoing,
     PublishFailure, Secret, State, Token, WillConfig,
 };
+pub use store::{StoreError, StoreSync};
 pub use stream::Events;
 #[cfg(feature = "tls")]
 pub use tls::TlsOptions;

@@ -27,6 +27,8 @@ pub struct Options {
     pub(crate) event_capacity: usize,
     pub(crate) handlers: Handlers,
     pub(crate) authenticator: Option<Box<dyn Authenticator>>,
+    /// The file store (`store.rs`), if any.
+    pub(crate) store: crate::store::StoreOptions,
     #[cfg(feature = "tls")]
     pub(crate) tls: crate::tls::TlsOptions,
 }
@@ -39,7 +41,8 @@ impl std::fmt::Debug for Options {
             .field("event_capacity", &self.event_capacity)
             .field("handlers", &self.handlers)
             // The authenticator's own `Debug` may show its token.
-            .field("authenticator", &self.authenticator.as_ref().map(|a| a.method()));
+            .field("authenticator", &self.authenticator.as_ref().map(|a| a.method()))
+            .field("store", &self.store);
         #[cfg(feature = "tls")]
         d.field("tls", &self.tls);
         d.finish()
@@ -74,6 +77,7 @@ impl Options {
             event_capacity: 1024,
             handlers: Handlers::default(),
             authenticator: None,
+            store: crate::store::StoreOptions::default(),
             #[cfg(feature = "tls")]
             tls: crate::tls::TlsOptions::default(),
         }

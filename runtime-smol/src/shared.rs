@@ -21,6 +21,8 @@ pub(crate) enum Outcome {
     /// The connection ended and no reconnect follows: the reason, and the transport's error
     /// when it was one.
     Disconnected(DisconnectReason, Option<TransportFailure>),
+    /// The store failed and the client stopped.
+    Store(crate::store::StoreError),
     Closed,
 }
 
@@ -49,6 +51,8 @@ pub(crate) struct Inner {
     /// sends once the queue has drained to half): publishers blocked on a full queue are
     /// woken at the end of the driver's round (one wake-up per batch, not per message).
     pub(crate) room_wanted: bool,
+    /// The file store's progress and failure (`store.rs`).
+    pub(crate) store: crate::store::StoreState,
 }
 
 impl Inner {
@@ -132,6 +136,7 @@ impl Shared {
                 done: false,
                 route_changes: Vec::new(),
                 room_wanted: false,
+                store: crate::store::StoreState::default(),
             }),
             driver: Notify::default(),
             stream: Notify::default(),
