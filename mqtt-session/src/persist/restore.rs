@@ -39,7 +39,8 @@ impl Session {
 
     /// Append the whole state, as a store's compacted contents, to `out`: it replaces
     /// everything stored before (header and records). Records pending for
-    /// [`Session::poll_store`] are included in it; take them anyway (they are then redundant).
+    /// [`Session::poll_store`] are already in it: take them with `poll_store` and drop them
+    /// (appended after the snapshot they would describe some changes twice).
     pub fn snapshot(&self, out: &mut Vec<u8>) {
         write_header(out, self.version.level(), &self.client_id);
         for q in self.out.queue.iter() {
