@@ -8,6 +8,8 @@
 
 #[path = "common.rs"]
 mod common;
+#[path = "net.rs"]
+mod net;
 #[path = "props.rs"]
 mod props;
 #[path = "tls.rs"]

@@ -10,6 +10,8 @@
 
 #[path = "common.rs"]
 mod common;
+#[path = "net.rs"]
+mod net;
 #[path = "props.rs"]
 #[allow(dead_code)] // The PUBLISH properties are sansmqtt-pub's.
 mod props;

@@ -47,9 +47,11 @@ mod driver;
 mod error;
 mod event;
 mod handlers;
+mod net;
 mod notify;
 mod options;
 mod shared;
+mod socks;
 mod stream;
 #[cfg(feature = "tls")]
 mod tls;
@@ -64,11 +66,12 @@ pub use error::{Error, TransportFailure};
 pub use event::{Event, Message};
 pub use handlers::{AckHandler, ConnectHandler, DisconnectHandler, MessageHandler, PublishHandler};
 pub use options::Options;
-pub use sansmqtt_proto::{ProtocolVersion, QoS, ReasonCode, SubscriptionOptions};
+pub use sansmqtt_proto::{ProtocolVersion, QoS, ReasonCode, SubscriptionId, SubscriptionOptions};
 pub use sansmqtt_session::{
     self, AckToken, Authenticator, Backoff, Config, DisconnectOptions, DisconnectReason, Outgoing,
     PublishFailure, Secret, State, Token, WillConfig,
 };
+pub use socks::Socks5Proxy;
 pub use stream::Events;
 #[cfg(feature = "tls")]
 pub use tls::TlsOptions;
