@@ -10,6 +10,10 @@
 
 #[path = "common.rs"]
 mod common;
+#[path = "format.rs"]
+mod format;
+#[path = "json.rs"]
+mod json;
 #[path = "net.rs"]
 mod net;
 #[path = "props.rs"]
@@ -21,7 +25,7 @@ mod tls;
 use clap::{Arg, ArgAction, ArgMatches, Command};
 use common::{Connection, fail, refuse};
 use sansmqtt_smol::sansmqtt_session::sansmqtt_proto::topic::{matches, validate_topic_filter};
-use sansmqtt_smol::{Client, DisconnectOptions, Event, Events, QoS, SubscriptionOptions};
+use sansmqtt_smol::{Client, DisconnectOptions, Event, Events, PublishToken, QoS, SubscriptionOptions};
 use std::io::Write;
 use std::time::Duration;
 
@@ -65,6 +69,31 @@ fn command() -> Command {
                 .help("unsubscribe from this filter"),
         )
         .arg(
+            Arg::new("format")
+                .short('F')
+                .num_args(1)
+                .allow_hyphen_values(true)
+                .help("output format (%t topic, %p payload, @H hour, ...)"),
+        )
+        .arg(
+            Arg::new("pretty")
+                .long("pretty")
+                .action(ArgAction::SetTrue)
+                .help("lay out the JSON of -F %j / %J on several lines"),
+        )
+        .arg(
+            Arg::new("retained-only")
+                .long("retained-only")
+                .action(ArgAction::SetTrue)
+                .help("print only retained messages; exit at the first that is not"),
+        )
+        .arg(
+            Arg::new("remove-retained")
+                .long("remove-retained")
+                .action(ArgAction::SetTrue)
+                .help("clear the retained messages received (not those -T or -R leave out)"),
+        )
+        .arg(
             Arg::new("exit-on-suback")
                 .short('E')
                 .action(ArgAction::SetTrue)
@@ -80,6 +109,10 @@ struct Output {
     no_eol: bool,
     no_retained: bool,
     filter_out: Vec<String>,
+    /// `-F`.
+    format: Option<format::Format>,
+    retained_only: bool,
+    remove_retained: bool,
 }
 
 fn filters(m: &ArgMatches, id: &str, what: &str) -> Vec<String> {
@@ -117,6 +150,9 @@ fn main() {
         no_eol: m.get_flag("no-eol"),
         no_retained: m.get_flag("no-retained"),
         filter_out: filters(&m, "filter-out", "filter"),
+        format: m.get_one::<String>("format").map(|f| format::Format::parse(f, m.get_flag("pretty"))),
+        retained_only: m.get_flag("retained-only"),
+        remove_retained: m.get_flag("remove-retained"),
     };
     let client = Client::new(options);
     let code = smol::block_on(async {
@@ -177,7 +213,12 @@ async fn run(
     if !topics.is_empty() {
         let subs: Vec<(&str, SubscriptionOptions)> =
             topics.iter().map(|t| (t.as_str(), SubscriptionOptions::new(qos))).collect();
-        let reasons = match client.subscribe_many(&subs) {
+        let (sub_id, users) = if conn.version.is_v5() {
+            (conn.properties.subscription_identifier(), conn.properties.subscribe_users(true))
+        } else {
+            (None, Vec::new())
+        };
+        let reasons = match client.subscribe_with(&subs, sub_id, &users) {
             Ok(t) => t.wait().await.unwrap_or_else(|e| fail(&e, conn)),
             Err(e) => fail(&e, conn),
         };
@@ -203,7 +244,8 @@ async fn run(
     }
     if !unsubscribe.is_empty() {
         let filters: Vec<&str> = unsubscribe.iter().map(String::as_str).collect();
-        match client.unsubscribe(&filters) {
+        let users = if conn.version.is_v5() { conn.properties.subscribe_users(false) } else { Vec::new() };
+        match client.unsubscribe_with(&filters, &users) {
             Ok(t) => {
                 t.wait().await.unwrap_or_else(|e| fail(&e, conn));
             }
@@ -214,6 +256,16 @@ async fn run(
         return 0;
     }
     print_messages(client, &mut events, conn, &id, out).await
+}
+
+/// Wait until the broker has the clearing publishes of `--remove-retained`; the exit code.
+async fn finish_removals(removals: &[PublishToken], conn: &Connection) -> i32 {
+    for t in removals {
+        if let Err(e) = t.wait().await {
+            fail(&e, conn);
+        }
+    }
+    0
 }
 
 /// Print messages as they come until `-C` is reached, reporting reconnects with `-d`.
@@ -228,6 +280,8 @@ async fn print_messages(
     // The stream was opened before connecting: its first `Connected` is that connection.
     let mut connects = 0u32;
     let mut stdout = std::io::stdout().lock();
+    // --remove-retained: the clearing publishes, waited for before exiting.
+    let mut removals: Vec<PublishToken> = Vec::new();
     while let Some(event) = events.recv().await {
         match event {
             Event::Message(msg) => {
@@ -241,15 +295,35 @@ async fn print_messages(
                         msg.payload.len()
                     );
                 }
+                if out.retained_only && !msg.retain {
+                    // mosquitto_sub: the first message that is not retained ends the run.
+                    return finish_removals(&removals, conn).await;
+                }
                 if (out.no_retained && msg.retain) || out.filter_out.iter().any(|f| matches(f, &msg.topic)) {
                     continue;
                 }
-                let mut line = Vec::with_capacity(msg.topic.len() + msg.payload.len() + 2);
-                if out.verbose {
-                    line.extend_from_slice(msg.topic.as_bytes());
-                    line.push(b' ');
+                if out.remove_retained && msg.retain {
+                    // An empty retained message clears the topic's (QoS 1, as mosquitto_sub).
+                    match client.publish(&msg.topic, [], QoS::AtLeastOnce, true).await {
+                        Ok(t) => removals.push(t),
+                        Err(e) => fail(&e, conn),
+                    }
                 }
-                line.extend_from_slice(&msg.payload);
+                let mut line = Vec::with_capacity(msg.topic.len() + msg.payload.len() + 2);
+                match &out.format {
+                    Some(f) => {
+                        for problem in f.render(&msg, &mut line) {
+                            eprintln!("{problem}");
+                        }
+                    }
+                    None => {
+                        if out.verbose {
+                            line.extend_from_slice(msg.topic.as_bytes());
+                            line.push(b' ');
+                        }
+                        line.extend_from_slice(&msg.payload);
+                    }
+                }
                 if !out.no_eol {
                     line.push(b'\n');
                 }
@@ -258,7 +332,7 @@ async fn print_messages(
                 }
                 n += 1;
                 if out.count.is_some_and(|c| n >= c) {
-                    return 0;
+                    return finish_removals(&removals, conn).await;
                 }
             }
             Event::Disconnected(reason) if conn.debug => match client.last_transport_failure() {
