@@ -142,6 +142,9 @@ fn main() {
             _ => refuse(format_args!("Invalid {what} \"{s}\".")),
         })
     };
+    if m.get_flag("no-retained") && m.get_flag("retained-only") {
+        refuse("Combining '-R' and '--retained-only' makes no sense.");
+    }
     let count = positive("count", "message count");
     let timeout = positive("timeout", "timeout");
     let out = Output {
@@ -316,6 +319,14 @@ async fn print_messages(
                             eprintln!("{problem}");
                         }
                     }
+                    // mosquitto_sub 2.0 prints an empty message as nothing at all, or with -v
+                    // as `topic (null)` (nothing either with -N).
+                    None if msg.payload.is_empty() => {
+                        if out.verbose && !out.no_eol {
+                            line.extend_from_slice(msg.topic.as_bytes());
+                            line.extend_from_slice(b" (null)");
+                        }
+                    }
                     None => {
                         if out.verbose {
                             line.extend_from_slice(msg.topic.as_bytes());
@@ -324,7 +335,7 @@ async fn print_messages(
                         line.extend_from_slice(&msg.payload);
                     }
                 }
-                if !out.no_eol {
+                if !out.no_eol && (!msg.payload.is_empty() || out.verbose || out.format.is_some()) {
                     line.push(b'\n');
                 }
                 if stdout.write_all(&line).and_then(|()| stdout.flush()).is_err() {

@@ -102,6 +102,7 @@ fn provider(m: &ArgMatches) -> Arc<rustls::crypto::CryptoProvider> {
 /// Set the TLS configuration the options ask for on `options`.
 pub(crate) fn apply(m: &ArgMatches, options: Options) -> Options {
     refuse_psk(m);
+    let versions = versions(m);
     let provider = provider(m);
     let mut roots = RootCertStore::empty();
     if m.get_flag("tls-use-os-certs") {
@@ -137,7 +138,7 @@ pub(crate) fn apply(m: &ArgMatches, options: Options) -> Options {
     }
     let roots = Arc::new(roots);
     let builder = ClientConfig::builder_with_provider(provider.clone())
-        .with_protocol_versions(versions(m))
+        .with_protocol_versions(versions)
         .unwrap_or_else(|e| refuse(format_args!("TLS: {e}")));
     let builder = if m.get_flag("insecure") {
         let inner = WebPkiServerVerifier::builder_with_provider(roots, provider)
