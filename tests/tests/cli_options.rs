@@ -506,3 +506,89 @@ fn split_packets(bytes: &[u8]) -> Vec<&[u8]> {
     }
     out
 }
+
+/// `--tls-version`, `--ciphers`, `--tls-alpn` and `--tls-use-os-certs` against Mosquittos
+/// with TLS 1.2 and 1.3 (the default) and with TLS 1.2 only and one cipher suite: both tools
+/// succeed or both fail, and publish the same. (Exit codes of failed TLS connections vary
+/// with timing for mosquitto_pub, see cli_differential.rs: for failures, failing is compared.)
+#[test]
+fn tls_version_and_ciphers_mean_what_they_mean_to_mosquitto() {
+    if !tools_present("TLS version and ciphers") {
+        return;
+    }
+    use sansmqtt_tests::certs::TestPki;
+    let pki = TestPki::generate("cli-tls-versions");
+    let start = |name: &str, extra: &str, plain: u16| {
+        let conf = format!(
+            "cafile {}\ncertfile {}\nkeyfile {}\n{extra}\nlistener {plain} 127.0.0.1",
+            pki.ca.display(),
+            pki.server_cert.display(),
+            pki.server_key.display()
+        );
+        Mosquitto::start(name, &conf).expect("mosquitto")
+    };
+    let (plain_any, plain_12) = (free_port(), free_port());
+    let any = start("cli-tls-any", "", plain_any);
+    let only12 = start("cli-tls-12", "tls_version tlsv1.2\nciphers ECDHE-ECDSA-AES128-GCM-SHA256", plain_12);
+    // A TLS 1.2-only endpoint (rustls) in front of the first broker's plain listener.
+    let tls12 = sansmqtt_tests::tls_proxy::start_with_versions(
+        ([127, 0, 0, 1], plain_any).into(),
+        &pki,
+        &[&futures_rustls::rustls::version::TLS12],
+    );
+    let observers = [Observer::start(plain_any), Observer::start(plain_12)];
+    // Per endpoint: its port and the observer of the broker behind it.
+    let endpoints = [(any.addr.port(), 0), (only12.addr.port(), 1), (tls12.port(), 0)];
+    let ca = pki.ca.display().to_string();
+    let (ours, _) = our_binaries();
+    // (endpoint, arguments, whether the connection works)
+    let cases: &[(usize, &[&str], bool)] = &[
+        (0, &["--tls-version", "tlsv1.3"], true),
+        (0, &["--tls-version", "tlsv1.2", "-q", "1"], true),
+        // Mosquitto's tls_version tlsv1.2 allows 1.3 too.
+        (1, &["--tls-version", "tlsv1.3"], true),
+        (1, &["--tls-version", "tlsv1.2", "-q", "2"], true),
+        (1, &["--ciphers", "ECDHE-ECDSA-AES128-GCM-SHA256"], true),
+        // TLS 1.3 suites are not chosen by --ciphers (OpenSSL's cipher list is TLS 1.2's).
+        (1, &["--ciphers", "ECDHE-ECDSA-AES256-GCM-SHA384"], true),
+        (2, &["--tls-version", "tlsv1.3"], false),
+        (2, &["--tls-version", "tlsv1.2", "-q", "1"], true),
+        (2, &["--ciphers", "ECDHE-ECDSA-AES256-GCM-SHA384", "-V", "5"], true),
+        (2, &["--ciphers", "ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-CHACHA20-POLY1305"], false),
+        (2, &["--ciphers", "ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-CHACHA20-POLY1305", "-q", "2"], true),
+        (0, &["--tls-alpn", "mqtt"], true),
+        // The system's CAs do not include the test CA.
+        (0, &["--tls-use-os-certs"], false),
+    ];
+    let mut mismatches = Vec::new();
+    for (i, (endpoint, args, works)) in cases.iter().enumerate() {
+        let (port, which) = endpoints[*endpoint];
+        let mut outcome = Vec::new();
+        for (tool, prefix) in
+            [(Path::new("mosquitto_pub"), format!("m/{i}/")), (ours.as_path(), format!("s/{i}/"))]
+        {
+            let mut full: Vec<String> =
+                ["-h", "127.0.0.1", "-p", &port.to_string(), "-t", &format!("{prefix}tls"), "-m", "x"]
+                    .iter()
+                    .map(|s| (*s).to_string())
+                    .collect();
+            if !args.contains(&"--tls-use-os-certs") {
+                full.extend(["--cafile".to_string(), ca.clone()]);
+            }
+            full.extend(args.iter().map(|s| (*s).to_string()));
+            let r = run(tool, &full, None);
+            outcome.push((r.code, observers[which].take(&prefix[..2]), r.stderr));
+        }
+        let (theirs, mine) = (&outcome[0], &outcome[1]);
+        if (mine.0 == 0) != (theirs.0 == 0) || mine.1 != theirs.1 {
+            mismatches.push(format!("case {i} {args:?}: ours {mine:?} against mosquitto_pub's {theirs:?}"));
+        }
+        if mine.0 != 0 && mine.2.lines().count() != 1 {
+            mismatches.push(format!("case {i}: not one line: {:?}", mine.2));
+        }
+        if (mine.0 == 0) != *works || mine.1.len() != usize::from(*works) {
+            mismatches.push(format!("case {i} {args:?}: expected to work: {works}, got {mine:?}"));
+        }
+    }
+    assert!(mismatches.is_empty(), "{mismatches:#?}");
+}
