@@ -491,3 +491,34 @@ fn pub_and_sub_speak_websocket() {
     let r = finish(sub);
     assert_eq!((r.code, r.stdout.as_str()), (0, "ws/x over a WebSocket\n"), "sub: {:?}", r.stderr);
 }
+
+/// `-L wss://`: ours against rumqttd's WebSocket listener behind a TLS-terminating proxy
+/// (Debian's Mosquitto serves no WebSocket), the server certificate checked against
+/// `--cafile`; sub and pub both over it. With a CA that did not sign the certificate, pub
+/// fails in one line, and nothing arrives.
+#[test]
+fn pub_and_sub_speak_websocket_over_tls() {
+    use sansmqtt_tests::certs::TestPki;
+    use sansmqtt_tests::rumqttd::{self, Listener};
+    use sansmqtt_tests::tls_proxy;
+    let pki = TestPki::generate("cli-wss");
+    let other = TestPki::generate("cli-wss-other");
+    let addr = tls_proxy::start(rumqttd::start_listener(Listener::WebSocket), &pki);
+    let (publish, subscribe) = our_binaries();
+    let url = format!("wss://127.0.0.1:{}/mqtt", addr.port());
+    let (ca, wrong_ca) = (pki.ca.display().to_string(), other.ca.display().to_string());
+    let strings = |a: &[&str]| -> Vec<String> { a.iter().map(|s| (*s).to_string()).collect() };
+    let sub = spawn(
+        &subscribe,
+        &strings(&["-L", &url, "--cafile", &ca, "-t", "wss/#", "-C", "1", "-v", "-W", "15", "-q", "1"]),
+    );
+    // Time for the subscriber to subscribe; a message before that is lost and -W fails the test.
+    std::thread::sleep(Duration::from_millis(1500));
+    let r = run(&publish, &strings(&["-L", &url, "--cafile", &wrong_ca, "-t", "wss/x", "-m", "no"]), None);
+    assert_eq!((r.code, r.stderr.lines().count()), (1, 1), "pub with the wrong CA: {:?}", r.stderr);
+    let args = ["-L", &url, "--cafile", &ca, "-t", "wss/x", "-m", "over TLS", "-q", "2"];
+    let r = run(&publish, &strings(&args), None);
+    assert_eq!(r.code, 0, "pub: {:?}", r.stderr);
+    let r = finish(sub);
+    assert_eq!((r.code, r.stdout.as_str()), (0, "wss/x over TLS\n"), "sub: {:?}", r.stderr);
+}
