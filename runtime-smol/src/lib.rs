@@ -8,12 +8,14 @@
 //!
 //! - **Connect** with [`Options`] (broker URL `mqtt://user:pass@host:port`, `mqtts://`,
 //!   `ws://`, `wss://`; client id, version, keep-alive, will, credentials, reconnect backoff)
-//!   and [`Client::connect`].
+//!   and [`Client::connect`]; through a Unix socket ([`Options::unix_socket`]), a SOCKS5
+//!   proxy ([`Options::socks5_proxy`]), from a local address ([`Options::bind_address`]).
 //! - **Publish** with [`Client::publish`]: returns a [`PublishToken`] whose
 //!   [`wait`](PublishToken::wait) resolves on completion (QoS 0 written, PUBACK, PUBCOMP) with
 //!   the reason code, and always ends: [`Error::ConnectionLost`] when the connection ends
 //!   first and no reconnect follows.
-//! - **Subscribe / unsubscribe** with [`Client::subscribe`] / [`Client::unsubscribe`]: a
+//! - **Subscribe / unsubscribe** with [`Client::subscribe`] / [`Client::unsubscribe`] (v5
+//!   properties: [`Client::subscribe_with`] / [`Client::unsubscribe_with`]): a
 //!   [`RequestToken`] whose [`wait`](RequestToken::wait) gives one reason code per filter.
 //! - **Events** as an async stream ([`Client::events`]), or **handlers** in the paho / MiniMQTT
 //!   style ([`Options::on_connect`], [`Options::on_message`], [`Options::on_topic`], ...).

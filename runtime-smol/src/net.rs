@@ -105,7 +105,10 @@ fn in_progress(e: &io::Error) -> bool {
     #[cfg(unix)]
     return e.raw_os_error() == Some(libc::EINPROGRESS);
     #[cfg(not(unix))]
-    return false;
+    return {
+        let _ = e;
+        false
+    };
 }
 
 /// A connection to the Unix domain socket at `path`.
