@@ -109,6 +109,14 @@ pub(crate) fn connection_args(cmd: Command) -> Command {
         .arg(value("tls-version", None, Some("tls-version"), "TLS: tlsv1.3 (only) or tlsv1.2 (and up)"))
         .arg(value("ciphers", None, Some("ciphers"), "TLS 1.2: OpenSSL names of the cipher suites to offer"))
         .arg(value("tls-alpn", None, Some("tls-alpn"), "TLS: the ALPN protocol to offer"))
+        .arg(value("keyform", None, Some("keyform"), "TLS: the --key file's form: pem (engine: refused)"))
+        .arg(value("tls-engine", None, Some("tls-engine"), "OpenSSL engine (not supported: refused)"))
+        .arg(value(
+            "tls-engine-kpass-sha1",
+            None,
+            Some("tls-engine-kpass-sha1"),
+            "OpenSSL engine key password (not supported: refused)",
+        ))
         .arg(value("psk", None, Some("psk"), "TLS-PSK key (not supported: refused)"))
         .arg(value("psk-identity", None, Some("psk-identity"), "TLS-PSK identity (not supported: refused)"))
         .arg(value("bind", Some('A'), None, "bind the outgoing socket to this host / IP address"))

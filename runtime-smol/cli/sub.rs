@@ -82,6 +82,13 @@ fn command() -> Command {
                 .help("lay out the JSON of -F %j / %J on several lines"),
         )
         .arg(
+            Arg::new("random-filter")
+                .long("random-filter")
+                .num_args(1)
+                .allow_hyphen_values(true)
+                .help("print only this percentage of messages, chosen at random (0.1 to 100)"),
+        )
+        .arg(
             Arg::new("retained-only")
                 .long("retained-only")
                 .action(ArgAction::SetTrue)
@@ -113,6 +120,37 @@ struct Output {
     format: Option<format::Format>,
     retained_only: bool,
     remove_retained: bool,
+    /// `--random-filter`: messages printed per 1,000 (1,000 and above: all).
+    random_filter: Option<RandomFilter>,
+}
+
+/// `--random-filter`: keeps `per_mille` of 1,000 messages (mosquitto's resolution, 0.1 %),
+/// chosen by a xorshift generator seeded from the OS.
+struct RandomFilter {
+    per_mille: u64,
+    state: std::cell::Cell<u64>,
+}
+
+impl RandomFilter {
+    /// mosquitto_sub's reading of the option: a percentage, 0.1 at least.
+    fn parse(s: &str) -> Self {
+        let chance: f64 = s.trim().parse().unwrap_or(0.0);
+        if chance.is_nan() || chance * 10.0 < 1.0 {
+            refuse("--random-filter chance must be between 0.1-100.0");
+        }
+        let seed = std::hash::BuildHasher::hash_one(&std::collections::hash_map::RandomState::new(), 0u8);
+        Self { per_mille: (chance * 10.0).min(1_000.0) as u64, state: std::cell::Cell::new(seed | 1) }
+    }
+
+    /// Whether to print the next message.
+    fn keep(&self) -> bool {
+        let mut x = self.state.get();
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        self.state.set(x);
+        self.per_mille >= 1_000 || x % 1_000 < self.per_mille
+    }
 }
 
 fn filters(m: &ArgMatches, id: &str, what: &str) -> Vec<String> {
@@ -156,6 +194,7 @@ fn main() {
         format: m.get_one::<String>("format").map(|f| format::Format::parse(f, m.get_flag("pretty"))),
         retained_only: m.get_flag("retained-only"),
         remove_retained: m.get_flag("remove-retained"),
+        random_filter: m.get_one::<String>("random-filter").map(|s| RandomFilter::parse(s)),
     };
     let client = Client::new(options);
     let code = smol::block_on(async {
@@ -305,6 +344,9 @@ async fn print_messages(
                 if (out.no_retained && msg.retain) || out.filter_out.iter().any(|f| matches(f, &msg.topic)) {
                     continue;
                 }
+                if out.random_filter.as_ref().is_some_and(|f| !f.keep()) {
+                    continue;
+                }
                 if out.remove_retained && msg.retain {
                     // An empty retained message clears the topic's (QoS 1, as mosquitto_sub).
                     match client.publish(&msg.topic, [], QoS::AtLeastOnce, true).await {
@@ -368,4 +410,18 @@ async fn print_messages(
         eprintln!("Error: client closed");
     }
     common::EXIT_FAILURE
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RandomFilter;
+
+    #[test]
+    fn random_filter_keeps_about_its_share() {
+        for (chance, low, high) in [("50", 4_500, 5_500), ("10.5", 850, 1_250), ("100", 10_000, 10_000)] {
+            let f = RandomFilter::parse(chance);
+            let kept = (0..10_000).filter(|_| f.keep()).count();
+            assert!((low..=high).contains(&kept), "{chance}: {kept}");
+        }
+    }
 }

@@ -33,9 +33,24 @@ fn refuse_psk(m: &ArgMatches) {
     }
 }
 
+/// OpenSSL engines: rustls has none; `--keyform pem` (the default) is taken, with `--key`.
+fn refuse_engines(m: &ArgMatches) {
+    if m.contains_id("tls-engine") || m.contains_id("tls-engine-kpass-sha1") {
+        refuse("OpenSSL engines (--tls-engine, --tls-engine-kpass-sha1) are not supported: rustls has none.");
+    }
+    match m.get_one::<String>("keyform").map(String::as_str) {
+        None => {}
+        Some(_) if !m.contains_id("key") => refuse("If keyform is set, keyfile must be also specified."),
+        Some("pem") => {}
+        Some("engine") => refuse("--keyform engine is not supported: rustls has no OpenSSL engines."),
+        Some(other) => refuse(format_args!("Invalid keyform '{other}' (pem or engine).")),
+    }
+}
+
 /// Without TLS, the TLS-only options are refused (mosquitto's tools ignore them then).
 pub(crate) fn refuse_without_tls(m: &ArgMatches) {
     refuse_psk(m);
+    refuse_engines(m);
     for (id, name) in [("tls-version", "--tls-version"), ("ciphers", "--ciphers"), ("tls-alpn", "--tls-alpn")]
     {
         if m.contains_id(id) {
@@ -102,6 +117,7 @@ fn provider(m: &ArgMatches) -> Arc<rustls::crypto::CryptoProvider> {
 /// Set the TLS configuration the options ask for on `options`.
 pub(crate) fn apply(m: &ArgMatches, options: Options) -> Options {
     refuse_psk(m);
+    refuse_engines(m);
     let versions = versions(m);
     let provider = provider(m);
     let mut roots = RootCertStore::empty();
