@@ -101,6 +101,29 @@ pub(crate) fn connection_args(cmd: Command) -> Command {
         .arg(value("cert", None, Some("cert"), "TLS: client certificate (PEM)"))
         .arg(value("key", None, Some("key"), "TLS: client private key (PEM)"))
         .arg(flag("insecure", None, Some("insecure"), "TLS: do not check the server certificate's host name"))
+        .arg(flag(
+            "tls-use-os-certs",
+            None,
+            Some("tls-use-os-certs"),
+            "TLS: trust the system's CA certificates",
+        ))
+        .arg(value("tls-version", None, Some("tls-version"), "TLS: tlsv1.3 (only) or tlsv1.2 (and up)"))
+        .arg(value("ciphers", None, Some("ciphers"), "TLS 1.2: OpenSSL names of the cipher suites to offer"))
+        .arg(value("tls-alpn", None, Some("tls-alpn"), "TLS: the ALPN protocol to offer"))
+        .arg(value("keyform", None, Some("keyform"), "TLS: the --key file's form: pem (engine: refused)"))
+        .arg(value("tls-engine", None, Some("tls-engine"), "OpenSSL engine (not supported: refused)"))
+        .arg(value(
+            "tls-engine-kpass-sha1",
+            None,
+            Some("tls-engine-kpass-sha1"),
+            "OpenSSL engine key password (not supported: refused)",
+        ))
+        .arg(value("psk", None, Some("psk"), "TLS-PSK key (not supported: refused)"))
+        .arg(value("psk-identity", None, Some("psk-identity"), "TLS-PSK identity (not supported: refused)"))
+        .arg(value("bind", Some('A'), None, "bind the outgoing socket to this host / IP address"))
+        .arg(value("unix", None, Some("unix"), "connect through this Unix domain socket instead of TCP"))
+        .arg(flag("nodelay", None, Some("nodelay"), "disable Nagle's algorithm (TCP_NODELAY)"))
+        .arg(value("proxy", None, Some("proxy"), "SOCKS5 proxy: socks5h://[user[:password]@]host[:port]"))
 }
 
 /// Parse the command line with `cmd`; a clap error is refused in one line (help exits 0).
@@ -192,8 +215,9 @@ pub(crate) fn connection(m: &ArgMatches, tool: &str) -> (Options, Connection) {
     let version = version_arg(m);
     let debug = m.get_flag("debug");
     let quiet = m.get_flag("quiet");
-    let tls_files =
-        ["cafile", "capath", "cert", "key"].iter().any(|k| m.contains_id(k)) || m.get_flag("insecure");
+    let tls_files = ["cafile", "capath", "cert", "key"].iter().any(|k| m.contains_id(k))
+        || m.get_flag("insecure")
+        || m.get_flag("tls-use-os-certs");
     let (url, url_topic) = match m.get_one::<String>("url") {
         Some(u) => split_url(u),
         None => {
@@ -289,8 +313,11 @@ pub(crate) fn connection(m: &ArgMatches, tool: &str) -> (Options, Connection) {
     }
     if options.url().scheme.is_tls() {
         options = crate::tls::apply(m, options);
+    } else {
+        crate::tls::refuse_without_tls(m);
     }
     options = crate::store::apply(m, options);
+    options = crate::net::apply(m, options);
     (options, Connection { version, client_id, url_topic, properties, debug, quiet })
 }
 

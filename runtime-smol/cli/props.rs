@@ -7,7 +7,7 @@ use sansmqtt_smol::sansmqtt_session::sansmqtt_proto::property::{
     PublishProperties, UserProperties, UserProperty,
 };
 use sansmqtt_smol::sansmqtt_session::sansmqtt_proto::{Bin, PayloadFormat, TopicName, Utf8};
-use sansmqtt_smol::{Options, WillConfig};
+use sansmqtt_smol::{Options, SubscriptionId, WillConfig};
 
 /// The packet a property goes in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -16,6 +16,8 @@ pub(crate) enum Command {
     Publish,
     Will,
     Disconnect,
+    Subscribe,
+    Unsubscribe,
 }
 
 /// Every property name mosquitto knows.
@@ -82,6 +84,8 @@ fn allowed(cmd: Command, name: &str) -> bool {
                 | "user-property"
         ),
         Command::Disconnect => matches!(name, "session-expiry-interval" | "reason-string"),
+        Command::Subscribe => matches!(name, "subscription-identifier" | "user-property"),
+        Command::Unsubscribe => name == "user-property",
     }
 }
 
@@ -118,7 +122,9 @@ impl Properties {
                 "publish" => Command::Publish,
                 "will" => Command::Will,
                 "disconnect" => Command::Disconnect,
-                "puback" | "pubrec" | "pubrel" | "pubcomp" | "subscribe" | "unsubscribe" | "auth" => {
+                "subscribe" => Command::Subscribe,
+                "unsubscribe" => Command::Unsubscribe,
+                "puback" | "pubrec" | "pubrel" | "pubcomp" | "auth" => {
                     refuse(format_args!("{cmd_name} properties are not supported by this client."))
                 }
                 _ => refuse("Invalid command given in --property argument."),
@@ -140,6 +146,12 @@ impl Properties {
                 | "will-delay-interval"
                 | "maximum-packet-size" => {
                     let _: u32 = number(name, v[2]);
+                }
+                "subscription-identifier" => {
+                    let n: u32 = number(name, v[2]);
+                    if SubscriptionId::new(n).is_none() {
+                        refuse(format_args!("Invalid value '{n}' for property {name}."));
+                    }
                 }
                 "receive-maximum" | "topic-alias-maximum" => {
                     let _: u16 = number(name, v[2]);
@@ -192,6 +204,22 @@ impl Properties {
     /// `-D disconnect reason-string`.
     pub(crate) fn disconnect_reason_string(&self) -> Option<String> {
         self.get(Command::Disconnect, "reason-string").map(String::from)
+    }
+
+    /// Whether any `-D subscribe` or `-D unsubscribe` was given.
+    pub(crate) fn has_subscribe_properties(&self) -> bool {
+        self.entries.iter().any(|e| matches!(e.cmd, Command::Subscribe | Command::Unsubscribe))
+    }
+
+    /// `-D subscribe subscription-identifier`.
+    pub(crate) fn subscription_identifier(&self) -> Option<SubscriptionId> {
+        self.get(Command::Subscribe, "subscription-identifier")
+            .and_then(|v| SubscriptionId::new(number("subscription-identifier", v)))
+    }
+
+    /// `-D subscribe user-property` (`subscribe: true`) or `-D unsubscribe user-property`.
+    pub(crate) fn subscribe_users(&self, subscribe: bool) -> Vec<(&str, &str)> {
+        self.users(if subscribe { Command::Subscribe } else { Command::Unsubscribe }).collect()
     }
 
     /// The CONNECT properties into `options`.

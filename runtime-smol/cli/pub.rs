@@ -8,7 +8,10 @@
 
 #[path = "common.rs"]
 mod common;
+#[path = "net.rs"]
+mod net;
 #[path = "props.rs"]
+#[allow(dead_code)] // The SUBSCRIBE properties are sansmqtt-sub's.
 mod props;
 #[path = "store.rs"]
 mod store;
@@ -104,6 +107,9 @@ fn main() {
     let m = common::parse(command());
     let qos = common::qos_arg(&m, "qos", "");
     let (options, conn) = common::connection(&m, TOOL);
+    if conn.properties.has_subscribe_properties() {
+        refuse("subscribe and unsubscribe properties are not used by sansmqtt-pub.");
+    }
     let topic = match m
         .get_many::<String>("topic")
         .and_then(|mut t| t.next_back().cloned())

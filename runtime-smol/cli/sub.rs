@@ -10,6 +10,12 @@
 
 #[path = "common.rs"]
 mod common;
+#[path = "format.rs"]
+mod format;
+#[path = "json.rs"]
+mod json;
+#[path = "net.rs"]
+mod net;
 #[path = "props.rs"]
 #[allow(dead_code)] // The PUBLISH properties are sansmqtt-pub's.
 mod props;
@@ -22,7 +28,7 @@ mod tls;
 use clap::{Arg, ArgAction, ArgMatches, Command};
 use common::{Connection, fail, refuse};
 use sansmqtt_smol::sansmqtt_session::sansmqtt_proto::topic::{matches, validate_topic_filter};
-use sansmqtt_smol::{Client, DisconnectOptions, Event, Events, QoS, SubscriptionOptions};
+use sansmqtt_smol::{Client, DisconnectOptions, Event, Events, PublishToken, QoS, SubscriptionOptions};
 use std::io::Write;
 use std::time::Duration;
 
@@ -66,6 +72,38 @@ fn command() -> Command {
                 .help("unsubscribe from this filter"),
         )
         .arg(
+            Arg::new("format")
+                .short('F')
+                .num_args(1)
+                .allow_hyphen_values(true)
+                .help("output format (%t topic, %p payload, @H hour, ...)"),
+        )
+        .arg(
+            Arg::new("pretty")
+                .long("pretty")
+                .action(ArgAction::SetTrue)
+                .help("lay out the JSON of -F %j / %J on several lines"),
+        )
+        .arg(
+            Arg::new("random-filter")
+                .long("random-filter")
+                .num_args(1)
+                .allow_hyphen_values(true)
+                .help("print only this percentage of messages, chosen at random (0.1 to 100)"),
+        )
+        .arg(
+            Arg::new("retained-only")
+                .long("retained-only")
+                .action(ArgAction::SetTrue)
+                .help("print only retained messages; exit at the first that is not"),
+        )
+        .arg(
+            Arg::new("remove-retained")
+                .long("remove-retained")
+                .action(ArgAction::SetTrue)
+                .help("clear the retained messages received (not those -T or -R leave out)"),
+        )
+        .arg(
             Arg::new("exit-on-suback")
                 .short('E')
                 .action(ArgAction::SetTrue)
@@ -81,6 +119,41 @@ struct Output {
     no_eol: bool,
     no_retained: bool,
     filter_out: Vec<String>,
+    /// `-F`.
+    format: Option<format::Format>,
+    retained_only: bool,
+    remove_retained: bool,
+    /// `--random-filter`: messages printed per 1,000 (1,000 and above: all).
+    random_filter: Option<RandomFilter>,
+}
+
+/// `--random-filter`: keeps `per_mille` of 1,000 messages (mosquitto's resolution, 0.1 %),
+/// chosen by a xorshift generator seeded from the OS.
+struct RandomFilter {
+    per_mille: u64,
+    state: std::cell::Cell<u64>,
+}
+
+impl RandomFilter {
+    /// mosquitto_sub's reading of the option: a percentage, 0.1 at least.
+    fn parse(s: &str) -> Self {
+        let chance: f64 = s.trim().parse().unwrap_or(0.0);
+        if chance.is_nan() || chance * 10.0 < 1.0 {
+            refuse("--random-filter chance must be between 0.1-100.0");
+        }
+        let seed = std::hash::BuildHasher::hash_one(&std::collections::hash_map::RandomState::new(), 0u8);
+        Self { per_mille: (chance * 10.0).min(1_000.0) as u64, state: std::cell::Cell::new(seed | 1) }
+    }
+
+    /// Whether to print the next message.
+    fn keep(&self) -> bool {
+        let mut x = self.state.get();
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        self.state.set(x);
+        self.per_mille >= 1_000 || x % 1_000 < self.per_mille
+    }
 }
 
 fn filters(m: &ArgMatches, id: &str, what: &str) -> Vec<String> {
@@ -110,6 +183,9 @@ fn main() {
             _ => refuse(format_args!("Invalid {what} \"{s}\".")),
         })
     };
+    if m.get_flag("no-retained") && m.get_flag("retained-only") {
+        refuse("Combining '-R' and '--retained-only' makes no sense.");
+    }
     let count = positive("count", "message count");
     let timeout = positive("timeout", "timeout");
     let out = Output {
@@ -118,6 +194,10 @@ fn main() {
         no_eol: m.get_flag("no-eol"),
         no_retained: m.get_flag("no-retained"),
         filter_out: filters(&m, "filter-out", "filter"),
+        format: m.get_one::<String>("format").map(|f| format::Format::parse(f, m.get_flag("pretty"))),
+        retained_only: m.get_flag("retained-only"),
+        remove_retained: m.get_flag("remove-retained"),
+        random_filter: m.get_one::<String>("random-filter").map(|s| RandomFilter::parse(s)),
     };
     // With a store, a message is acknowledged once printed: one killed before that comes again.
     let options = if store::requested(&m) { options.manual_acks() } else { options };
@@ -180,7 +260,12 @@ async fn run(
     if !topics.is_empty() {
         let subs: Vec<(&str, SubscriptionOptions)> =
             topics.iter().map(|t| (t.as_str(), SubscriptionOptions::new(qos))).collect();
-        let reasons = match client.subscribe_many(&subs) {
+        let (sub_id, users) = if conn.version.is_v5() {
+            (conn.properties.subscription_identifier(), conn.properties.subscribe_users(true))
+        } else {
+            (None, Vec::new())
+        };
+        let reasons = match client.subscribe_with(&subs, sub_id, &users) {
             Ok(t) => t.wait().await.unwrap_or_else(|e| fail(&e, conn)),
             Err(e) => fail(&e, conn),
         };
@@ -206,7 +291,8 @@ async fn run(
     }
     if !unsubscribe.is_empty() {
         let filters: Vec<&str> = unsubscribe.iter().map(String::as_str).collect();
-        match client.unsubscribe(&filters) {
+        let users = if conn.version.is_v5() { conn.properties.subscribe_users(false) } else { Vec::new() };
+        match client.unsubscribe_with(&filters, &users) {
             Ok(t) => {
                 t.wait().await.unwrap_or_else(|e| fail(&e, conn));
             }
@@ -217,6 +303,16 @@ async fn run(
         return 0;
     }
     print_messages(client, &mut events, conn, &id, out).await
+}
+
+/// Wait until the broker has the clearing publishes of `--remove-retained`; the exit code.
+async fn finish_removals(removals: &[PublishToken], conn: &Connection) -> i32 {
+    for t in removals {
+        if let Err(e) = t.wait().await {
+            fail(&e, conn);
+        }
+    }
+    0
 }
 
 /// Print messages as they come until `-C` is reached, reporting reconnects with `-d`.
@@ -231,6 +327,8 @@ async fn print_messages(
     // The stream was opened before connecting: its first `Connected` is that connection.
     let mut connects = 0u32;
     let mut stdout = std::io::stdout().lock();
+    // --remove-retained: the clearing publishes, waited for before exiting.
+    let mut removals: Vec<PublishToken> = Vec::new();
     while let Some(event) = events.recv().await {
         match event {
             Event::Message(msg) => {
@@ -245,16 +343,47 @@ async fn print_messages(
                         msg.payload.len()
                     );
                 }
+                if out.retained_only && !msg.retain {
+                    // mosquitto_sub: the first message that is not retained ends the run.
+                    return finish_removals(&removals, conn).await;
+                }
                 if (out.no_retained && msg.retain) || out.filter_out.iter().any(|f| matches(f, &msg.topic)) {
                     continue;
                 }
-                let mut line = Vec::with_capacity(msg.topic.len() + msg.payload.len() + 2);
-                if out.verbose {
-                    line.extend_from_slice(msg.topic.as_bytes());
-                    line.push(b' ');
+                if out.random_filter.as_ref().is_some_and(|f| !f.keep()) {
+                    continue;
                 }
-                line.extend_from_slice(&msg.payload);
-                if !out.no_eol {
+                if out.remove_retained && msg.retain {
+                    // An empty retained message clears the topic's (QoS 1, as mosquitto_sub).
+                    match client.publish(&msg.topic, [], QoS::AtLeastOnce, true).await {
+                        Ok(t) => removals.push(t),
+                        Err(e) => fail(&e, conn),
+                    }
+                }
+                let mut line = Vec::with_capacity(msg.topic.len() + msg.payload.len() + 2);
+                match &out.format {
+                    Some(f) => {
+                        for problem in f.render(&msg, &mut line) {
+                            eprintln!("{problem}");
+                        }
+                    }
+                    // mosquitto_sub 2.0 prints an empty message as nothing at all, or with -v
+                    // as `topic (null)` (nothing either with -N).
+                    None if msg.payload.is_empty() => {
+                        if out.verbose && !out.no_eol {
+                            line.extend_from_slice(msg.topic.as_bytes());
+                            line.extend_from_slice(b" (null)");
+                        }
+                    }
+                    None => {
+                        if out.verbose {
+                            line.extend_from_slice(msg.topic.as_bytes());
+                            line.push(b' ');
+                        }
+                        line.extend_from_slice(&msg.payload);
+                    }
+                }
+                if !out.no_eol && (!msg.payload.is_empty() || out.verbose || out.format.is_some()) {
                     line.push(b'\n');
                 }
                 if stdout.write_all(&line).and_then(|()| stdout.flush()).is_err() {
@@ -263,7 +392,7 @@ async fn print_messages(
                 }
                 n += 1;
                 if out.count.is_some_and(|c| n >= c) {
-                    return 0;
+                    return finish_removals(&removals, conn).await;
                 }
             }
             Event::Disconnected(reason) if conn.debug => match client.last_transport_failure() {
@@ -298,6 +427,20 @@ impl Drop for Ack<'_> {
         if let Some(t) = self.1.take() {
             // A token from before a reconnect is unknown: the broker sends that message again.
             let _ = self.0.ack(t);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RandomFilter;
+
+    #[test]
+    fn random_filter_keeps_about_its_share() {
+        for (chance, low, high) in [("50", 4_500, 5_500), ("10.5", 850, 1_250), ("100", 10_000, 10_000)] {
+            let f = RandomFilter::parse(chance);
+            let kept = (0..10_000).filter(|_| f.keep()).count();
+            assert!((low..=high).contains(&kept), "{chance}: {kept}");
         }
     }
 }

@@ -9,7 +9,7 @@ use crate::handlers::RouteChange;
 use crate::options::Options;
 use crate::shared::{Outcome, Shared};
 use crate::stream::Events;
-use sansmqtt_proto::{ProtocolVersion, QoS, ReasonCode, SubscriptionOptions};
+use sansmqtt_proto::{ProtocolVersion, QoS, ReasonCode, SubscriptionId, SubscriptionOptions};
 use sansmqtt_session::{
     AckToken, DisconnectOptions, DisconnectReason, Outgoing, ServerCapabilities, State, Token,
 };
@@ -297,10 +297,24 @@ impl Client {
 
     /// Subscribe to several filters with full options (no local, retain handling, ...).
     pub fn subscribe_many(&self, filters: &[(&str, SubscriptionOptions)]) -> Result<RequestToken, Error> {
+        self.subscribe_with(filters, None, &[])
+    }
+
+    /// [`subscribe_many`](Self::subscribe_many) with the MQTT 5.0 properties of SUBSCRIBE: a
+    /// Subscription Identifier (messages delivered through these subscriptions carry it) and
+    /// User Properties (name, value), in order; see
+    /// [`Session::subscribe_with`](sansmqtt_session::Session::subscribe_with). In 3.1.1, user
+    /// properties are refused (`Error::Session(Encode(..))`).
+    pub fn subscribe_with(
+        &self,
+        filters: &[(&str, SubscriptionOptions)],
+        id: Option<SubscriptionId>,
+        user_properties: &[(&str, &str)],
+    ) -> Result<RequestToken, Error> {
         let shared = self.shared();
         let token = {
             let mut g = shared.lock();
-            let token = g.session.subscribe(shared.now(), filters)?;
+            let token = g.session.subscribe_with(shared.now(), filters, id, user_properties)?;
             g.waiting.insert(token.get(), None);
             token
         };
@@ -310,10 +324,20 @@ impl Client {
 
     /// Unsubscribe from filters; the token resolves with the UNSUBACK. Usable from handlers.
     pub fn unsubscribe(&self, filters: &[&str]) -> Result<RequestToken, Error> {
+        self.unsubscribe_with(filters, &[])
+    }
+
+    /// [`unsubscribe`](Self::unsubscribe) with MQTT 5.0 User Properties (name, value) on the
+    /// UNSUBSCRIBE, in order; in 3.1.1 they are refused (`Error::Session(Encode(..))`).
+    pub fn unsubscribe_with(
+        &self,
+        filters: &[&str],
+        user_properties: &[(&str, &str)],
+    ) -> Result<RequestToken, Error> {
         let shared = self.shared();
         let token = {
             let mut g = shared.lock();
-            let token = g.session.unsubscribe(shared.now(), filters)?;
+            let token = g.session.unsubscribe_with(shared.now(), filters, user_properties)?;
             g.waiting.insert(token.get(), None);
             token
         };

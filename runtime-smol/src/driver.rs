@@ -74,22 +74,10 @@ impl Driver {
         options: Options,
         store: Option<crate::store::Store>,
     ) -> Self {
-        #[cfg(feature = "tls")]
-        let tls = if options.url.scheme.is_tls() {
-            options.tls.client_config()
-        } else {
-            Err("not a TLS URL".to_string())
-        };
         Self {
             shared,
             client,
-            transport: TransportOptions {
-                timeout: options.config.connect_timeout,
-                #[cfg(feature = "tls")]
-                tls,
-                #[cfg(feature = "tls")]
-                server_name: options.tls.server_name_override().map(String::from),
-            },
+            transport: TransportOptions::from_options(&options),
             url: options.url,
             handlers: options.handlers,
             reader: None,

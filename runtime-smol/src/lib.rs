@@ -8,12 +8,14 @@
 //!
 //! - **Connect** with [`Options`] (broker URL `mqtt://user:pass@host:port`, `mqtts://`,
 //!   `ws://`, `wss://`; client id, version, keep-alive, will, credentials, reconnect backoff)
-//!   and [`Client::connect`].
+//!   and [`Client::connect`]; through a Unix socket ([`Options::unix_socket`]), a SOCKS5
+//!   proxy ([`Options::socks5_proxy`]), from a local address ([`Options::bind_address`]).
 //! - **Publish** with [`Client::publish`]: returns a [`PublishToken`] whose
 //!   [`wait`](PublishToken::wait) resolves on completion (QoS 0 written, PUBACK, PUBCOMP) with
 //!   the reason code, and always ends: [`Error::ConnectionLost`] when the connection ends
 //!   first and no reconnect follows.
-//! - **Subscribe / unsubscribe** with [`Client::subscribe`] / [`Client::unsubscribe`]: a
+//! - **Subscribe / unsubscribe** with [`Client::subscribe`] / [`Client::unsubscribe`] (v5
+//!   properties: [`Client::subscribe_with`] / [`Client::unsubscribe_with`]): a
 //!   [`RequestToken`] whose [`wait`](RequestToken::wait) gives one reason code per filter.
 //! - **Events** as an async stream ([`Client::events`]), or **handlers** in the paho / MiniMQTT
 //!   style ([`Options::on_connect`], [`Options::on_message`], [`Options::on_topic`], ...).
@@ -49,9 +51,11 @@ mod driver;
 mod error;
 mod event;
 mod handlers;
+mod net;
 mod notify;
 mod options;
 mod shared;
+mod socks;
 mod store;
 mod stream;
 #[cfg(feature = "tls")]
@@ -67,11 +71,12 @@ pub use error::{Error, TransportFailure};
 pub use event::{Event, Message};
 pub use handlers::{AckHandler, ConnectHandler, DisconnectHandler, MessageHandler, PublishHandler};
 pub use options::Options;
-pub use sansmqtt_proto::{ProtocolVersion, QoS, ReasonCode, SubscriptionOptions};
+pub use sansmqtt_proto::{ProtocolVersion, QoS, ReasonCode, SubscriptionId, SubscriptionOptions};
 pub use sansmqtt_session::{
     self, AckToken, Authenticator, Backoff, Config, DisconnectOptions, DisconnectReason, Outgoing,
     PublishFailure, Secret, State, Token, WillConfig,
 };
+pub use socks::Socks5Proxy;
 pub use store::{StoreError, StoreSync};
 pub use stream::Events;
 #[cfg(feature = "tls")]

@@ -29,6 +29,7 @@ pub struct Options {
     pub(crate) authenticator: Option<Box<dyn Authenticator>>,
     /// The file store (`store.rs`), if any.
     pub(crate) store: crate::store::StoreOptions,
+    pub(crate) net: crate::net::NetOptions,
     #[cfg(feature = "tls")]
     pub(crate) tls: crate::tls::TlsOptions,
 }
@@ -42,7 +43,8 @@ impl std::fmt::Debug for Options {
             .field("handlers", &self.handlers)
             // The authenticator's own `Debug` may show its token.
             .field("authenticator", &self.authenticator.as_ref().map(|a| a.method()))
-            .field("store", &self.store);
+            .field("store", &self.store)
+            .field("net", &self.net);
         #[cfg(feature = "tls")]
         d.field("tls", &self.tls);
         d.finish()
@@ -78,6 +80,7 @@ impl Options {
             handlers: Handlers::default(),
             authenticator: None,
             store: crate::store::StoreOptions::default(),
+            net: crate::net::NetOptions::default(),
             #[cfg(feature = "tls")]
             tls: crate::tls::TlsOptions::default(),
         }
@@ -226,6 +229,41 @@ impl Options {
     /// during every CONNECT and on [`Client::reauthenticate`].
     pub fn authenticator(mut self, auth: impl Authenticator + 'static) -> Self {
         self.authenticator = Some(Box::new(auth));
+        self
+    }
+
+    /// Connect from this local address (mosquitto's `-A`): the socket is bound to it, with a
+    /// port the system picks, before connecting; only the broker's addresses of its family
+    /// (IPv4 or IPv6) are tried. Also applies to the connection to a
+    /// [`socks5_proxy`](Self::socks5_proxy).
+    pub fn bind_address(mut self, local: std::net::IpAddr) -> Self {
+        self.net.bind = Some(local);
+        self
+    }
+
+    /// `TCP_NODELAY` on the TCP socket: on (the default), each write goes out at once; off,
+    /// Nagle's algorithm may hold back small writes while earlier data is unacknowledged
+    /// (mosquitto's tools leave it on unless given `--nodelay`).
+    pub fn tcp_nodelay(mut self, on: bool) -> Self {
+        self.net.nodelay = on;
+        self
+    }
+
+    /// Connect through the Unix domain socket at `path` instead of TCP (mosquitto's
+    /// `--unix`; Mosquitto listens on one with `listener 0 /path`). The URL's scheme still
+    /// chooses TLS and / or WebSocket over it, and its host names the TLS server and the
+    /// WebSocket `Host`; its port is unused. Cannot be combined with a SOCKS5 proxy (each
+    /// connection attempt then fails). Unix only.
+    pub fn unix_socket(mut self, path: impl Into<std::path::PathBuf>) -> Self {
+        self.net.unix = Some(path.into());
+        self
+    }
+
+    /// Reach the broker through this SOCKS5 proxy (mosquitto's `--proxy socks5h://...`): the
+    /// TCP connection goes to the proxy, which connects to the URL's host and port (resolving
+    /// the host name itself); TLS and WebSocket run end to end through it.
+    pub fn socks5_proxy(mut self, proxy: crate::socks::Socks5Proxy) -> Self {
+        self.net.proxy = Some(proxy);
         self
     }
 

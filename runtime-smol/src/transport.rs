@@ -1,6 +1,8 @@
-//! Opening a transport: TCP (`TCP_NODELAY`), then TLS and/or WebSocket as the URL asks, all
-//! within the connect timeout. The driver sees a reader and a writer half.
+//! Opening a transport: the socket ([`net`](crate::net): TCP, possibly through a SOCKS5 proxy,
+//! or a Unix socket), then TLS and/or WebSocket as the URL asks, all within the connect
+//! timeout. The driver sees a reader and a writer half.
 
+use crate::net::{HostNotFound, NetOptions};
 use crate::url::{BrokerUrl, Scheme};
 use async_io::Async;
 use futures_lite::{AsyncRead, AsyncWrite};
@@ -15,8 +17,7 @@ pub(crate) enum Reader {
     /// for readiness first instead of trying a read that can only say "would block": one
     /// system call less per wake-up.
     Tcp { stream: Arc<Async<std::net::TcpStream>>, drained: bool },
-    /// TLS and/or WebSocket over TCP.
-    #[cfg_attr(not(any(feature = "tls", feature = "ws")), allow(dead_code))]
+    /// TLS and/or WebSocket, or a Unix socket.
     Layered(Box<dyn AsyncRead + Send + Unpin>),
 }
 
@@ -43,10 +44,31 @@ pub(crate) type Writer = Box<dyn AsyncWrite + Send + Unpin>;
 #[derive(Debug)]
 pub(crate) struct TransportOptions {
     pub(crate) timeout: Duration,
+    pub(crate) net: NetOptions,
     #[cfg(feature = "tls")]
     pub(crate) tls: Result<std::sync::Arc<futures_rustls::rustls::ClientConfig>, String>,
     #[cfg(feature = "tls")]
     pub(crate) server_name: Option<String>,
+}
+
+impl TransportOptions {
+    /// What `options` say about opening transports.
+    pub(crate) fn from_options(options: &crate::Options) -> Self {
+        #[cfg(feature = "tls")]
+        let tls = if options.url.scheme.is_tls() {
+            options.tls.client_config()
+        } else {
+            Err("not a TLS URL".to_string())
+        };
+        Self {
+            timeout: options.config.connect_timeout,
+            net: options.net.clone(),
+            #[cfg(feature = "tls")]
+            tls,
+            #[cfg(feature = "tls")]
+            server_name: options.tls.server_name_override().map(String::from),
+        }
+    }
 }
 
 /// Open a transport to `url`, bounded by `opts.timeout`.
@@ -60,21 +82,50 @@ pub(crate) async fn open(url: &BrokerUrl, opts: &TransportOptions) -> io::Result
 }
 
 async fn open_unbounded(url: &BrokerUrl, opts: &TransportOptions) -> io::Result<(Reader, Writer)> {
-    let addrs = async_net::resolve((url.host.as_str(), url.port)).await.map_err(|e| {
-        io::Error::new(io::ErrorKind::NotFound, HostNotFound { host: url.host.clone(), source: e })
-    })?;
-    let tcp = async_net::TcpStream::connect(&addrs[..]).await?;
-    tcp.set_nodelay(true)?;
-    let _ = opts;
+    if let Some(path) = &opts.net.unix {
+        if opts.net.proxy.is_some() {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "a Unix socket and a SOCKS5 proxy cannot be combined",
+            ));
+        }
+        #[cfg(unix)]
+        return layer(url, opts, crate::net::connect_unix(path).await?).await;
+        #[cfg(not(unix))]
+        return Err(io::Error::new(
+            io::ErrorKind::Unsupported,
+            format!("no Unix sockets here: {}", path.display()),
+        ));
+    }
+    let tcp = match &opts.net.proxy {
+        None => crate::net::connect_tcp(&url.host, url.port, &opts.net).await?,
+        Some(proxy) => {
+            let mut tcp = crate::net::connect_tcp(&proxy.host, proxy.port, &opts.net).await?;
+            crate::socks::handshake(&mut tcp, proxy, &url.host, url.port).await?;
+            tcp
+        }
+    };
     match url.scheme {
         Scheme::Mqtt => Ok((Reader::Tcp { stream: tcp.clone().into(), drained: false }, Box::new(tcp))),
+        _ => layer(url, opts, tcp).await,
+    }
+}
+
+/// TLS and / or WebSocket over `stream`, as the URL's scheme asks (none for `mqtt://`).
+async fn layer<S>(url: &BrokerUrl, opts: &TransportOptions, stream: S) -> io::Result<(Reader, Writer)>
+where
+    S: AsyncRead + AsyncWrite + Send + Unpin + 'static,
+{
+    let _ = opts;
+    match url.scheme {
+        Scheme::Mqtt => Ok(split(stream)),
         #[cfg(feature = "tls")]
-        Scheme::Mqtts => Ok(split(crate::tls::handshake(tls_name(url, opts), &opts.tls, tcp).await?)),
+        Scheme::Mqtts => Ok(split(crate::tls::handshake(tls_name(url, opts), &opts.tls, stream).await?)),
         #[cfg(feature = "ws")]
-        Scheme::Ws => Ok(split(crate::ws::handshake(url, tcp).await?)),
+        Scheme::Ws => Ok(split(crate::ws::handshake(url, stream).await?)),
         #[cfg(all(feature = "ws", feature = "tls"))]
         Scheme::Wss => {
-            let tls = crate::tls::handshake(tls_name(url, opts), &opts.tls, tcp).await?;
+            let tls = crate::tls::handshake(tls_name(url, opts), &opts.tls, stream).await?;
             Ok(split(crate::ws::handshake(url, tls).await?))
         }
         #[allow(unreachable_patterns)]
@@ -90,29 +141,9 @@ fn tls_name<'a>(url: &'a BrokerUrl, opts: &'a TransportOptions) -> &'a str {
     opts.server_name.as_deref().unwrap_or(&url.host)
 }
 
-#[cfg(any(feature = "tls", feature = "ws"))]
 fn split<T: AsyncRead + AsyncWrite + Send + Unpin + 'static>(t: T) -> (Reader, Writer) {
     let (r, w) = futures_lite::io::split(t);
     (Reader::Layered(Box::new(r)), Box::new(w))
-}
-
-/// The broker's host name could not be resolved.
-#[derive(Debug)]
-struct HostNotFound {
-    host: String,
-    source: io::Error,
-}
-
-impl std::fmt::Display for HostNotFound {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "cannot resolve host {:?}: {}", self.host, self.source)
-    }
-}
-
-impl std::error::Error for HostNotFound {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        Some(&self.source)
-    }
 }
 
 /// The session's summary of a transport error.

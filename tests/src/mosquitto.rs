@@ -14,7 +14,8 @@ pub struct Mosquitto {
     child: Child,
     /// Where it listens.
     pub addr: SocketAddr,
-    dir: PathBuf,
+    /// Its directory (configuration, persistence, `{DIR}` in the extra configuration).
+    pub dir: PathBuf,
     bin: PathBuf,
 }
 
@@ -133,8 +134,10 @@ pub fn free_port() -> u16 {
 }
 
 impl Mosquitto {
-    /// Start a broker with `extra` configuration lines, or `None` (after printing why) when
-    /// mosquitto is not installed outside CI. Panics in CI when it is missing.
+    /// Start a broker with `extra` configuration lines (`{DIR}` in them stands for the broker's
+    /// own directory, writable by it: `listener 0 {DIR}/mqtt.sock` adds a Unix socket), or
+    /// `None` (after printing why) when mosquitto is not installed outside CI. Panics in CI
+    /// when it is missing.
     pub fn start(name: &str, extra: &str) -> Option<Self> {
         Self::start_with(name, extra, None)
     }
@@ -186,6 +189,7 @@ impl Mosquitto {
         };
         let conf = dir.join("mosquitto.conf");
         let mut f = std::fs::File::create(&conf).expect("config file");
+        let extra = extra.replace("{DIR}", &dir.display().to_string());
         writeln!(f, "listener {port} 127.0.0.1\n{access}\npersistence_location {}/\n{extra}", dir.display())
             .expect("write config");
         let addr: SocketAddr = ([127, 0, 0, 1], port).into();

@@ -13,14 +13,26 @@ use std::sync::Arc;
 /// certificate asked for) and forwards every connection to `target`; returns where it
 /// listens. It runs on its own thread until the test process exits.
 pub fn start(target: SocketAddr, pki: &TestPki) -> SocketAddr {
+    start_with_versions(target, pki, futures_rustls::rustls::DEFAULT_VERSIONS)
+}
+
+/// [`start`] speaking only the TLS `versions` given (e.g. TLS 1.2 alone, which Mosquitto
+/// cannot be configured to: its `tls_version tlsv1.2` also allows 1.3).
+pub fn start_with_versions(
+    target: SocketAddr,
+    pki: &TestPki,
+    versions: &[&'static futures_rustls::rustls::SupportedProtocolVersion],
+) -> SocketAddr {
     let certs = rustls_pemfile::certs(&mut &*std::fs::read(&pki.server_cert).expect("server certificate"))
         .collect::<Result<Vec<_>, _>>()
         .expect("server certificate PEM");
     let key = rustls_pemfile::private_key(&mut &*std::fs::read(&pki.server_key).expect("server key"))
         .expect("server key PEM")
         .expect("a private key");
-    let config =
-        ServerConfig::builder().with_no_client_auth().with_single_cert(certs, key).expect("TLS config");
+    let config = ServerConfig::builder_with_protocol_versions(versions)
+        .with_no_client_auth()
+        .with_single_cert(certs, key)
+        .expect("TLS config");
     let acceptor = TlsAcceptor::from(Arc::new(config));
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind TLS proxy");
     let addr = listener.local_addr().expect("proxy address");
