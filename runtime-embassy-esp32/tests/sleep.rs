@@ -6,31 +6,16 @@
 //! ones exactly once. For 3.1.1 and 5.0.
 mod common;
 
-use std::net::{SocketAddr, TcpStream};
 use std::time::Duration;
 
-use async_io::Async;
-use common::{block_on, run_limited};
-use embedded_io_adapters::futures_03::FromFutures;
+use common::{Loopback, block_on, run_limited};
 use sansmqtt_embassy::sansmqtt_session::{Config, Event, Outgoing, Session};
 use sansmqtt_embassy::store::{FlashStore, RamFlash};
-use sansmqtt_embassy::{Client, Completion, Connector, Dial};
+use sansmqtt_embassy::{Client, Completion, Dial};
 use sansmqtt_proto::{ProtocolVersion, QoS, SubscriptionOptions};
 use sansmqtt_tests::mosquitto::Mosquitto;
 
 const LIMIT: Duration = Duration::from_secs(60);
-
-struct Loopback(SocketAddr);
-
-impl Connector for Loopback {
-    type Io = FromFutures<Async<TcpStream>>;
-
-    async fn connect(&mut self) -> Result<Self::Io, std::io::Error> {
-        let s = Async::<TcpStream>::connect(self.0).await?;
-        s.get_ref().set_nodelay(true)?;
-        Ok(FromFutures::new(s))
-    }
-}
 
 fn persistent(v: ProtocolVersion, id: &str) -> Config {
     let mut c = Config::new(v, id);

@@ -2,32 +2,16 @@
 //! Mosquitto on loopback: the whole flow at QoS 0, 1 and 2, for MQTT 3.1.1 and 5.0.
 mod common;
 
-use std::net::{SocketAddr, TcpStream};
 use std::time::Duration;
 
-use async_io::Async;
 use common::flow::{check_messages, flow};
-use common::{Ev, block_on, run_limited};
-use embedded_io_adapters::futures_03::FromFutures;
+use common::{Ev, Loopback, block_on, run_limited};
 use sansmqtt_embassy::sansmqtt_session::{Config, DisconnectReason, Outgoing, Session};
-use sansmqtt_embassy::{Client, Connector, Dial, Error};
+use sansmqtt_embassy::{Client, Dial, Error};
 use sansmqtt_proto::{ProtocolVersion, QoS};
 use sansmqtt_tests::mosquitto::Mosquitto;
 
 const LIMIT: Duration = Duration::from_secs(60);
-
-/// One fresh loopback TCP stream per connection.
-struct Loopback(SocketAddr);
-
-impl Connector for Loopback {
-    type Io = FromFutures<Async<TcpStream>>;
-
-    async fn connect(&mut self) -> Result<Self::Io, std::io::Error> {
-        let s = Async::<TcpStream>::connect(self.0).await?;
-        s.get_ref().set_nodelay(true)?;
-        Ok(FromFutures::new(s))
-    }
-}
 
 fn full_flow(version: ProtocolVersion, name: &'static str) {
     run_limited(name, LIMIT, move || {

@@ -13,6 +13,11 @@ use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
 use std::time::Duration;
 
+use async_io::Async;
+use embedded_io_adapters::futures_03::FromFutures;
+use sansmqtt_embassy::Connector;
+use std::net::{SocketAddr, TcpStream};
+
 use sansmqtt_embassy::sansmqtt_session::{DisconnectReason, Event, Token};
 use sansmqtt_proto::{QoS, ReasonCode};
 
@@ -98,5 +103,18 @@ pub fn detach(e: Event<'_>) -> Ev {
         Event::Subscribed { token, reasons } => Ev::Subscribed(token, reasons),
         Event::Unsubscribed { token, reasons } => Ev::Unsubscribed(token, reasons),
         other => Ev::Other(format!("{other:?}")),
+    }
+}
+
+/// One fresh loopback TCP stream per connection.
+pub struct Loopback(pub SocketAddr);
+
+impl Connector for Loopback {
+    type Io = FromFutures<Async<TcpStream>>;
+
+    async fn connect(&mut self) -> Result<Self::Io, std::io::Error> {
+        let s = Async::<TcpStream>::connect(self.0).await?;
+        s.get_ref().set_nodelay(true)?;
+        Ok(FromFutures::new(s))
     }
 }

@@ -1,27 +1,14 @@
 //! TLS test support: a Mosquitto with a TLS 1.3 listener and certificates made by the test,
-//! DER from the PEM files, a loopback TCP connector, and a macro that assembles link, engine,
+//! DER from the PEM files, the loopback TCP connector, and a macro that assembles link, engine,
 //! transport and client.
 
-use std::net::{SocketAddr, TcpStream};
+use std::net::SocketAddr;
 
-use async_io::Async;
-use embedded_io_adapters::futures_03::FromFutures;
 use sansmqtt_embassy::Connector;
 use sansmqtt_tests::certs::TestPki;
 use sansmqtt_tests::mosquitto::Mosquitto;
 
-/// One fresh loopback TCP stream per connection.
-pub struct Loopback(pub SocketAddr);
-
-impl Connector for Loopback {
-    type Io = FromFutures<Async<TcpStream>>;
-
-    async fn connect(&mut self) -> Result<Self::Io, std::io::Error> {
-        let s = Async::<TcpStream>::connect(self.0).await?;
-        s.get_ref().set_nodelay(true)?;
-        Ok(FromFutures::new(s))
-    }
-}
+pub use super::Loopback;
 
 /// A Mosquitto whose only listener is TLS 1.3 with `pki`'s server certificate; asking for a
 /// client certificate signed by `pki`'s CA when `mutual`.
