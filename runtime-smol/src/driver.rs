@@ -3,10 +3,17 @@
 //! then wait for bytes, a command or the session's deadline, whichever comes first.
 //!
 //! Per round trip it makes at most one `write` (everything `poll_transmit` hands out,
-//! coalesced, up to `OUT_BUF` bytes) and one `read` (every complete packet in it is
-//! decoded before the next). Both buffers have a fixed size: the session streams its bytes
-//! in pieces of any size, so a large packet or batch just takes several writes.
+//! coalesced, up to [`buffers::SIZE`] bytes) and one `read` (every complete packet in it is
+//! decoded before the next). The session streams its bytes in pieces of any size, so a large
+//! packet or batch just takes several writes.
+//!
+//! An idle connection holds no buffer: over plain TCP the driver waits for readiness and then
+//! reads straight into the session's [`RecvBuffer`](sansmqtt_session::RecvBuffer), whose
+//! storage is given back (`release`) before every wait in which it holds no bytes; the
+//! write buffer is lent ([`buffers`]) while there are bytes to write. TLS and WebSocket
+//! readers read into a lent buffer, held while they wait.
 
+use crate::buffers;
 use crate::client::{Client, Handle};
 use crate::error::TransportFailure;
 use crate::event::{Event, Message};
@@ -21,10 +28,9 @@ use std::io;
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
-/// Size of the read buffer (the session reassembles packets larger than one read).
-const READ_BUF: usize = 16 * 1024;
-/// Size of the coalescing write buffer.
-const OUT_BUF: usize = 16 * 1024;
+/// The most bytes read at once into the session's buffer (which may be far larger): a steady
+/// stream then keeps using its first pages.
+const READ_MAX: usize = 16 * 1024;
 /// How long closing (flushing DISCONNECT) may take.
 const CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
 
@@ -38,15 +44,18 @@ pub struct Driver {
     handlers: Handlers,
     reader: Option<Reader>,
     writer: Option<Writer>,
-    rbuf: Box<[u8]>,
+    /// Bytes a TLS or WebSocket reader read: `rbuf[rpos..rlen]` (lent while used).
+    rbuf: Option<Box<[u8]>>,
     rpos: usize,
     rlen: usize,
-    /// Bytes to write: `obuf[opos..olen]` (`obuf` is zeroed storage, reused).
-    obuf: Box<[u8]>,
+    /// Bytes to write: `obuf[opos..olen]` (lent while there are some).
+    obuf: Option<Box<[u8]>>,
     opos: usize,
     olen: usize,
     closing: bool,
-    scratch: Message,
+    /// The last message's owned buffers, reused for the next (boxed when first needed: a
+    /// connection that receives no message does not carry it).
+    scratch: Option<Box<Message>>,
     timer: async_io::Timer,
     timer_at: Option<std::time::Instant>,
     shutdown_sent: bool,
@@ -61,6 +70,8 @@ impl core::fmt::Debug for Driver {
 enum Wake {
     Written(std::io::Result<usize>),
     Read(std::io::Result<usize>),
+    /// The TCP socket has bytes to read (or an error to report).
+    Readable(std::io::Result<()>),
     Notified,
     Timer,
 }
@@ -87,14 +98,14 @@ impl Driver {
             handlers: options.handlers,
             reader: None,
             writer: None,
-            rbuf: vec![0; READ_BUF].into_boxed_slice(),
+            rbuf: None,
             rpos: 0,
             rlen: 0,
-            obuf: vec![0; OUT_BUF].into_boxed_slice(),
+            obuf: None,
             opos: 0,
             olen: 0,
             closing: false,
-            scratch: Message::default(),
+            scratch: None,
             timer: async_io::Timer::never(),
             timer_at: None,
             shutdown_sent: false,
@@ -107,7 +118,14 @@ impl Driver {
     }
 
     /// Drive the client until every handle is dropped (then disconnect gracefully).
-    pub async fn run(mut self) {
+    // Not an `async fn`: the future of one would hold the driver twice (the argument, and
+    // the local it is moved into), which is most of an idle connection's memory.
+    #[allow(clippy::manual_async_fn)]
+    pub fn run(mut self) -> impl core::future::Future<Output = ()> + Send + 'static {
+        async move { self.drive().await }
+    }
+
+    async fn drive(&mut self) {
         log::debug!("driver for {} started", self.url);
         let mut rounds = 0u32;
         loop {
@@ -142,17 +160,38 @@ impl Driver {
     async fn round(&mut self) -> Option<bool> {
         let mut progressed = self.pump_events();
         let mut actions: [Option<Action>; 4] = [None; 4];
+        let mut failed = None;
         {
             let now = self.shared.now();
             let mut g = self.shared.lock();
             for change in g.route_changes.drain(..) {
                 self.handlers.apply(change);
             }
-            if self.rpos < self.rlen {
+            if let Some(rbuf) = &self.rbuf
+                && self.rpos < self.rlen
+            {
                 let g = &mut *g;
-                let taken = g.session.handle_data(now, &mut g.rx, &self.rbuf[self.rpos..self.rlen]);
+                let taken = g.session.handle_data(now, &mut g.rx, &rbuf[self.rpos..self.rlen]);
                 self.rpos += taken;
                 progressed |= taken > 0;
+                if self.rpos == self.rlen {
+                    buffers::give(self.rbuf.take().unwrap_or_default());
+                }
+            }
+            if !g.stream_full()
+                && let Some(Reader::Tcp { stream, drained: drained @ false }) = &mut self.reader
+            {
+                let g = &mut *g;
+                match read_into(stream.get_ref(), &mut g.session, &mut g.rx, now) {
+                    Ok(Some(more)) => {
+                        *drained = !more;
+                        progressed = true;
+                    }
+                    Ok(None) => {} // The session holds back: read once it takes bytes again.
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => *drained = true,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => progressed = true,
+                    Err(e) => failed = Some(e),
+                }
             }
             if g.session.poll_timeout().is_some_and(|t| t <= now) {
                 g.session.handle_timeout(now);
@@ -167,12 +206,16 @@ impl Driver {
                     self.opos = 0;
                     self.olen = 0;
                 }
-                while self.olen < self.obuf.len() {
-                    let n = g.session.poll_transmit(now, &mut self.obuf[self.olen..]);
+                let obuf = self.obuf.get_or_insert_with(buffers::take);
+                while self.olen < obuf.len() {
+                    let n = g.session.poll_transmit(now, &mut obuf[self.olen..]);
                     if n == 0 {
                         break;
                     }
                     self.olen += n;
+                }
+                if self.olen == 0 {
+                    buffers::give(self.obuf.take().unwrap_or_default());
                 }
             }
             if g.room_wanted {
@@ -192,10 +235,15 @@ impl Driver {
             }
             progressed |= g.session.has_event() && !g.stream_full();
         }
+        if let Some(e) = failed {
+            self.lost(e);
+            return Some(true);
+        }
         for action in actions.into_iter().flatten() {
             progressed = true;
             match action {
-                Action::Connect => self.open().await,
+                // Boxed: the connecting future is large and lives only while connecting.
+                Action::Connect => Box::pin(self.open()).await,
                 Action::Close => self.closing = true,
                 _ => {}
             }
@@ -236,7 +284,7 @@ impl Driver {
                 }
             }
             if let Event::Message(m) = event {
-                *scratch = m; // Keep its buffers for the next message.
+                **scratch.get_or_insert_default() = m; // Keep its buffers for the next message.
             }
         }
     }
@@ -268,7 +316,7 @@ impl Driver {
     async fn close(&mut self) {
         self.closing = false;
         if let Some(mut w) = self.writer.take() {
-            let rest = &self.obuf[self.opos..self.olen];
+            let rest = self.obuf.as_deref().and_then(|b| b.get(self.opos..self.olen)).unwrap_or_default();
             let flush = async {
                 w.write_all(rest).await?;
                 w.close().await
@@ -291,6 +339,12 @@ impl Driver {
     fn drop_transport(&mut self) {
         self.reader = None;
         self.writer = None;
+        if let Some(b) = self.obuf.take() {
+            buffers::give(b);
+        }
+        if let Some(b) = self.rbuf.take() {
+            buffers::give(b);
+        }
         self.opos = 0;
         self.olen = 0;
         self.rpos = 0;
@@ -312,7 +366,8 @@ impl Driver {
     /// Wait for bytes to write or read, a command, or the session's deadline.
     async fn wait(&mut self) {
         let (deadline, stream_full) = {
-            let g = self.shared.lock();
+            let mut g = self.shared.lock();
+            g.rx.release();
             (g.session.poll_timeout(), g.stream_full())
         };
         if let Some(d) = deadline.map(|d| self.shared.to_std(d))
@@ -325,14 +380,20 @@ impl Driver {
         let want_read = self.rpos == self.rlen && !stream_full;
         let Self { reader, writer, rbuf, obuf, opos, olen, shared, timer, timer_at, .. } = self;
         let write = async {
-            match writer.as_mut() {
-                Some(w) if *opos < *olen => Wake::Written(w.write(&obuf[*opos..*olen]).await),
+            match (writer.as_mut(), obuf.as_deref().and_then(|b| b.get(*opos..*olen))) {
+                (Some(w), Some(bytes)) if !bytes.is_empty() => Wake::Written(w.write(bytes).await),
                 _ => std::future::pending().await,
             }
         };
         let read = async {
             match reader.as_mut() {
-                Some(r) if want_read => Wake::Read(r.read(rbuf).await),
+                // Plain TCP: wait for bytes, then the round reads them into the session.
+                Some(Reader::Tcp { stream, drained: true }) if want_read => {
+                    Wake::Readable(stream.readable().await)
+                }
+                Some(Reader::Layered(r)) if want_read => Wake::Read(
+                    futures_lite::AsyncReadExt::read(r, rbuf.get_or_insert_with(buffers::take)).await,
+                ),
                 _ => std::future::pending().await,
             }
         };
@@ -350,9 +411,19 @@ impl Driver {
         };
         let wake = write.or(read).or(notified).or(timed_out).await;
         match wake {
-            Wake::Written(Ok(n)) if n > 0 => self.opos += n,
+            Wake::Written(Ok(n)) if n > 0 => {
+                self.opos += n;
+                if self.opos == self.olen {
+                    buffers::give(self.obuf.take().unwrap_or_default());
+                }
+            }
             Wake::Written(Ok(_)) => self.lost(io::Error::new(io::ErrorKind::WriteZero, "write returned 0")),
-            Wake::Written(Err(e)) | Wake::Read(Err(e)) => self.lost(e),
+            Wake::Written(Err(e)) | Wake::Read(Err(e)) | Wake::Readable(Err(e)) => self.lost(e),
+            Wake::Readable(Ok(())) => {
+                if let Some(Reader::Tcp { drained, .. }) = &mut self.reader {
+                    *drained = false;
+                }
+            }
             Wake::Read(Ok(0)) => {
                 self.lost(io::Error::new(io::ErrorKind::UnexpectedEof, "closed by the broker"))
             }
@@ -370,9 +441,29 @@ impl Driver {
     }
 }
 
+/// One non-blocking read from `socket` straight into the session's receive buffer:
+/// `Some(more)` if bytes came (`more`: they filled the room offered, so more may wait),
+/// `None` if the session takes no bytes now; end of file is an `UnexpectedEof` error.
+fn read_into(
+    socket: &std::net::TcpStream,
+    session: &mut sansmqtt_session::Session,
+    rx: &mut sansmqtt_session::RecvBuffer,
+    now: sansmqtt_session::Instant,
+) -> io::Result<Option<bool>> {
+    use std::io::Read;
+    let Some(buf) = session.recv_buf(rx) else { return Ok(None) };
+    let room = buf.len().min(READ_MAX);
+    let n = (&mut &*socket).read(&mut buf[..room])?;
+    if n == 0 {
+        return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "closed by the broker"));
+    }
+    session.handle_recv(now, rx, n);
+    Ok(Some(n == room))
+}
+
 /// The next session event as an owned [`Event`], with the bookkeeping for waiters.
 fn next_event(
-    scratch: &mut Message,
+    scratch: &mut Option<Box<Message>>,
     url: &BrokerUrl,
     shared: &Shared,
     g: &mut crate::shared::Inner,
@@ -383,8 +474,9 @@ fn next_event(
         let mut wake = false;
         let owned = match event {
             S::Message(m) => {
+                let scratch = scratch.get_or_insert_default();
                 scratch.copy_from(&m);
-                Event::Message(core::mem::take(scratch))
+                Event::Message(core::mem::take(&mut **scratch))
             }
             S::Connected { session_present, .. } => {
                 log::info!("connected to {} (session present: {session_present})", url);

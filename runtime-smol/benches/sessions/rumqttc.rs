@@ -23,21 +23,21 @@ pub(crate) fn run(args: &Args) -> Figures {
     rt.block_on(async {
         let t = std::time::Instant::now();
         let window = Arc::new(Semaphore::new(CONNECT_WINDOW));
+        let connected = Arc::new((AtomicUsize::new(0), Notify::new()));
         let acked = Arc::new((AtomicUsize::new(0), Notify::new()));
-        let mut connected = Vec::with_capacity(args.n);
         for (_, eventloop) in &mut clients {
             let Some(mut eventloop) = eventloop.take() else { continue };
-            let (window, acked) = (window.clone(), acked.clone());
-            let (up_tx, up_rx) = tokio::sync::oneshot::channel();
-            connected.push(up_rx);
+            let (window, connected, acked) = (window.clone(), connected.clone(), acked.clone());
+            // The event loop connects when first polled: at most CONNECT_WINDOW at once.
+            let permit = window.acquire_owned().await.expect("semaphore");
             tokio::spawn(async move {
-                let permit = window.acquire_owned().await.expect("semaphore");
-                let mut up = Some((up_tx, permit));
+                let mut permit = Some(permit);
                 loop {
                     match eventloop.poll().await {
                         Ok(Event::Incoming(Packet::ConnAck(_))) => {
-                            if let Some((tx, _permit)) = up.take() {
-                                let _ = tx.send(());
+                            if permit.take().is_some() {
+                                connected.0.fetch_add(1, Ordering::Relaxed);
+                                connected.1.notify_one();
                             }
                         }
                         Ok(Event::Incoming(Packet::PubAck(_))) => {
@@ -50,8 +50,10 @@ pub(crate) fn run(args: &Args) -> Figures {
                 }
             });
         }
-        for up in connected {
-            up.await.expect("connected");
+        // `notify_one` leaves a permit when nobody waits: no wake-up is missed between the
+        // check and the wait.
+        while connected.0.load(Ordering::Relaxed) < args.n {
+            connected.1.notified().await;
         }
         figures.connect = t.elapsed();
 
@@ -64,8 +66,6 @@ pub(crate) fn run(args: &Args) -> Figures {
         for (client, _) in &clients {
             client.publish(TOPIC, QoS::AtLeastOnce, false, PAYLOAD.to_vec()).await.expect("publish");
         }
-        // `notify_one` leaves a permit when nobody waits: no PUBACK is missed between the
-        // check and the wait.
         while acked.0.load(Ordering::Relaxed) < args.n {
             acked.1.notified().await;
         }

@@ -4,6 +4,7 @@
 use crate::measure::{self, Args, CONNECT_WINDOW, Figures, KEEP_ALIVE, PAYLOAD, TOPIC};
 use sansmqtt_smol::{Client, Options, ProtocolVersion, QoS};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 #[allow(clippy::disallowed_methods)] // the benchmark's clock
 pub(crate) fn run(args: &Args) -> Figures {
@@ -24,20 +25,17 @@ pub(crate) fn run(args: &Args) -> Figures {
     let created = measure::rss_kib();
     smol::block_on(ex.run(async {
         let t = std::time::Instant::now();
-        let window = Arc::new(smol::lock::Semaphore::new(CONNECT_WINDOW));
-        let tasks: Vec<_> = clients
-            .iter()
-            .map(|c| {
-                let (c, window) = (c.clone(), window.clone());
-                ex.spawn(async move {
-                    let _permit = window.acquire().await;
+        // CONNECT_WINDOW workers connect the clients in turn: nothing per client is allocated
+        // for it, so the memory measured next is the sessions' own.
+        let next = AtomicUsize::new(0);
+        let workers: Vec<_> = (0..CONNECT_WINDOW)
+            .map(|_| async {
+                while let Some(c) = clients.get(next.fetch_add(1, Ordering::Relaxed)) {
                     c.connect().await.expect("connect");
-                })
+                }
             })
             .collect();
-        for task in tasks {
-            task.await;
-        }
+        join_all(workers).await;
         figures.connect = t.elapsed();
 
         let cpu = measure::cpu();
@@ -46,21 +44,33 @@ pub(crate) fn run(args: &Args) -> Figures {
         figures.memory(args.n, start, created, measure::rss_kib());
 
         let t = std::time::Instant::now();
-        let tasks: Vec<_> = clients
-            .iter()
-            .map(|c| {
-                let c = c.clone();
-                ex.spawn(async move {
-                    let token =
-                        c.publish(TOPIC, &PAYLOAD[..], QoS::AtLeastOnce, false).await.expect("publish");
-                    token.wait().await.expect("PUBACK");
-                })
-            })
-            .collect();
-        for task in tasks {
-            task.await;
+        let mut tokens = Vec::with_capacity(clients.len());
+        for c in &clients {
+            tokens.push(c.publish(TOPIC, &PAYLOAD[..], QoS::AtLeastOnce, false).await.expect("publish"));
+        }
+        for token in tokens {
+            token.wait().await.expect("PUBACK");
         }
         figures.acked = t.elapsed();
     }));
     figures
+}
+
+/// Run every future to completion, concurrently, on the calling task.
+async fn join_all<F: std::future::Future<Output = ()>>(futures: Vec<F>) {
+    let mut futures: Vec<_> = futures.into_iter().map(|f| Some(Box::pin(f))).collect();
+    std::future::poll_fn(|cx| {
+        let mut pending = false;
+        for slot in &mut futures {
+            if let Some(f) = slot {
+                if f.as_mut().poll(cx).is_ready() {
+                    *slot = None;
+                } else {
+                    pending = true;
+                }
+            }
+        }
+        if pending { std::task::Poll::Pending } else { std::task::Poll::Ready(()) }
+    })
+    .await
 }
