@@ -389,8 +389,11 @@ impl Driver {
         let read = async {
             match reader.as_mut() {
                 // Plain TCP: wait for bytes, then the round reads them into the session.
+                // `poll_readable` keeps the registration when this future is dropped (a
+                // command or a write ended the wait): the next wait finds it in place
+                // instead of re-arming the socket with the reactor (one `epoll_ctl` less).
                 Some(Reader::Tcp { stream, drained: true }) if want_read => {
-                    Wake::Readable(stream.readable().await)
+                    Wake::Readable(futures_lite::future::poll_fn(|cx| stream.poll_readable(cx)).await)
                 }
                 Some(Reader::Layered(r)) if want_read => Wake::Read(
                     futures_lite::AsyncReadExt::read(r, rbuf.get_or_insert_with(buffers::take)).await,
