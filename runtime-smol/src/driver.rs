@@ -53,9 +53,10 @@ pub struct Driver {
     opos: usize,
     olen: usize,
     closing: bool,
-    /// The last message's owned buffers, reused for the next (boxed when first needed: a
-    /// connection that receives no message does not carry it).
-    scratch: Option<Box<Message>>,
+    /// `Event::Message` with the last message, whose buffers the next one reuses; the
+    /// handlers see it where it lies (a message is never moved). Boxed when first needed: a
+    /// connection that receives no message does not carry it.
+    scratch: Option<Box<Event>>,
     timer: async_io::Timer,
     timer_at: Option<std::time::Instant>,
     shutdown_sent: bool,
@@ -265,26 +266,37 @@ impl Driver {
             if g.stream_full() {
                 return any;
             }
-            let Some(event) = next_event(scratch, url, shared, &mut g) else { return any };
+            let Some(pulled) = next_event(scratch, url, shared, &mut g) else { return any };
             any = true;
             let to_stream = g.events_gen != 0;
             drop(g);
+            let event = match &pulled {
+                Pulled::Owned(e) => e,
+                Pulled::Message => match scratch.as_deref() {
+                    Some(e) => e,
+                    None => continue,
+                },
+            };
             if handlers.any()
                 && let Some(handle) = client.upgrade()
             {
-                handlers.dispatch(&Client { handle }, &event);
+                handlers.dispatch(&Client { handle }, event);
             }
             if to_stream {
                 let mut g = shared.lock();
                 if g.events_gen != 0 {
+                    let event = match pulled {
+                        Pulled::Owned(e) => e,
+                        // The stream owns it; the next message starts with fresh buffers.
+                        Pulled::Message => match scratch.take() {
+                            Some(e) => *e,
+                            None => continue,
+                        },
+                    };
                     g.events.push_back(event);
                     drop(g);
                     shared.stream.notify();
-                    continue;
                 }
-            }
-            if let Event::Message(m) = event {
-                **scratch.get_or_insert_default() = m; // Keep its buffers for the next message.
             }
         }
     }
@@ -475,22 +487,38 @@ fn read_into(
     Ok(Some(n == room))
 }
 
-/// The next session event as an owned [`Event`], with the bookkeeping for waiters.
+/// What [`next_event`] pulled from the session.
+// Returned once per event and never stored: boxing the owned event would allocate each time.
+#[allow(clippy::large_enum_variant)]
+enum Pulled {
+    /// A message, copied into the driver's scratch `Event::Message`.
+    Message,
+    /// Any other event.
+    Owned(Event),
+}
+
+/// The next session event, owned, with the bookkeeping for waiters.
 fn next_event(
-    scratch: &mut Option<Box<Message>>,
+    scratch: &mut Option<Box<Event>>,
     url: &BrokerUrl,
     shared: &Shared,
     g: &mut crate::shared::Inner,
-) -> Option<Event> {
+) -> Option<Pulled> {
     use sansmqtt_session::Event as S;
     loop {
         let event = g.session.poll_event(&mut g.rx)?;
         let mut wake = false;
         let owned = match event {
             S::Message(m) => {
-                let scratch = scratch.get_or_insert_default();
-                scratch.copy_from(&m);
-                Event::Message(core::mem::take(&mut **scratch))
+                match &mut **scratch.get_or_insert_with(|| Box::new(Event::Message(Message::default()))) {
+                    Event::Message(owned) => owned.copy_from(&m),
+                    other => {
+                        let mut owned = Message::default();
+                        owned.copy_from(&m);
+                        *other = Event::Message(owned);
+                    }
+                }
+                return Some(Pulled::Message);
             }
             S::Connected { session_present, .. } => {
                 log::info!("connected to {} (session present: {session_present})", url);
@@ -552,6 +580,6 @@ fn next_event(
         if wake {
             shared.changed.notify(usize::MAX);
         }
-        return Some(owned);
+        return Some(Pulled::Owned(owned));
     }
 }
