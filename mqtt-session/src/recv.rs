@@ -6,14 +6,14 @@
 //! any session command (publish a reply to `m.topic`, forward `m.payload`) without copying.
 
 use alloc::string::String;
-use alloc::vec;
 use alloc::vec::Vec;
 use core::fmt;
 
 /// Received bytes not yet processed, owned by the driver; create it with
 /// [`Session::new_recv_buffer`](crate::Session::new_recv_buffer) (sized by
 /// [`Config::max_packet_size`](crate::Config::max_packet_size): its capacity, fixed at
-/// creation, bounds what the session buffers) and pass it to the session's
+/// creation, bounds what the session buffers; storage is taken as bytes arrive, growing up
+/// to the capacity, and given back by [`RecvBuffer::release`]) and pass it to the session's
 /// [`recv_buf`](crate::Session::recv_buf), [`handle_recv`](crate::Session::handle_recv),
 /// [`handle_data`](crate::Session::handle_data), [`poll_event`](crate::Session::poll_event)
 /// and [`prepare_event`](crate::Session::prepare_event). One buffer per session, for the
@@ -34,7 +34,8 @@ pub struct RecvBuffer {
 impl fmt::Debug for RecvBuffer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RecvBuffer")
-            .field("capacity", &self.bytes.buf.len())
+            .field("capacity", &self.bytes.limit)
+            .field("allocated", &self.bytes.buf.len())
             .field("unprocessed", &self.bytes.data().len())
             .finish_non_exhaustive()
     }
@@ -45,9 +46,24 @@ impl RecvBuffer {
         Self { bytes: Bytes::new(capacity), pending_consume: 0, alias_topic: String::new(), epoch: 0 }
     }
 
-    /// The buffer's fixed size in bytes.
+    /// The most bytes the buffer holds (fixed at creation).
     pub fn capacity(&self) -> usize {
-        self.bytes.buf.len()
+        self.bytes.limit
+    }
+
+    /// Give the storage back to the allocator if the buffer holds no bytes (nothing
+    /// unprocessed, no message handed out and not yet done with); `true` if it did. The next
+    /// read takes storage again, small at first. For drivers of many idle connections: call it
+    /// before waiting for input, once the events are drained.
+    pub fn release(&mut self) -> bool {
+        if self.pending_consume > 0 || !self.bytes.data().is_empty() {
+            return false;
+        }
+        self.bytes.buf = Vec::new();
+        self.bytes.start = 0;
+        self.bytes.end = 0;
+        self.alias_topic = String::new();
+        true
     }
 
     /// Received bytes the session has not processed yet.
@@ -64,23 +80,31 @@ impl RecvBuffer {
     }
 }
 
-/// The byte store: unprocessed bytes are `buf[start..end]`.
+/// The byte store: unprocessed bytes are `buf[start..end]`; `buf` grows up to `limit` as
+/// needed.
 #[derive(Default)]
 pub(crate) struct Bytes {
     buf: Vec<u8>,
     start: usize,
     end: usize,
+    limit: usize,
+    /// The last read filled all the free space offered: offer more next time.
+    filled: bool,
 }
 
+/// The storage taken first (and again after a release).
+const FIRST: usize = 2048;
+
 impl Bytes {
-    pub(crate) fn new(capacity: usize) -> Self {
-        Self { buf: vec![0; capacity], start: 0, end: 0 }
+    pub(crate) fn new(limit: usize) -> Self {
+        Self { buf: Vec::new(), start: 0, end: 0, limit, filled: false }
     }
 
     /// Free space to read into. Unprocessed bytes move to the front first when the tail is
     /// full, or when they are few (a partial packet left by the last read): then reads keep
     /// landing at the front and a steady stream touches only the first pages of a large
-    /// buffer, instead of walking through all of it (resident memory) before wrapping.
+    /// buffer, instead of walking through all of it (resident memory) before wrapping. The
+    /// storage doubles (up to the limit) when the tail is full or the last read filled it.
     pub(crate) fn writable(&mut self) -> &mut [u8] {
         const CHEAP_MOVE: usize = 1024;
         if self.start > 0 && (self.end == self.buf.len() || self.end - self.start <= CHEAP_MOVE) {
@@ -88,11 +112,17 @@ impl Bytes {
             self.end -= self.start;
             self.start = 0;
         }
+        if self.buf.len() < self.limit && (self.end == self.buf.len() || self.filled) {
+            let grown = (self.buf.len() * 2).max(FIRST).min(self.limit);
+            self.buf.resize(grown, 0);
+        }
+        self.filled = false;
         self.buf.get_mut(self.end..).unwrap_or_default()
     }
 
     /// `n` bytes were written into [`Self::writable`].
     pub(crate) fn commit(&mut self, n: usize) {
+        self.filled = n > 0 && self.end + n >= self.buf.len();
         self.end = (self.end + n).min(self.buf.len());
     }
 
@@ -118,7 +148,8 @@ impl Bytes {
 
 #[cfg(test)]
 mod tests {
-    use super::Bytes;
+    use super::{Bytes, FIRST, RecvBuffer};
+    use alloc::vec::Vec;
 
     /// A stream that always leaves a partial packet behind stays at the front of the buffer,
     /// and no byte is lost or reordered by the moves.
@@ -129,7 +160,7 @@ mod tests {
         let mut seen = 0u32;
         for _ in 0..10_000 {
             let w = rx.writable();
-            assert!(w.len() >= 63 * 1024, "free space {}", w.len());
+            assert!(w.len() >= 100, "free space {}", w.len());
             for b in w.iter_mut().take(100) {
                 *b = sent as u8;
                 sent += 1;
@@ -145,12 +176,52 @@ mod tests {
             rx.consume(n);
             assert!(rx.end <= 2048, "the stream walked to {}", rx.end);
         }
+        assert_eq!(rx.buf.len(), FIRST, "reads that never fill the storage do not grow it");
         // A large unprocessed remainder is not moved until the tail is full.
         let mut rx = Bytes::new(8 * 1024);
-        rx.writable()[..4000].fill(7);
-        rx.commit(4000);
+        while rx.data().len() < 4000 {
+            let want = 4000 - rx.data().len();
+            let w = rx.writable();
+            let n = w.len().min(want);
+            w[..n].fill(7);
+            rx.commit(n);
+        }
         rx.consume(10);
-        assert_eq!(rx.writable().len(), 8 * 1024 - 4000);
+        assert_eq!(rx.writable().len(), 4096 - 4000);
         assert_eq!(rx.data().len(), 3990);
+    }
+
+    /// Storage is taken when bytes arrive, doubles when reads fill it, stops at the limit
+    /// (then a full buffer offers no room), and is given back only when nothing is held.
+    #[test]
+    fn storage_grows_to_the_limit_and_is_released_when_empty() {
+        let mut rx = RecvBuffer::new(8 * 1024);
+        assert_eq!(rx.bytes.buf.len(), 0, "nothing is taken before the first read");
+        assert_eq!(rx.capacity(), 8 * 1024);
+        let mut sizes = Vec::new();
+        loop {
+            let w = rx.bytes.writable();
+            if w.is_empty() {
+                break;
+            }
+            let n = w.len();
+            w.fill(1);
+            rx.bytes.commit(n);
+            sizes.push(rx.bytes.buf.len());
+        }
+        assert_eq!(sizes, [2048, 4096, 8192]);
+        assert_eq!(rx.unprocessed(), 8 * 1024, "a packet as large as the limit fits");
+        assert!(!rx.release(), "unprocessed bytes keep the storage");
+        rx.bytes.consume(8 * 1024 - 5);
+        assert!(!rx.release());
+        rx.pending_consume = 5;
+        assert!(!rx.release(), "a message handed out keeps its frame");
+        rx.finish_message();
+        assert!(rx.release());
+        assert_eq!(rx.bytes.buf.len(), 0);
+        assert_eq!(rx.bytes.writable().len(), FIRST, "taken again, small");
+        // A limit below the first size is not exceeded.
+        let mut small = Bytes::new(16);
+        assert_eq!(small.writable().len(), 16);
     }
 }

@@ -3,10 +3,17 @@
 //! then wait for bytes, a command or the session's deadline, whichever comes first.
 //!
 //! Per round trip it makes at most one `write` (everything `poll_transmit` hands out,
-//! coalesced, up to `OUT_BUF` bytes) and one `read` (every complete packet in it is
-//! decoded before the next). Both buffers have a fixed size: the session streams its bytes
-//! in pieces of any size, so a large packet or batch just takes several writes.
+//! coalesced, up to [`buffers::SIZE`] bytes) and one `read` (every complete packet in it is
+//! decoded before the next). The session streams its bytes in pieces of any size, so a large
+//! packet or batch just takes several writes.
+//!
+//! An idle connection holds no buffer: over plain TCP the driver waits for readiness and then
+//! reads straight into the session's [`RecvBuffer`](sansmqtt_session::RecvBuffer), whose
+//! storage is given back (`release`) before every wait in which it holds no bytes; the
+//! write buffer is lent ([`buffers`]) while there are bytes to write. TLS and WebSocket
+//! readers read into a lent buffer, held while they wait.
 
+use crate::buffers;
 use crate::client::{Client, Handle};
 use crate::error::TransportFailure;
 use crate::event::{Event, Message};
@@ -21,10 +28,9 @@ use std::io;
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
-/// Size of the read buffer (the session reassembles packets larger than one read).
-const READ_BUF: usize = 16 * 1024;
-/// Size of the coalescing write buffer.
-const OUT_BUF: usize = 16 * 1024;
+/// The most bytes read at once into the session's buffer (which may be far larger): a steady
+/// stream then keeps using its first pages.
+const READ_MAX: usize = 16 * 1024;
 /// How long closing (flushing DISCONNECT) may take.
 const CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
 
@@ -38,15 +44,19 @@ pub struct Driver {
     handlers: Handlers,
     reader: Option<Reader>,
     writer: Option<Writer>,
-    rbuf: Box<[u8]>,
+    /// Bytes a TLS or WebSocket reader read: `rbuf[rpos..rlen]` (lent while used).
+    rbuf: Option<Box<[u8]>>,
     rpos: usize,
     rlen: usize,
-    /// Bytes to write: `obuf[opos..olen]` (`obuf` is zeroed storage, reused).
-    obuf: Box<[u8]>,
+    /// Bytes to write: `obuf[opos..olen]` (lent while there are some).
+    obuf: Option<Box<[u8]>>,
     opos: usize,
     olen: usize,
     closing: bool,
-    scratch: Message,
+    /// `Event::Message` with the last message, whose buffers the next one reuses; the
+    /// handlers see it where it lies (a message is never moved). Boxed when first needed: a
+    /// connection that receives no message does not carry it.
+    scratch: Option<Box<Event>>,
     timer: async_io::Timer,
     timer_at: Option<std::time::Instant>,
     shutdown_sent: bool,
@@ -63,6 +73,8 @@ impl core::fmt::Debug for Driver {
 enum Wake {
     Written(std::io::Result<usize>),
     Read(std::io::Result<usize>),
+    /// The TCP socket has bytes to read (or an error to report).
+    Readable(std::io::Result<()>),
     Notified,
     Timer,
 }
@@ -82,14 +94,14 @@ impl Driver {
             handlers: options.handlers,
             reader: None,
             writer: None,
-            rbuf: vec![0; READ_BUF].into_boxed_slice(),
+            rbuf: None,
             rpos: 0,
             rlen: 0,
-            obuf: vec![0; OUT_BUF].into_boxed_slice(),
+            obuf: None,
             opos: 0,
             olen: 0,
             closing: false,
-            scratch: Message::default(),
+            scratch: None,
             timer: async_io::Timer::never(),
             timer_at: None,
             shutdown_sent: false,
@@ -103,7 +115,14 @@ impl Driver {
     }
 
     /// Drive the client until every handle is dropped (then disconnect gracefully).
-    pub async fn run(mut self) {
+    // Not an `async fn`: the future of one would hold the driver twice (the argument, and
+    // the local it is moved into), which is most of an idle connection's memory.
+    #[allow(clippy::manual_async_fn)]
+    pub fn run(mut self) -> impl core::future::Future<Output = ()> + Send + 'static {
+        async move { self.drive().await }
+    }
+
+    async fn drive(&mut self) {
         log::debug!("driver for {} started", self.url);
         let mut rounds = 0u32;
         loop {
@@ -146,17 +165,38 @@ impl Driver {
             progressed |= store.save(&self.shared).await.ok()?;
         }
         let mut actions: [Option<Action>; 4] = [None; 4];
+        let mut failed = None;
         {
             let now = self.shared.now();
             let mut g = self.shared.lock();
             for change in g.route_changes.drain(..) {
                 self.handlers.apply(change);
             }
-            if self.rpos < self.rlen {
+            if let Some(rbuf) = &self.rbuf
+                && self.rpos < self.rlen
+            {
                 let g = &mut *g;
-                let taken = g.session.handle_data(now, &mut g.rx, &self.rbuf[self.rpos..self.rlen]);
+                let taken = g.session.handle_data(now, &mut g.rx, &rbuf[self.rpos..self.rlen]);
                 self.rpos += taken;
                 progressed |= taken > 0;
+                if self.rpos == self.rlen {
+                    buffers::give(self.rbuf.take().unwrap_or_default());
+                }
+            }
+            if !g.stream_full()
+                && let Some(Reader::Tcp { stream, drained: drained @ false }) = &mut self.reader
+            {
+                let g = &mut *g;
+                match read_into(stream.get_ref(), &mut g.session, &mut g.rx, now) {
+                    Ok(Some(more)) => {
+                        *drained = !more;
+                        progressed = true;
+                    }
+                    Ok(None) => {} // The session holds back: read once it takes bytes again.
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => *drained = true,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => progressed = true,
+                    Err(e) => failed = Some(e),
+                }
             }
             if g.session.poll_timeout().is_some_and(|t| t <= now) {
                 g.session.handle_timeout(now);
@@ -171,12 +211,16 @@ impl Driver {
                     self.opos = 0;
                     self.olen = 0;
                 }
-                while self.olen < self.obuf.len() {
-                    let n = g.session.poll_transmit(now, &mut self.obuf[self.olen..]);
+                let obuf = self.obuf.get_or_insert_with(buffers::take);
+                while self.olen < obuf.len() {
+                    let n = g.session.poll_transmit(now, &mut obuf[self.olen..]);
                     if n == 0 {
                         break;
                     }
                     self.olen += n;
+                }
+                if self.olen == 0 {
+                    buffers::give(self.obuf.take().unwrap_or_default());
                 }
             }
             if g.room_wanted {
@@ -197,10 +241,15 @@ impl Driver {
             progressed |= g.session.has_event() && !g.stream_full();
             progressed |= self.store.is_some() && g.session.has_store_records();
         }
+        if let Some(e) = failed {
+            self.lost(e);
+            return Some(true);
+        }
         for action in actions.into_iter().flatten() {
             progressed = true;
             match action {
-                Action::Connect => self.open().await,
+                // Boxed: the connecting future is large and lives only while connecting.
+                Action::Connect => Box::pin(self.open()).await,
                 Action::Close => self.closing = true,
                 _ => {}
             }
@@ -222,26 +271,37 @@ impl Driver {
             if g.stream_full() {
                 return any;
             }
-            let Some(event) = next_event(scratch, url, shared, &mut g) else { return any };
+            let Some(pulled) = next_event(scratch, url, shared, &mut g) else { return any };
             any = true;
             let to_stream = g.events_gen != 0;
             drop(g);
+            let event = match &pulled {
+                Pulled::Owned(e) => e,
+                Pulled::Message => match scratch.as_deref() {
+                    Some(e) => e,
+                    None => continue,
+                },
+            };
             if handlers.any()
                 && let Some(handle) = client.upgrade()
             {
-                handlers.dispatch(&Client { handle }, &event);
+                handlers.dispatch(&Client { handle }, event);
             }
             if to_stream {
                 let mut g = shared.lock();
                 if g.events_gen != 0 {
+                    let event = match pulled {
+                        Pulled::Owned(e) => e,
+                        // The stream owns it; the next message starts with fresh buffers.
+                        Pulled::Message => match scratch.take() {
+                            Some(e) => *e,
+                            None => continue,
+                        },
+                    };
                     g.events.push_back(event);
                     drop(g);
                     shared.stream.notify();
-                    continue;
                 }
-            }
-            if let Event::Message(m) = event {
-                *scratch = m; // Keep its buffers for the next message.
             }
         }
     }
@@ -273,7 +333,7 @@ impl Driver {
     async fn close(&mut self) {
         self.closing = false;
         if let Some(mut w) = self.writer.take() {
-            let rest = &self.obuf[self.opos..self.olen];
+            let rest = self.obuf.as_deref().and_then(|b| b.get(self.opos..self.olen)).unwrap_or_default();
             let flush = async {
                 w.write_all(rest).await?;
                 w.close().await
@@ -296,6 +356,12 @@ impl Driver {
     fn drop_transport(&mut self) {
         self.reader = None;
         self.writer = None;
+        if let Some(b) = self.obuf.take() {
+            buffers::give(b);
+        }
+        if let Some(b) = self.rbuf.take() {
+            buffers::give(b);
+        }
         self.opos = 0;
         self.olen = 0;
         self.rpos = 0;
@@ -317,27 +383,38 @@ impl Driver {
     /// Wait for bytes to write or read, a command, or the session's deadline.
     async fn wait(&mut self) {
         let (deadline, stream_full) = {
-            let g = self.shared.lock();
+            let mut g = self.shared.lock();
+            g.rx.release();
             (g.session.poll_timeout(), g.stream_full())
         };
         if let Some(d) = deadline.map(|d| self.shared.to_std(d))
-            && self.timer_at.is_none_or(|t| d < t)
+            && self.timer_at.is_none_or(|t| d < t || fires_early(t, d))
         {
-            // An earlier timer than needed is harmless: the session ignores early timeouts.
+            // An earlier timer than needed is harmless (the session ignores early timeouts),
+            // but not free: see `fires_early`.
             self.timer.set_at(d);
             self.timer_at = Some(d);
         }
         let want_read = self.rpos == self.rlen && !stream_full;
         let Self { reader, writer, rbuf, obuf, opos, olen, shared, timer, timer_at, .. } = self;
         let write = async {
-            match writer.as_mut() {
-                Some(w) if *opos < *olen => Wake::Written(w.write(&obuf[*opos..*olen]).await),
+            match (writer.as_mut(), obuf.as_deref().and_then(|b| b.get(*opos..*olen))) {
+                (Some(w), Some(bytes)) if !bytes.is_empty() => Wake::Written(w.write(bytes).await),
                 _ => std::future::pending().await,
             }
         };
         let read = async {
             match reader.as_mut() {
-                Some(r) if want_read => Wake::Read(r.read(rbuf).await),
+                // Plain TCP: wait for bytes, then the round reads them into the session.
+                // `poll_readable` keeps the registration when this future is dropped (a
+                // command or a write ended the wait): the next wait finds it in place
+                // instead of re-arming the socket with the reactor (one `epoll_ctl` less).
+                Some(Reader::Tcp { stream, drained: true }) if want_read => {
+                    Wake::Readable(futures_lite::future::poll_fn(|cx| stream.poll_readable(cx)).await)
+                }
+                Some(Reader::Layered(r)) if want_read => Wake::Read(
+                    futures_lite::AsyncReadExt::read(r, rbuf.get_or_insert_with(buffers::take)).await,
+                ),
                 _ => std::future::pending().await,
             }
         };
@@ -355,9 +432,19 @@ impl Driver {
         };
         let wake = write.or(read).or(notified).or(timed_out).await;
         match wake {
-            Wake::Written(Ok(n)) if n > 0 => self.opos += n,
+            Wake::Written(Ok(n)) if n > 0 => {
+                self.opos += n;
+                if self.opos == self.olen {
+                    buffers::give(self.obuf.take().unwrap_or_default());
+                }
+            }
             Wake::Written(Ok(_)) => self.lost(io::Error::new(io::ErrorKind::WriteZero, "write returned 0")),
-            Wake::Written(Err(e)) | Wake::Read(Err(e)) => self.lost(e),
+            Wake::Written(Err(e)) | Wake::Read(Err(e)) | Wake::Readable(Err(e)) => self.lost(e),
+            Wake::Readable(Ok(())) => {
+                if let Some(Reader::Tcp { drained, .. }) = &mut self.reader {
+                    *drained = false;
+                }
+            }
             Wake::Read(Ok(0)) => {
                 self.lost(io::Error::new(io::ErrorKind::UnexpectedEof, "closed by the broker"))
             }
@@ -375,21 +462,68 @@ impl Driver {
     }
 }
 
-/// The next session event as an owned [`Event`], with the bookkeeping for waiters.
+/// Whether a timer armed for `armed` should move to the later deadline `due`: when it would
+/// fire in the first half of the wait. Then an idle connection is not woken for a deadline
+/// that has passed away (the CONNACK's, or a keep-alive deadline pushed back by traffic),
+/// while a busy connection, whose keep-alive deadline moves with every packet, re-arms at
+/// most about twice per keep-alive interval (re-arming wakes the reactor).
+fn fires_early(armed: std::time::Instant, due: std::time::Instant) -> bool {
+    let now = crate::shared::clock();
+    armed < due && armed.saturating_duration_since(now) < due.saturating_duration_since(now) / 2
+}
+
+/// One non-blocking read from `socket` straight into the session's receive buffer:
+/// `Some(more)` if bytes came (`more`: they filled the room offered, so more may wait),
+/// `None` if the session takes no bytes now; end of file is an `UnexpectedEof` error.
+fn read_into(
+    socket: &std::net::TcpStream,
+    session: &mut sansmqtt_session::Session,
+    rx: &mut sansmqtt_session::RecvBuffer,
+    now: sansmqtt_session::Instant,
+) -> io::Result<Option<bool>> {
+    use std::io::Read;
+    let Some(buf) = session.recv_buf(rx) else { return Ok(None) };
+    let room = buf.len().min(READ_MAX);
+    let n = (&mut &*socket).read(&mut buf[..room])?;
+    if n == 0 {
+        return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "closed by the broker"));
+    }
+    session.handle_recv(now, rx, n);
+    Ok(Some(n == room))
+}
+
+/// What [`next_event`] pulled from the session.
+// Returned once per event and never stored: boxing the owned event would allocate each time.
+#[allow(clippy::large_enum_variant)]
+enum Pulled {
+    /// A message, copied into the driver's scratch `Event::Message`.
+    Message,
+    /// Any other event.
+    Owned(Event),
+}
+
+/// The next session event, owned, with the bookkeeping for waiters.
 fn next_event(
-    scratch: &mut Message,
+    scratch: &mut Option<Box<Event>>,
     url: &BrokerUrl,
     shared: &Shared,
     g: &mut crate::shared::Inner,
-) -> Option<Event> {
+) -> Option<Pulled> {
     use sansmqtt_session::Event as S;
     loop {
         let event = g.session.poll_event(&mut g.rx)?;
         let mut wake = false;
         let owned = match event {
             S::Message(m) => {
-                scratch.copy_from(&m);
-                Event::Message(core::mem::take(scratch))
+                match &mut **scratch.get_or_insert_with(|| Box::new(Event::Message(Message::default()))) {
+                    Event::Message(owned) => owned.copy_from(&m),
+                    other => {
+                        let mut owned = Message::default();
+                        owned.copy_from(&m);
+                        *other = Event::Message(owned);
+                    }
+                }
+                return Some(Pulled::Message);
             }
             S::Connected { session_present, .. } => {
                 log::info!("connected to {} (session present: {session_present})", url);
@@ -459,6 +593,6 @@ fn next_event(
         if wake {
             shared.changed.notify(usize::MAX);
         }
-        return Some(owned);
+        return Some(Pulled::Owned(owned));
     }
 }

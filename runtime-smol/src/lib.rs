@@ -46,6 +46,7 @@
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctest;
 
+mod buffers;
 mod client;
 mod driver;
 mod error;

@@ -7,36 +7,20 @@ use crate::url::{BrokerUrl, Scheme};
 use async_io::Async;
 use futures_lite::{AsyncRead, AsyncWrite};
 use sansmqtt_session::TransportError;
-use std::io::{self, Read};
+use std::io;
 use std::sync::Arc;
 use std::time::Duration;
 
 /// The read half of a transport.
 pub(crate) enum Reader {
-    /// Plain TCP. Once a read came back short (the socket was drained), the next one waits
-    /// for readiness first instead of trying a read that can only say "would block": one
-    /// system call less per wake-up.
+    /// Plain TCP, read by the driver straight into the session's buffer. `drained`: a read
+    /// came back short or would block, so the next one waits for readiness first instead of
+    /// trying a read that can only say "would block" (one system call less per wake-up).
     Tcp { stream: Arc<Async<std::net::TcpStream>>, drained: bool },
     /// TLS and/or WebSocket, or a Unix socket.
     Layered(Box<dyn AsyncRead + Send + Unpin>),
 }
 
-impl Reader {
-    /// Read into `buf`. Cancel-safe: nothing is consumed unless it returns.
-    pub(crate) async fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        match self {
-            Self::Tcp { stream, drained } => {
-                if *drained {
-                    stream.readable().await?;
-                }
-                let n = stream.read_with(|mut s| s.read(buf)).await?;
-                *drained = n < buf.len();
-                Ok(n)
-            }
-            Self::Layered(r) => futures_lite::AsyncReadExt::read(r, buf).await,
-        }
-    }
-}
 /// The write half of a transport.
 pub(crate) type Writer = Box<dyn AsyncWrite + Send + Unpin>;
 
