@@ -16,10 +16,12 @@
 //! abort on panic): glibc's dynamic loading alone makes a "hello world" peak at about 1.9 MB
 //! here, 1.2 MB when static, so the static figures show the clients' own share.
 
+#[path = "common/broker.rs"]
+mod broker;
+use broker::Broker;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
-use std::time::Duration;
 
 /// (name in the table, example binary). The last is the floor: the same session under a
 /// blocking loop with no async runtime (see `benches/roundtrip/blocking.rs`).
@@ -37,7 +39,7 @@ fn main() {
         .and_then(|i| args.get(i + 1))
         .and_then(|s| s.parse().ok())
         .unwrap_or(1.0);
-    let Some(broker) = Broker::start() else {
+    let Some(broker) = Broker::start("max_inflight_messages 100\nmax_queued_messages 0") else {
         eprintln!("mosquitto is not installed: apt-get install -y mosquitto");
         return;
     };
@@ -104,50 +106,4 @@ fn build_clients(statically: bool) -> Vec<PathBuf> {
                 .unwrap_or_else(|| panic!("cargo built no {example}"))
         })
         .collect()
-}
-
-/// Mosquitto on a free loopback port, with a configuration of the benchmark's own.
-struct Broker {
-    child: std::process::Child,
-    port: u16,
-    dir: std::path::PathBuf,
-}
-
-impl Broker {
-    fn start() -> Option<Self> {
-        let bin = ["/usr/sbin/mosquitto", "/usr/bin/mosquitto"]
-            .into_iter()
-            .find(|p| std::path::Path::new(p).exists())?;
-        let port = std::net::TcpListener::bind("127.0.0.1:0").ok()?.local_addr().ok()?.port();
-        let dir = std::env::temp_dir().join(format!("sansmqtt-bench-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).ok()?;
-        let conf = dir.join("mosquitto.conf");
-        std::fs::write(
-            &conf,
-            format!("listener {port} 127.0.0.1\nallow_anonymous true\nmax_inflight_messages 100\nmax_queued_messages 0\n"),
-        )
-        .ok()?;
-        let child = Command::new(bin)
-            .arg("-c")
-            .arg(&conf)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .ok()?;
-        for _ in 0..500 {
-            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                return Some(Self { child, port, dir });
-            }
-            std::thread::sleep(Duration::from_millis(10));
-        }
-        None
-    }
-}
-
-impl Drop for Broker {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
 }
