@@ -195,6 +195,12 @@ impl Outbound {
         Token(self.last_token)
     }
 
+    /// Give back the transmit buffer's storage when it is empty (see
+    /// [`Session::release_idle_memory`](crate::Session::release_idle_memory)).
+    pub(crate) fn release_idle_memory(&mut self) {
+        self.tx.release();
+    }
+
     /// A sequence number for a publish entering the queue.
     pub(crate) fn next_seq(&mut self) -> u32 {
         self.next_seq = self.next_seq.wrapping_add(1);
@@ -477,6 +483,14 @@ impl Tx {
     /// Bytes waiting.
     pub(crate) fn pending(&self) -> usize {
         self.buf.len() - self.start
+    }
+
+    /// Give the buffer's storage back when everything was taken and nothing is held.
+    fn release(&mut self) {
+        if self.start == self.buf.len() && self.held_len() == 0 {
+            self.buf = Vec::new();
+            self.start = 0;
+        }
     }
 
     /// An empty buffer whose bytes were all taken starts over at the front.

@@ -318,6 +318,17 @@ impl Session {
         }
     }
 
+    /// Give back the memory of what is empty now (the event queue, the transmit buffer), for
+    /// drivers of many idle connections: call it before waiting, with
+    /// [`RecvBuffer::release`]. What is needed again is taken again, so a busy connection
+    /// gains nothing from it.
+    pub fn release_idle_memory(&mut self) {
+        if self.events.is_empty() {
+            self.events = VecDeque::new();
+        }
+        self.out.release_idle_memory();
+    }
+
     /// Whether [`Session::poll_event`] has something to return without processing input.
     pub fn has_event(&self) -> bool {
         self.ready.is_some() || !self.events.is_empty()

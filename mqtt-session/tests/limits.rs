@@ -383,3 +383,27 @@ fn v5_mqtt_3_2_2_15_subscribe_over_server_maximum_packet_size_is_refused_locally
     assert!(h.take_inbox().is_empty());
     assert_eq!(h.session.state(), sansmqtt_session::State::Connected);
 }
+
+/// A driver of many idle connections gives back the memory of empty queues before waiting
+/// (`release_idle_memory`); the session then works on as before, taking memory again.
+#[test]
+fn releasing_idle_memory_changes_nothing_the_peer_or_application_sees() {
+    for v in VERSIONS {
+        let mut h = Harness::new(Harness::config(v));
+        h.connect(false);
+        h.take_inbox();
+        for round in 0..3 {
+            h.session.release_idle_memory();
+            let t = h
+                .session
+                .publish(h.now, &sansmqtt_session::Outgoing::new("t", b"x", QoS::AtLeastOnce))
+                .unwrap();
+            h.drive();
+            let sent = support::publishes(&h.take_inbox());
+            assert_eq!(sent.len(), 1, "{v} round {round}");
+            h.session.release_idle_memory();
+            h.puback(sent[0].0.unwrap());
+            assert!(h.take_events().contains(&Ev::Published(t, ReasonCode::Success)), "{v} round {round}");
+        }
+    }
+}

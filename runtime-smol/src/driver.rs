@@ -385,6 +385,7 @@ impl Driver {
         let (deadline, stream_full) = {
             let mut g = self.shared.lock();
             g.rx.release();
+            g.session.release_idle_memory();
             (g.session.poll_timeout(), g.stream_full())
         };
         if let Some(d) = deadline.map(|d| self.shared.to_std(d))
