@@ -29,9 +29,6 @@ enum Flushed {
     Deadline,
     /// The transport failed or closed, for this reason.
     Failed(TransportError),
-    /// The journal could not keep the session's records: nothing that depends on them is sent.
-    #[cfg(feature = "persistence")]
-    Store(crate::journal::StoreError),
 }
 
 /// Drives a [`Session`] over a [`Transport`] with embassy-time for deadlines.
@@ -213,8 +210,6 @@ impl<'b, T: Transport, J: Journal> Client<'b, T, J> {
                         continue;
                     }
                     Flushed::Deadline => self.session.handle_timeout(now()),
-                    #[cfg(feature = "persistence")]
-                    Flushed::Store(e) => return Err(Error::Store(e)),
                 }
             }
             if let Some(action) = self.session.poll_action() {
@@ -231,6 +226,11 @@ impl<'b, T: Transport, J: Journal> Client<'b, T, J> {
             }
             if self.link == Link::Up && self.tx_start < self.tx_end {
                 // A write blocked past the deadline and nothing to do about it: write on.
+                continue;
+            }
+            #[cfg(feature = "persistence")]
+            if self.session.has_store_records() {
+                // Records made while flushing: to the journal, then what waited for them.
                 continue;
             }
             self.wait().await?;
@@ -289,10 +289,8 @@ impl<'b, T: Transport, J: Journal> Client<'b, T, J> {
     async fn flush(&mut self) -> Flushed {
         loop {
             if self.tx_start == self.tx_end {
-                #[cfg(feature = "persistence")]
-                if let Err(e) = self.keep_records().await {
-                    return Flushed::Store(e);
-                }
+                // Records made meanwhile hold back what depends on them (0 here): `poll` gives
+                // them to the journal on its next turn, then flushes again.
                 let n = self.session.poll_transmit(now(), self.tx);
                 if n == 0 {
                     return Flushed::Done;

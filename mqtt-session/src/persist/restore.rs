@@ -7,9 +7,7 @@ use crate::queue::Queued;
 use crate::subscriptions::Remembered;
 use crate::{Config, Session, Token};
 use alloc::vec::Vec;
-use sansmqtt_proto::{
-    EncodedPublish, Packet, ProtocolVersion, QoS, Status, SubscriptionId, SubscriptionOptions,
-};
+use sansmqtt_proto::{EncodedPublish, ProtocolVersion, QoS, Status, SubscriptionId, SubscriptionOptions};
 
 impl Session {
     /// Turn journaling on and write a snapshot of the state into `out` (appended): the
@@ -63,7 +61,7 @@ impl Session {
         }
         // Sorted: the same set gives the same bytes, whatever order it was built in.
         let mut received = self.inb.qos2.acked().to_vec();
-        received.sort_unstable();
+        sort_ids(&mut received);
         for id in received {
             write_record(out, format::RECEIVED, |o| o.extend_from_slice(&id.to_be_bytes()));
         }
@@ -255,15 +253,25 @@ impl Replay {
     }
 }
 
-/// A stored PUBLISH, checked by the decoder and encoded again (so its layout is the
-/// encoder's own).
+/// Sort a short list of ids (at most Receive Maximum): an insertion sort, a few instructions
+/// instead of the standard library's sort on a microcontroller.
+fn sort_ids(ids: &mut [u16]) {
+    for i in 1..ids.len() {
+        let mut j = i;
+        while j > 0 && ids[j - 1] > ids[j] {
+            ids.swap(j - 1, j);
+            j -= 1;
+        }
+    }
+}
+
+/// A stored PUBLISH, checked by the client's decoder (the one the session links anyway) and
+/// encoded again, so its layout is the encoder's own.
 fn publish(bytes: &[u8], v: ProtocolVersion) -> Result<EncodedPublish, RestoreError> {
-    let p = match Packet::decode(bytes, v) {
-        Ok(Status::Complete(d)) if d.len == bytes.len() => match d.packet {
-            Packet::Publish(p) => p,
-            _ => return Err(RestoreError::Corrupt),
-        },
+    match sansmqtt_proto::FixedHeader::parse(bytes) {
+        Ok(Status::Complete(h)) if h.packet_len() == bytes.len() => {}
         _ => return Err(RestoreError::Corrupt),
-    };
+    }
+    let p = crate::incoming::decode_publish(bytes, v).ok_or(RestoreError::Corrupt)?;
     EncodedPublish::encode(&p, v, &mut Vec::new()).map_err(|_| RestoreError::Corrupt)
 }

@@ -3,12 +3,17 @@
 //! publishing a reading every 5 s and printing what arrives, reconnecting on WiFi or broker
 //! loss. Build-time environment: `SSID`, `PASSWORD`, `BROKER` (`a.b.c.d:port`); with the `tls`
 //! feature also `BROKER_CA`, `BROKER_NAME` and optionally `CLIENT_CERT` + `CLIENT_KEY`
-//! (see `build.rs`).
+//! (see `build.rs`). With the `deep-sleep` feature: one reading per wake-up, the session kept
+//! in RTC memory through deep sleep (`sleep.rs`).
 #![no_std]
 #![no_main]
+// The deep-sleep mode replaces the guide's flow and the readings loop.
+#![cfg_attr(feature = "deep-sleep", allow(unused_imports, dead_code))]
 
 extern crate alloc;
 
+#[cfg(feature = "deep-sleep")]
+mod sleep;
 #[path = "wifi.rs"]
 mod wifi;
 
@@ -124,62 +129,70 @@ async fn main(spawner: Spawner) -> ! {
     config.max_inflight = 4;
     config.receive_maximum = 4;
     config.topic_alias_maximum = 0;
-    let mut client = Client::new(Session::new(config), transport, MQTT_TX.take());
+    #[cfg(feature = "deep-sleep")]
+    sleep::run(transport, MQTT_TX.take(), config).await;
+    // The guide's flow, then a reading every 5 s.
+    #[cfg(not(feature = "deep-sleep"))]
+    {
+        let mut client = Client::new(Session::new(config), transport, MQTT_TX.take());
 
-    // The MiniMQTT guide's flow.
-    let filter = "sansmqtt/esp32/#";
-    let flow = async {
-        client.connect(on_other).await?;
-        client.subscribe(&[(filter, SubscriptionOptions::new(QoS::AtLeastOnce))], on_other).await?;
-        client.publish(&Outgoing::new(TOPIC, b"Hello Broker!", QoS::AtLeastOnce), on_other).await?;
+        // The MiniMQTT guide's flow.
+        let filter = "sansmqtt/esp32/#";
+        let flow = async {
+            client.connect(on_other).await?;
+            client.subscribe(&[(filter, SubscriptionOptions::new(QoS::AtLeastOnce))], on_other).await?;
+            client.publish(&Outgoing::new(TOPIC, b"Hello Broker!", QoS::AtLeastOnce), on_other).await?;
+            loop {
+                let e = client.next_event().await?;
+                let got = matches!(e, Event::Message(_));
+                print(&e);
+                if got {
+                    break;
+                }
+            }
+            client.unsubscribe(&[filter], on_other).await?;
+            client.disconnect(on_other).await
+        };
+        if let Err(e) = flow.await {
+            match e {
+                sansmqtt_embassy::Error::Connect(r) => {
+                    say("MiniMQTT flow: connect failed: ", why(&r), "", "")
+                }
+                _ => say("MiniMQTT flow failed", "", "", ""),
+            }
+        }
+
+        // Then publish a reading every 5 s, print what arrives, reconnect on any loss (the
+        // session's backoff; the WiFi task reconnects the station).
+        let _ = client.session().subscribe(now(), &[(filter, SubscriptionOptions::new(QoS::AtLeastOnce))]);
+        let _ = client.session().connect(now());
+        // A reading every 5 s, at fixed times (a `Timer` at the next one: the WiFi code already
+        // links `Timer`, not `Ticker`).
+        let period = Duration::from_secs(5);
+        let mut tick = Instant::now() + period;
+        let mut n: u32 = 0;
         loop {
-            let e = client.next_event().await?;
-            let got = matches!(e, Event::Message(_));
-            print(&e);
-            if got {
-                break;
-            }
-        }
-        client.unsubscribe(&[filter], on_other).await?;
-        client.disconnect(on_other).await
-    };
-    if let Err(e) = flow.await {
-        match e {
-            sansmqtt_embassy::Error::Connect(r) => say("MiniMQTT flow: connect failed: ", why(&r), "", ""),
-            _ => say("MiniMQTT flow failed", "", "", ""),
-        }
-    }
-
-    // Then publish a reading every 5 s, print what arrives, reconnect on any loss (the
-    // session's backoff; the WiFi task reconnects the station).
-    let _ = client.session().subscribe(now(), &[(filter, SubscriptionOptions::new(QoS::AtLeastOnce))]);
-    let _ = client.session().connect(now());
-    // A reading every 5 s, at fixed times (a `Timer` at the next one: the WiFi code already
-    // links `Timer`, not `Ticker`).
-    let period = Duration::from_secs(5);
-    let mut tick = Instant::now() + period;
-    let mut n: u32 = 0;
-    loop {
-        match select(client.next_event(), Timer::at(tick)).await {
-            Either::First(Ok(e)) => print(&e),
-            Either::First(Err(_)) => {
-                say("mqtt: not connected; connecting again", "", "", "");
-                let _ = client.session().connect(now());
-                Timer::at(tick).await;
-                tick += period;
-            }
-            Either::Second(()) => {
-                tick += period;
-                n = n.wrapping_add(1);
-                // Not held across an await: on the stack, not in the task's future.
-                let mut payload = Reading { bytes: [0; 48], len: 0 };
-                let msg = Outgoing::new(
-                    "sansmqtt/esp32/reading",
-                    payload.format(n, now().as_millis()),
-                    QoS::AtLeastOnce,
-                );
-                if client.session().publish(now(), &msg).is_err() {
-                    say("publish refused", "", "", "");
+            match select(client.next_event(), Timer::at(tick)).await {
+                Either::First(Ok(e)) => print(&e),
+                Either::First(Err(_)) => {
+                    say("mqtt: not connected; connecting again", "", "", "");
+                    let _ = client.session().connect(now());
+                    Timer::at(tick).await;
+                    tick += period;
+                }
+                Either::Second(()) => {
+                    tick += period;
+                    n = n.wrapping_add(1);
+                    // Not held across an await: on the stack, not in the task's future.
+                    let mut payload = Reading { bytes: [0; 48], len: 0 };
+                    let msg = Outgoing::new(
+                        "sansmqtt/esp32/reading",
+                        payload.format(n, now().as_millis()),
+                        QoS::AtLeastOnce,
+                    );
+                    if client.session().publish(now(), &msg).is_err() {
+                        say("publish refused", "", "", "");
+                    }
                 }
             }
         }
