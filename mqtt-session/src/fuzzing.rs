@@ -158,7 +158,11 @@ fn run(data: &[u8], trace: bool) {
                             model.delivered_qos2.clear();
                             model.pending_qos2 = None;
                         } else {
+                            // A message being streamed in still ends as the session says (its
+                            // bytes come before this CONNACK's): not part of what is discarded.
+                            let streaming = model.streaming.take();
                             model = Model::default();
+                            model.streaming = streaming;
                         }
                     }
                     server_window = if v.is_v5() && *receive_maximum > 0 {
