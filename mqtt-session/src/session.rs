@@ -74,8 +74,9 @@ pub(crate) enum Link {
 ///   [`disconnect`](Self::disconnect); local misuse returns an [`Error`](crate::Error) at once;
 /// - outputs, named `poll_*`, drained after every input or command until each returns
 ///   nothing: [`poll_event`](Self::poll_event), [`poll_transmit`](Self::poll_transmit),
-///   [`poll_action`](Self::poll_action); then sleep until [`poll_timeout`](Self::poll_timeout)
-///   or new input.
+///   [`poll_action`](Self::poll_action) (and, with a persistence journal, `poll_store`
+///   before `poll_transmit`: see [`persist`](crate::persist)); then sleep until
+///   [`poll_timeout`](Self::poll_timeout) or new input.
 #[derive(Debug)]
 pub struct Session {
     pub(crate) config: Config,
