@@ -182,10 +182,10 @@ pub enum Event<'a> {
     /// [`Event::MessageStart`]: what arrived of it is not a message (no ack was sent; the
     /// server sends it again).
     MessageAborted,
-    /// A streamed publish ([`Session::publish_streamed`](crate::Session::publish_streamed))
+    /// A streamed publish (`Session::publish_streamed`, feature `streaming`)
     /// is sent again after a reconnect (no PUBACK / PUBREC came): its head went out (DUP = 1,
     /// the same packet id); write its payload again, from the start, with
-    /// [`Session::write_payload`](crate::Session::write_payload).
+    /// `Session::write_payload`.
     ResendPayload {
         /// The publish.
         token: Token,

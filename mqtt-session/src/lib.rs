@@ -57,9 +57,9 @@
 //! # Optional features
 //!
 //! - `persistence`: the client's half of the session survives a crash or a deep sleep. One
-//!   more output joins the loop: with a journal started ([`Session::start_journal`]), call
-//!   [`Session::poll_store`] before `poll_transmit` and make what it appends durable first;
-//!   [`Session::restore`] rebuilds a session from the store. The contract, the guarantees and
+//!   more output joins the loop: with a journal started (`Session::start_journal`), call
+//!   `Session::poll_store` before `poll_transmit` and make what it appends durable first;
+//!   `Session::restore` rebuilds a session from the store. The contract, the guarantees and
 //!   the stored format are in [`persist`].
 //! - `streaming`: with [`Config::receive_buffer_size`] below `max_packet_size`, a message
 //!   that does not fit the buffer arrives as [`Event::MessageStart`], [`Event::MessageChunk`]s

@@ -155,9 +155,7 @@ impl<'a> Reader<'a> {
 /// How many leading bytes of `log` (a header and records) are whole records: what is left
 /// after them is a record cut short by a crash while it was appended. (Its packet was never
 /// sent: records are durable before their packets go out, so dropping it loses nothing.)
-/// A record that is whole but damaged is not cut here: [`Session::restore`] refuses it.
-///
-/// [`Session::restore`]: crate::Session::restore
+/// A record that is whole but damaged is not cut here: `Session::restore` refuses it.
 pub fn complete_prefix(log: &[u8]) -> usize {
     let mut r = Reader { bytes: log };
     let header = (|| {

@@ -19,22 +19,22 @@
 //! what an application that did not ack must expect); the remaining time of a queued
 //! message's v5 Message Expiry (it starts over from the interval it was published with);
 //! [`Token`](crate::Token)s (a restored publish completes with a new token, one of those
-//! [`Session::restore`] returns).
+//! `Session::restore` returns).
 //!
 //! # The driving contract
-//! 1. Start: [`Session::start_journal`] writes a snapshot of the state into the store's
-//!    buffer; or, after a restart, [`Session::restore`] rebuilds the session from what the
+//! 1. Start: `Session::start_journal` writes a snapshot of the state into the store's
+//!    buffer; or, after a restart, `Session::restore` rebuilds the session from what the
 //!    store holds (journaling is then on).
-//! 2. In the run loop, before [`Session::poll_transmit`], call [`Session::poll_store`]: it
+//! 2. In the run loop, before [`Session::poll_transmit`], call `Session::poll_store`: it
 //!    appends the records of every change since the last call. **Make them durable before
 //!    calling `poll_transmit` again.** The session enforces its half: a packet that depends
 //!    on a record (the PUBLISH of a new flow, the PUBREL after PUBREC, the PUBREC of an
 //!    incoming QoS 2 message, the PUBCOMP after PUBREL) is not handed out by `poll_transmit`
 //!    until its record has been handed out by `poll_store` — `poll_transmit` returns 0 meanwhile.
 //! 3. A store appends records to what it holds; to compact it, replace its contents with a
-//!    fresh [`Session::snapshot`] (atomically: write aside, sync, rename), at any time between
+//!    fresh `Session::snapshot` (atomically: write aside, sync, rename), at any time between
 //!    two `poll_store` calls.
-//! 4. After a crash, give the whole store to [`Session::restore`]; cut a record left
+//! 4. After a crash, give the whole store to `Session::restore`; cut a record left
 //!    incomplete by the crash first with [`complete_prefix`] (its packet was never sent, so
 //!    nothing is lost by dropping it).
 //!
@@ -59,14 +59,10 @@
 //! same store to close that window.
 //!
 //! The stored format is versioned and documented in the source of `persist/format.rs`; a
-//! test pins its bytes. [`Session::restore`] refuses damaged, truncated or unknown input
+//! test pins its bytes. `Session::restore` refuses damaged, truncated or unknown input
 //! with a [`RestoreError`] and never panics; the application then starts a fresh session.
 //!
 //! [`Session`]: crate::Session
-//! [`Session::start_journal`]: crate::Session::start_journal
-//! [`Session::restore`]: crate::Session::restore
-//! [`Session::poll_store`]: crate::Session::poll_store
-//! [`Session::snapshot`]: crate::Session::snapshot
 //! [`Session::publish`]: crate::Session::publish
 //! [`Session::poll_transmit`]: crate::Session::poll_transmit
 //! [`Session::ack`]: crate::Session::ack
