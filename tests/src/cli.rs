@@ -216,7 +216,7 @@ pub fn finish(mut child: std::process::Child) -> Run {
     }
 }
 
-/// A loopback port free now (for a listener the test binds itself, or a closed port).
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
+/// A loopback port free now (for a listener the test binds itself, or a closed port): the
+/// brokers' picker, below the kernel's ephemeral range, so that no outgoing connection of
+/// another test takes it meanwhile.
+pub use crate::mosquitto::free_port;

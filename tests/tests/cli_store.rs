@@ -8,26 +8,9 @@ use sansmqtt_proto::{ProtocolVersion, QoS};
 use sansmqtt_smol::{Client, StoreSync};
 use sansmqtt_tests::mosquitto::Mosquitto;
 use sansmqtt_tests::smol::{options, run};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 use std::time::Duration;
-
-/// The tools, built into this test's target directory.
-fn tools() -> (PathBuf, PathBuf) {
-    // target/<profile>/deps/<this test> → target
-    let exe = std::env::current_exe().expect("current exe");
-    let target =
-        exe.parent().and_then(Path::parent).and_then(Path::parent).expect("target dir").to_path_buf();
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let status = Command::new(cargo)
-        .args(["build", "-q", "-p", "sansmqtt-smol", "--features", "cli", "--bins", "--target-dir"])
-        .arg(&target)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .status()
-        .expect("run cargo build");
-    assert!(status.success(), "building sansmqtt-pub / sansmqtt-sub failed");
-    (target.join("debug/sansmqtt-pub"), target.join("debug/sansmqtt-sub"))
-}
 
 fn tool(bin: &Path, port: u16, args: &[&str]) -> Output {
     Command::new(bin)
@@ -40,7 +23,7 @@ fn tool(bin: &Path, port: u16, args: &[&str]) -> Output {
 #[test]
 fn pub_and_sub_take_up_their_store() {
     let Some(broker) = Mosquitto::start("cli-store", "") else { return };
-    let (publisher, subscriber) = tools();
+    let (publisher, subscriber) = sansmqtt_tests::cli::our_binaries();
     let dir = std::env::temp_dir().join(format!("sansmqtt-cli-store-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
@@ -106,7 +89,7 @@ fn pub_and_sub_take_up_their_store() {
 #[test]
 fn a_store_that_cannot_be_written_stops_the_client_and_restores_later() {
     let Some(broker) = Mosquitto::start("cli-store-full", "") else { return };
-    let (publisher, _) = tools();
+    let (publisher, _) = sansmqtt_tests::cli::our_binaries();
     let dir = std::env::temp_dir().join(format!("sansmqtt-cli-store-full-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
