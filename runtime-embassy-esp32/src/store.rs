@@ -30,7 +30,8 @@ use embedded_storage_async::nor_flash::{NorFlash, NorFlashError, NorFlashErrorKi
 const MAGIC: [u8; 4] = *b"SMQB";
 const ERASED: u32 = u32::MAX;
 
-fn flash<E: NorFlashError>(e: E) -> StoreError {
+/// A flash driver's error as the store's.
+fn flash_err<E: NorFlashError>(e: E) -> StoreError {
     use crate::journal::FlashErrorKind as Kind;
     StoreError::Flash(match e.kind() {
         NorFlashErrorKind::NotAligned => Kind::NotAligned,
@@ -202,10 +203,6 @@ impl<F: NorFlash> FlashStore<F> {
     fn round(n: u32) -> u32 {
         n.div_ceil(Self::UNIT) * Self::UNIT
     }
-}
-
-fn flash_err<E: NorFlashError>(e: E) -> StoreError {
-    flash(e)
 }
 
 impl<F: NorFlash> Journal for FlashStore<F> {
