@@ -50,8 +50,14 @@ impl Session {
         if self.out.tx.holding() || self.out.journal.is_on() {
             return Err(Error::InvalidState);
         }
-        let placeholder = PacketId::new(1).ok_or(Error::NoPacketId)?;
-        let mut publish = self.outgoing_publish(msg, placeholder)?;
+        // The id is taken now (nothing reserves it until the flow is stored), so that the head
+        // is encoded once as it goes out; a QoS 0 publish (asked for, or lowered to by the
+        // server's limits) carries none.
+        let id = match msg.qos {
+            QoS::AtMostOnce => PacketId::new(1),
+            _ => self.out.allocate_id(),
+        };
+        let mut publish = self.outgoing_publish(msg, id.ok_or(Error::NoPacketId)?)?;
         let qos = publish.qos();
         if self.out.queue.len() > 0
             || !self.out.resend.is_empty()
@@ -70,14 +76,7 @@ impl Session {
             return Err(Error::PacketTooLarge { size, max });
         }
         let token = self.next_token();
-        if qos != QoS::AtMostOnce {
-            let id = self.out.allocate_id().ok_or(Error::NoPacketId)?;
-            publish.delivery = match qos {
-                QoS::AtLeastOnce => sansmqtt_proto::Delivery::AtLeastOnce(id),
-                _ => sansmqtt_proto::Delivery::ExactlyOnce(id),
-            };
-            head.clear();
-            publish.encode_head_to_vec(self.version, payload_len, &mut head)?;
+        if let Some(id) = publish.packet_id() {
             // What a resend sends: the same head with DUP = 1 [MQTT-3.3.1-1].
             publish.dup = true;
             let mut resend = Vec::new();
