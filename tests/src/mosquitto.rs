@@ -113,10 +113,15 @@ pub fn required() -> bool {
 /// bound again by the broker a moment later, can meanwhile become the source port of some
 /// test's outgoing connection (or another broker's pick), and the broker then fails to bind
 /// while the readiness probe reaches whoever holds the port. Picked at random per process and
-/// call, and checked free.
+/// call, checked free, and never handed out twice by one process (two tests of one binary
+/// could otherwise both pick a port before either broker binds it, or one could pick the port
+/// of a broker that another test has stopped to restart).
 pub fn free_port() -> u16 {
+    use std::collections::HashSet;
     use std::sync::atomic::{AtomicU64, Ordering};
+    use std::sync::Mutex;
     static NEXT: AtomicU64 = AtomicU64::new(0);
+    static GIVEN: Mutex<Option<HashSet<u16>>> = Mutex::new(None);
     let clock = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
     let seed = u64::from(std::process::id()) << 20 ^ clock.as_nanos() as u64;
     for _ in 0..1000 {
@@ -126,7 +131,10 @@ pub fn free_port() -> u16 {
         x = x.wrapping_mul(0xBF58_476D_1CE4_E5B9);
         x ^= x >> 29;
         let port = 20_000 + (x % 12_000) as u16;
-        if TcpListener::bind(("127.0.0.1", port)).is_ok() {
+        let mut given = GIVEN.lock().unwrap_or_else(|e| e.into_inner());
+        let given = given.get_or_insert_with(HashSet::new);
+        if !given.contains(&port) && TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            given.insert(port);
             return port;
         }
     }
@@ -157,44 +165,59 @@ impl Mosquitto {
             );
             return None;
         };
-        let port = free_port();
-        let dir = std::env::temp_dir().join(format!("sansmqtt-{name}-{}-{port}", std::process::id()));
-        std::fs::create_dir_all(&dir).expect("temp dir");
-        // Started as root, mosquitto drops to the `mosquitto` user: let it write its
-        // persistence file there.
-        {
-            use std::os::unix::fs::PermissionsExt;
-            let _ = std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o777));
-        }
-        let access = match login {
-            None => "allow_anonymous true".to_string(),
-            Some((user, password)) => {
-                let file = dir.join("passwords");
-                let made = Command::new("mosquitto_passwd")
-                    .arg("-b")
-                    .arg("-c")
-                    .arg(&file)
-                    .arg(user)
-                    .arg(password)
-                    .stdout(Stdio::null())
-                    .status()
-                    .expect("run mosquitto_passwd (package mosquitto)");
-                assert!(made.success(), "mosquitto_passwd failed");
-                {
-                    use std::os::unix::fs::PermissionsExt;
-                    let _ = std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644));
-                }
-                format!("allow_anonymous false\npassword_file {}", file.display())
+        // A port another process took between the pick and mosquitto's bind: pick again.
+        for _ in 0..5 {
+            let port = free_port();
+            let dir = std::env::temp_dir().join(format!("sansmqtt-{name}-{}-{port}", std::process::id()));
+            std::fs::create_dir_all(&dir).expect("temp dir");
+            // Started as root, mosquitto drops to the `mosquitto` user: let it write its
+            // persistence file and its log there.
+            {
+                use std::os::unix::fs::PermissionsExt;
+                let _ = std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o777));
             }
-        };
-        let conf = dir.join("mosquitto.conf");
-        let mut f = std::fs::File::create(&conf).expect("config file");
-        let extra = extra.replace("{DIR}", &dir.display().to_string());
-        writeln!(f, "listener {port} 127.0.0.1\n{access}\npersistence_location {}/\n{extra}", dir.display())
+            let access = match login {
+                None => "allow_anonymous true".to_string(),
+                Some((user, password)) => {
+                    let file = dir.join("passwords");
+                    let made = Command::new("mosquitto_passwd")
+                        .arg("-b")
+                        .arg("-c")
+                        .arg(&file)
+                        .arg(user)
+                        .arg(password)
+                        .stdout(Stdio::null())
+                        .status()
+                        .expect("run mosquitto_passwd (package mosquitto)");
+                    assert!(made.success(), "mosquitto_passwd failed");
+                    {
+                        use std::os::unix::fs::PermissionsExt;
+                        let _ = std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644));
+                    }
+                    format!("allow_anonymous false\npassword_file {}", file.display())
+                }
+            };
+            let conf = dir.join("mosquitto.conf");
+            let mut f = std::fs::File::create(&conf).expect("config file");
+            let extra = extra.replace("{DIR}", &dir.display().to_string());
+            writeln!(
+                f,
+                "listener {port} 127.0.0.1\n{access}\npersistence_location {}/\nlog_dest file {}/mosquitto.log\nlog_type error\nlog_type warning\nlog_type notice\nlog_type information\n{extra}",
+                dir.display(),
+                dir.display()
+            )
             .expect("write config");
-        let addr: SocketAddr = ([127, 0, 0, 1], port).into();
-        let child = spawn(&bin, &dir, addr);
-        Some(Self { child, addr, dir, bin })
+            let addr: SocketAddr = ([127, 0, 0, 1], port).into();
+            match spawn(&bin, &dir, addr) {
+                Ok(child) => return Some(Self { child, addr, dir, bin }),
+                Err(log) if log.contains("in use") => {
+                    eprintln!("{name}: port {port} was taken before mosquitto bound it; picking another");
+                    let _ = std::fs::remove_dir_all(&dir);
+                }
+                Err(log) => panic!("mosquitto ({name}) exited while starting on {addr}:\n{log}"),
+            }
+        }
+        panic!("mosquitto ({name}) found no free port in 5 tries")
     }
 
     /// Stop the broker with SIGTERM (by PID), so that a `persistence true` broker saves its
@@ -220,12 +243,19 @@ impl Mosquitto {
 
     /// After [`Mosquitto::terminate`]: start it again on the same port, configuration and data.
     pub fn start_again(&mut self) {
-        self.child = spawn(&self.bin, &self.dir, self.addr);
+        self.child = spawn(&self.bin, &self.dir, self.addr)
+            .unwrap_or_else(|log| panic!("mosquitto exited while starting again on {}:\n{log}", self.addr));
     }
 }
 
-fn spawn(bin: &std::path::Path, dir: &std::path::Path, addr: SocketAddr) -> Child {
-    let child = Command::new(bin)
+/// Start mosquitto on the configuration in `dir` and wait until it serves `addr`: its own
+/// log says it is running (after its listeners are open) and a connection to `addr` is
+/// accepted. A probe alone could reach another process on the port while this mosquitto
+/// failed to bind it. `Err` holds the log of a mosquitto that exited instead.
+fn spawn(bin: &std::path::Path, dir: &std::path::Path, addr: SocketAddr) -> Result<Child, String> {
+    let log = dir.join("mosquitto.log");
+    let _ = std::fs::remove_file(&log);
+    let mut child = Command::new(bin)
         .arg("-c")
         .arg(dir.join("mosquitto.conf"))
         .stdout(Stdio::null())
@@ -233,11 +263,21 @@ fn spawn(bin: &std::path::Path, dir: &std::path::Path, addr: SocketAddr) -> Chil
         .spawn()
         .expect("spawn mosquitto");
     let deadline = Instant::now() + Duration::from_secs(10);
-    while TcpStream::connect_timeout(&addr, Duration::from_millis(100)).is_err() {
-        assert!(Instant::now() < deadline, "mosquitto did not start listening on {addr}");
+    loop {
+        let text = std::fs::read_to_string(&log).unwrap_or_default();
+        if let Ok(Some(status)) = child.try_wait() {
+            return Err(format!("{status}\n{text}"));
+        }
+        if text.contains(" running") && TcpStream::connect_timeout(&addr, Duration::from_millis(100)).is_ok() {
+            return Ok(child);
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("mosquitto did not start listening on {addr}; its log:\n{text}");
+        }
         std::thread::sleep(Duration::from_millis(20));
     }
-    child
 }
 
 impl Drop for Mosquitto {
