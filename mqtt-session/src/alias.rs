@@ -26,11 +26,11 @@ impl Session {
     /// aliases are on and the server accepts them; `false` (nothing written) to send it
     /// unchanged.
     pub(crate) fn push_with_alias(&mut self, bytes: &[u8]) -> bool {
-        let max = usize::from(self.caps.topic_alias_maximum.min(self.config.topic_alias_outgoing));
-        if !self.version.is_v5() || max == 0 {
+        let max = usize::from(self.conn.caps.topic_alias_maximum.min(self.config.topic_alias_outgoing));
+        if !self.conn.version.is_v5() || max == 0 {
             return false;
         }
-        let Some(mut p) = crate::incoming::decode_publish(bytes, self.version) else { return false };
+        let Some(mut p) = crate::incoming::decode_publish(bytes, self.conn.version) else { return false };
         let topic = p.topic.as_str();
         let table = &mut self.out.aliases;
         let (alias, known) = match table.topics.iter().position(|t| t == topic) {
@@ -56,6 +56,6 @@ impl Session {
         if known {
             p.topic = TopicName::EMPTY;
         }
-        self.out.push_packet(&Packet::Publish(p), self.version)
+        self.out.push_packet(&Packet::Publish(p), self.conn.version)
     }
 }

@@ -56,16 +56,16 @@ impl core::ops::DerefMut for AuthSlot {
 impl Session {
     /// Use `auth` for enhanced authentication (MQTT 5.0) from the next CONNECT on.
     pub fn set_authenticator(&mut self, auth: Box<dyn Authenticator>) {
-        self.auth = Some(AuthSlot(auth));
+        self.conn.auth = Some(AuthSlot(auth));
     }
 
     /// Start a re-authentication (AUTH "Re-authenticate", v5, connected, with an authenticator).
     pub fn reauthenticate(&mut self, now: Instant) -> Result<(), Error> {
         self.tick(now);
-        if !matches!(self.link, Link::Connected) {
+        if !matches!(self.conn.link, Link::Connected) {
             return Err(Error::NotConnected);
         }
-        let Some(auth) = self.auth.as_mut().filter(|_| self.version.is_v5()) else {
+        let Some(auth) = self.conn.auth.as_mut().filter(|_| self.conn.version.is_v5()) else {
             return Err(Error::InvalidState);
         };
         let data = auth.start();
@@ -74,17 +74,17 @@ impl Session {
     }
 
     pub(crate) fn send_auth(&mut self, reason: ReasonCode, data: Option<Vec<u8>>) {
-        let Some(auth) = self.auth.as_ref() else { return };
+        let Some(auth) = self.conn.auth.as_ref() else { return };
         let method = String::from(auth.method());
         let mut props = AuthProperties::default();
         props.authentication_method = Utf8::new(&method).ok();
         props.authentication_data = data.as_deref().map(Bin::new);
-        self.out.push_packet(&Packet::Auth(Auth { reason, properties: props }), self.version);
+        self.out.push_packet(&Packet::Auth(Auth { reason, properties: props }), self.conn.version);
     }
 
     /// AUTH from the server: its reason, Authentication Method and Authentication Data.
     pub(crate) fn on_auth(&mut self, reason: ReasonCode, method: Option<&str>, data: Option<&[u8]>) {
-        let Some(auth) = self.auth.as_mut() else {
+        let Some(auth) = self.conn.auth.as_mut() else {
             self.violation(Violation::UnexpectedPacket(PacketType::Auth));
             return;
         };
@@ -98,7 +98,7 @@ impl Session {
                 Ok(data) => self.send_auth(ReasonCode::ContinueAuthentication, data),
                 Err(code) => self.close(DisconnectReason::AuthenticationFailed(code), Some(code)),
             },
-            ReasonCode::Success if matches!(self.link, Link::Connected) => match auth.finish(data) {
+            ReasonCode::Success if matches!(self.conn.link, Link::Connected) => match auth.finish(data) {
                 Ok(()) => self.events.push_back(Event::Reauthenticated),
                 Err(code) => self.close(DisconnectReason::AuthenticationFailed(code), Some(code)),
             },
@@ -109,7 +109,7 @@ impl Session {
     /// CONNACK accepted: let the authenticator check the server's final data. Without an
     /// Authentication Method in CONNECT, the CONNACK must carry none [MQTT-4.12.0-6].
     pub(crate) fn auth_connack(&mut self, method: Option<&str>, data: Option<&[u8]>) -> bool {
-        let Some(auth) = self.auth.as_mut() else {
+        let Some(auth) = self.conn.auth.as_mut() else {
             if method.is_some() || data.is_some() {
                 self.violation(Violation::UnexpectedPacket(PacketType::ConnAck));
                 return false;

@@ -73,10 +73,10 @@ impl Session {
     pub fn connect(&mut self, now: Instant) -> Result<(), Error> {
         self.tick(now);
         self.check_connect_config()?;
-        match self.link {
+        match self.conn.link {
             Link::Idle | Link::Backoff { .. } => {
-                self.link = Link::Opening;
-                self.connects_due += 1;
+                self.conn.link = Link::Opening;
+                self.conn.connects_due += 1;
                 Ok(())
             }
             _ => Err(Error::InvalidState),
@@ -85,7 +85,7 @@ impl Session {
 
     /// No packet may exceed the server's Maximum Packet Size [MQTT-3.2.2-15].
     pub(crate) fn check_size(&self, size: usize) -> Result<(), Error> {
-        match self.caps.maximum_packet_size {
+        match self.conn.caps.maximum_packet_size {
             Some(max) if size > max as usize => Err(Error::PacketTooLarge { size, max }),
             _ => Ok(()),
         }
@@ -149,7 +149,7 @@ impl Session {
     }
 
     pub(crate) fn send_connect(&mut self) {
-        let v = self.version;
+        let v = self.conn.version;
         let clean_start = self.resume.clean_start_for_connect(&self.config);
         let mut props = ConnectProperties::default();
         if v.is_v5() {
@@ -172,8 +172,8 @@ impl Session {
             props.request_response_information = self.config.request_response_information.then_some(true);
         }
         // Borrowed from the session's own fields, not cloned: only `self.out` is written below.
-        let auth_data = self.auth.as_mut().filter(|_| v.is_v5()).and_then(|a| a.start());
-        let auth_method = self.auth.as_ref().filter(|_| v.is_v5()).map(|a| a.method());
+        let auth_data = self.conn.auth.as_mut().filter(|_| v.is_v5()).and_then(|a| a.start());
+        let auth_method = self.conn.auth.as_ref().filter(|_| v.is_v5()).map(|a| a.method());
         let cfg = &self.config;
         let will_users =
             cfg.will.as_ref().map(|w| user_property_list(&w.user_properties)).unwrap_or_default();
@@ -181,7 +181,7 @@ impl Session {
         // Built in place inside the packet: a CONNECT is large, and moving it into a `Packet`
         // afterwards is a long copy.
         let mut packet = Packet::Connect(Connect::new(
-            Utf8::new(&self.client_id).unwrap_or_default(),
+            Utf8::new(self.resume.client_id()).unwrap_or_default(),
             cfg.keep_alive_secs(),
         ));
         let Packet::Connect(connect) = &mut packet else { return };
@@ -219,14 +219,14 @@ impl Session {
     /// flow-control window is full, the message waits in the bounded queue.
     pub fn publish(&mut self, now: Instant, msg: &Outgoing<'_>) -> Result<Token, Error> {
         self.tick(now);
-        let connected = matches!(self.link, Link::Connected);
+        let connected = matches!(self.conn.link, Link::Connected);
         if !connected && !self.config.queue_while_disconnected {
             return Err(Error::NotConnected);
         }
         let placeholder = PacketId::new(1).ok_or(Error::NoPacketId)?;
         let publish = self.outgoing_publish(msg, placeholder)?;
-        let size = publish.encoded_len(self.version)?;
-        if let Some(max) = self.caps.maximum_packet_size
+        let size = publish.encoded_len(self.conn.version)?;
+        if let Some(max) = self.conn.caps.maximum_packet_size
             && size > max as usize
         {
             return Err(Error::PacketTooLarge { size, max });
@@ -234,7 +234,7 @@ impl Session {
         self.make_room(size)?;
         // Through the one client PUBLISH encoder, which records where it wrote what is set later.
         let mut buf = self.out.buffer(size);
-        let bytes = match EncodedPublish::encode(&publish, self.version, &mut buf) {
+        let bytes = match EncodedPublish::encode(&publish, self.conn.version, &mut buf) {
             Ok(bytes) => bytes,
             Err(e) => {
                 self.out.recycle(buf);
@@ -281,7 +281,7 @@ impl Session {
                 LimitPolicy::Reject => return Err(Error::QoSNotSupported { max: self.max_qos() }),
             }
         }
-        if retain && !self.caps.retain_available {
+        if retain && !self.conn.caps.retain_available {
             match self.config.limit_policy {
                 LimitPolicy::Downgrade => retain = false,
                 LimitPolicy::Reject => return Err(Error::RetainNotSupported),
@@ -319,7 +319,7 @@ impl Session {
                 }
             }
         }
-        if size > self.config.max_queued_bytes && !matches!(self.link, Link::Connected) {
+        if size > self.config.max_queued_bytes && !matches!(self.conn.link, Link::Connected) {
             return Err(Error::QueueFull);
         }
         Ok(())
@@ -334,11 +334,8 @@ impl Session {
         }
         let window = self.window();
         while let Some(front) = self.out.queue.front() {
-            // Within the server's Receive Maximum on this connection, and within our own
-            // bound on the in-flight store (which may still hold flows of an earlier connection).
             if front.bytes.qos() != QoS::AtMostOnce
-                && (self.out.quota_used >= window
-                    || self.out.inflight.len() >= usize::from(self.config.max_inflight.max(1)))
+                && !self.out.has_flow_room(window, self.config.max_inflight)
             {
                 break;
             }
@@ -360,7 +357,7 @@ impl Session {
                 self.out.record_seq(crate::persist::UNQUEUED, q.seq);
                 continue;
             }
-            if let Some(max) = self.caps.maximum_packet_size
+            if let Some(max) = self.conn.caps.maximum_packet_size
                 && q.bytes.as_bytes().len() > max as usize
             {
                 self.out.record_seq(crate::persist::UNQUEUED, q.seq);
@@ -410,7 +407,7 @@ impl Session {
     fn fit_server_limits(&mut self, q: &mut Queued) -> bool {
         let max = self.max_qos();
         let over_qos = q.bytes.qos() > max;
-        let over_retain = q.bytes.retain() && !self.caps.retain_available;
+        let over_retain = q.bytes.retain() && !self.conn.caps.retain_available;
         if !over_qos && !over_retain {
             return true;
         }
@@ -457,7 +454,7 @@ impl Session {
     ) -> Result<Token, Error> {
         self.tick(now);
         let mut id = id;
-        if id.is_some() && !self.caps.subscription_identifiers_available {
+        if id.is_some() && !self.conn.caps.subscription_identifiers_available {
             match self.config.limit_policy {
                 LimitPolicy::Downgrade => id = None,
                 LimitPolicy::Reject => return Err(Error::SubscriptionIdentifiersNotSupported),
@@ -466,10 +463,10 @@ impl Session {
         let mut owned: Vec<Remembered> = Vec::with_capacity(subs.len());
         for (f, o) in subs {
             let filter = TopicFilter::new(f)?;
-            if filter.has_wildcard() && !self.caps.wildcard_subscription_available {
+            if filter.has_wildcard() && !self.conn.caps.wildcard_subscription_available {
                 return Err(Error::WildcardSubscriptionsNotSupported);
             }
-            if filter.is_shared() && !self.caps.shared_subscription_available {
+            if filter.is_shared() && !self.conn.caps.shared_subscription_available {
                 return Err(Error::SharedSubscriptionsNotSupported);
             }
             owned.push(Remembered { filter: (*f).to_string(), options: *o, sub_id: id, wanted: true });
@@ -523,7 +520,7 @@ impl Session {
         let packet_id = self.out.allocate_id().ok_or(Error::NoPacketId)?;
         let bytes = self.encode_subscribe(packet_id, &subs, id, &user_properties)?;
         let token = self.next_token();
-        if matches!(self.link, Link::Connected) {
+        if matches!(self.conn.link, Link::Connected) {
             self.out.append(&bytes);
         }
         let count = subs.len();
@@ -561,13 +558,13 @@ impl Session {
         }
         let users = user_property_list(user_properties);
         let mut sub = Subscribe::new(packet_id, &filters);
-        if self.version.is_v5() {
+        if self.conn.version.is_v5() {
             sub.properties = SubscribeProperties::default();
             sub.properties.subscription_identifier = id;
         }
         sub.properties.user_properties = UserProperties::new(&users);
         let mut bytes = Vec::new();
-        Packet::Subscribe(sub).encode_to_vec_client(self.version, &mut bytes)?;
+        Packet::Subscribe(sub).encode_to_vec_client(self.conn.version, &mut bytes)?;
         self.check_size(bytes.len())?;
         Ok(bytes)
     }
@@ -602,7 +599,7 @@ impl Session {
         let mut unsub = Unsubscribe::new(packet_id, &parsed);
         unsub.properties.user_properties = UserProperties::new(&users);
         let mut bytes = Vec::new();
-        Packet::Unsubscribe(unsub).encode_to_vec_client(self.version, &mut bytes)?;
+        Packet::Unsubscribe(unsub).encode_to_vec_client(self.conn.version, &mut bytes)?;
         self.check_size(bytes.len())?;
         for f in filters {
             self.subscriptions.forget(f);
@@ -616,7 +613,7 @@ impl Session {
             }
         }
         let token = self.next_token();
-        if matches!(self.link, Link::Connected) {
+        if matches!(self.conn.link, Link::Connected) {
             self.out.append(&bytes);
         }
         self.out.requests.push(
@@ -653,7 +650,7 @@ impl Session {
     /// [`ack`](Self::ack). MQTT 3.1.1 has no way to refuse a message, and another code is not a
     /// refusal: both fail with `Error::Encode(InvalidReasonCode)`.
     pub fn reject(&mut self, now: Instant, token: AckToken, reason: ReasonCode) -> Result<(), Error> {
-        if !self.version.is_v5()
+        if !self.conn.version.is_v5()
             || !reason.is_error()
             || !reason.allowed_in(sansmqtt_proto::PacketType::PubAck)
         {
@@ -701,7 +698,7 @@ impl Session {
     /// the packet exceed the server's Maximum Packet Size [MQTT-3.14.2-3].
     pub fn disconnect(&mut self, now: Instant, opts: &DisconnectOptions) -> Result<(), Error> {
         self.tick(now);
-        if self.version.is_v5() {
+        if self.conn.version.is_v5() {
             if !client_disconnect_reason(opts.reason) {
                 return Err(Error::Encode(sansmqtt_proto::EncodeError::InvalidReasonCode {
                     packet: sansmqtt_proto::PacketType::Disconnect,
@@ -715,10 +712,10 @@ impl Session {
                 )));
             }
         }
-        match self.link {
+        match self.conn.link {
             Link::Idle => Err(Error::NotConnected),
             Link::Backoff { .. } => {
-                self.link = Link::Idle;
+                self.conn.link = Link::Idle;
                 Ok(())
             }
             Link::Closing { .. } => Ok(()),
@@ -728,7 +725,7 @@ impl Session {
             }
             Link::Connected => {
                 let mut d = Disconnect::new(opts.reason);
-                if self.version.is_v5() {
+                if self.conn.version.is_v5() {
                     let mut p = DisconnectProperties::default();
                     p.session_expiry_interval = opts.session_expiry_interval;
                     p.reason_string = opts.reason_string.as_deref().and_then(|s| Utf8::new(s).ok());
@@ -738,9 +735,9 @@ impl Session {
                 }
                 // One packet, encoded once to measure it and changed in place: no clone.
                 let mut packet = Packet::Disconnect(d);
-                if self.version.is_v5() {
+                if self.conn.version.is_v5() {
                     let mut bytes = Vec::new();
-                    let _ = packet.encode_to_vec_client(self.version, &mut bytes);
+                    let _ = packet.encode_to_vec_client(self.conn.version, &mut bytes);
                     if self.check_size(bytes.len()).is_err()
                         && let Packet::Disconnect(d) = &mut packet
                     {
@@ -748,7 +745,7 @@ impl Session {
                     }
                 }
                 self.pump();
-                self.out.push_packet(&packet, self.version);
+                self.out.push_packet(&packet, self.conn.version);
                 self.enter_closing(DisconnectReason::ByClient);
                 Ok(())
             }

@@ -245,7 +245,7 @@ fn run(data: &[u8], trace: bool) {
         // Invariants.
         assert!(s.inflight() <= 4, "in-flight store beyond its bound");
         assert!(
-            s.out.quota_used <= s.window(),
+            s.out.quota_used() <= s.window(),
             "more unacknowledged PUBLISH on this connection than allowed"
         );
         let _ = server_window;

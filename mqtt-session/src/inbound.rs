@@ -37,6 +37,8 @@ pub(crate) struct Inbound {
     pub(crate) stream: Option<crate::stream_in::InStream>,
     /// Incoming topic aliases of this connection (index = alias - 1).
     pub(crate) aliases: Vec<Option<String>>,
+    /// A message made ready by `Session::prepare_event`, handed out by the next `poll_event`.
+    pub(crate) ready: Option<crate::incoming::ReadyMessage>,
 }
 
 impl Inbound {
@@ -46,6 +48,7 @@ impl Inbound {
             acks: Vec::new(),
             next_seq: 0,
             aliases: Vec::new(),
+            ready: None,
             #[cfg(feature = "streaming")]
             stream: None,
         }

@@ -67,12 +67,14 @@ impl Session {
     /// input runs out.
     pub(crate) fn process_incoming(&mut self, rx: &mut RecvBuffer) -> Option<ReadyMessage> {
         loop {
-            if !matches!(self.link, Link::AwaitConnAck { .. } | Link::Connected) || !self.events.is_empty() {
+            if !matches!(self.conn.link, Link::AwaitConnAck { .. } | Link::Connected)
+                || !self.events.is_empty()
+            {
                 return None;
             }
             // Answers (acks, PUBCOMP...) pile up in the transmit buffer while the driver cannot
             // write: stop reading until it drains, so a peer cannot grow it without bound.
-            if self.out.tx_pending() > self.out.tx_soft_limit {
+            if self.out.tx_over_soft_limit() {
                 return None;
             }
             match self.next_frame(rx) {
@@ -94,7 +96,7 @@ impl Session {
         let header = match FixedHeader::parse(data) {
             Ok(Status::Complete(h)) => h,
             Ok(Status::Incomplete { .. }) => {
-                self.keep_alive.input_drained();
+                self.conn.keep_alive.input_drained();
                 return Step::Stop;
             }
             Err(e) => {
@@ -114,13 +116,13 @@ impl Session {
         let len = header.packet_len();
         let streamed = len > capacity;
         if data.len() < len && !streamed {
-            self.keep_alive.input_drained();
+            self.conn.keep_alive.input_drained();
             return Step::Stop;
         }
         // Manual acks: stop taking messages while the ack queue is full (backpressure).
         // (In 5.0 the server must respect our Receive Maximum; exceeding it is a violation.)
         if header.packet_type == PacketType::Publish
-            && !self.version.is_v5()
+            && !self.conn.version.is_v5()
             && self.inb.acks.len() >= usize::from(self.config.receive_maximum.max(1))
         {
             return Step::Stop;
@@ -145,9 +147,9 @@ impl Session {
     /// a PUBLISH to deliver); `Stop`: the frame stays (a decoding error ended the connection).
     fn on_frame(&mut self, header: FixedHeader, frame: &[u8], alias_topic: &mut String) -> Step {
         let body = frame.get(usize::from(header.header_len)..).unwrap_or_default();
-        if self.version.is_v5()
+        if self.conn.version.is_v5()
             && header.packet_type == PacketType::ConnAck
-            && matches!(self.link, Link::AwaitConnAck { .. })
+            && matches!(self.conn.link, Link::AwaitConnAck { .. })
             && header.flags == 0
             && body == [0, 1]
         {
@@ -155,7 +157,7 @@ impl Session {
             self.refused(ReasonCode::UnsupportedProtocolVersion);
             return Step::Consumed;
         }
-        let packet = match Packet::decode_body_client(header, body, self.version) {
+        let packet = match Packet::decode_body_client(header, body, self.conn.version) {
             Ok(p) => p,
             Err(DecodeError::ClientOnlyPacket(t)) => {
                 self.violation(Violation::UnexpectedPacket(t));
@@ -166,14 +168,14 @@ impl Session {
                 return Step::Stop;
             }
         };
-        if self.version.is_v5()
+        if self.conn.version.is_v5()
             && !self.config.request_problem_information
             && carries_problem_information(&packet)
         {
             self.violation(Violation::ProblemInformationNotRequested(packet.packet_type()));
             return Step::Stop;
         }
-        let connected = matches!(self.link, Link::Connected);
+        let connected = matches!(self.conn.link, Link::Connected);
         // Matched by reference: no part of the (large) packet is moved.
         match &packet {
             Packet::Publish(p) => return self.on_publish(header, frame.len(), p, alias_topic),
@@ -184,9 +186,9 @@ impl Session {
             Packet::PubComp(a) if connected => self.on_pubcomp(a.packet_id),
             Packet::SubAck(s) if connected => self.on_suback(s.packet_id, &s.reasons, true),
             Packet::UnsubAck(s) if connected => self.on_suback(s.packet_id, &s.reasons, false),
-            Packet::PingResp if connected => self.keep_alive.pong(),
+            Packet::PingResp if connected => self.conn.keep_alive.pong(),
             Packet::Disconnect(Disconnect { reason, properties, .. }) => {
-                if !self.version.is_v5() || properties.session_expiry_interval.is_some() {
+                if !self.conn.version.is_v5() || properties.session_expiry_interval.is_some() {
                     // 3.1.1: DISCONNECT is client-to-server only. 5.0: the server must not send
                     // a Session Expiry Interval [MQTT-3.14.2-2].
                     self.violation(Violation::UnexpectedPacket(PacketType::Disconnect));
@@ -249,7 +251,7 @@ impl Session {
         p: &Publish<'_>,
         alias_topic: &mut String,
     ) -> Result<Admitted, Step> {
-        if !matches!(self.link, Link::Connected) {
+        if !matches!(self.conn.link, Link::Connected) {
             self.violation(Violation::UnexpectedPacket(PacketType::Publish));
             return Err(Step::Stop);
         }
@@ -284,7 +286,7 @@ impl Session {
         let duplicate = matches!(ack, Some((id, AckKind::PubRec)) if self.inb.qos2.contains(id.get()));
         if ack.is_some()
             && !duplicate
-            && self.version.is_v5()
+            && self.conn.version.is_v5()
             && self.inb.unacked() >= usize::from(self.config.receive_maximum.max(1))
         {
             self.violation(Violation::ReceiveMaximumExceeded);
@@ -320,7 +322,7 @@ impl Session {
     /// after a DISCONNECT nothing more is sent [MQTT-3.14.4-1] (5.0) / [MQTT-3.14.4-2] (3.1.1),
     /// and acks not sent are owed no more once the connection ends.
     pub(crate) fn flush_acks(&mut self) {
-        if !matches!(self.link, Link::Connected) {
+        if !matches!(self.conn.link, Link::Connected) {
             return;
         }
         let mut sent = 0;
@@ -338,7 +340,7 @@ impl Session {
                 // Durable before the PUBREC goes out: a resend is then not delivered again.
                 self.out.record_id(crate::persist::RECEIVED, a.id.get());
             }
-            self.out.push_ack(t, a.id, a.reason, self.version);
+            self.out.push_ack(t, a.id, a.reason, self.conn.version);
             sent += 1;
         }
         // The rest move to the front (the queue is short: at most Receive Maximum entries).
@@ -358,7 +360,7 @@ impl Session {
         // 5.0 [MQTT-3.2.2-4]: a client without Session State closes the connection on Session
         // Present 1; it may start a new session, which the next attempt does.
         if c.session_present
-            && self.version.is_v5()
+            && self.conn.version.is_v5()
             && !self.resume.established()
             && !self.config.resume_stored_session
         {
@@ -367,7 +369,7 @@ impl Session {
             return;
         }
         let p = &c.properties;
-        if self.version.is_v5()
+        if self.conn.version.is_v5()
             && !self.auth_connack(
                 p.authentication_method.as_ref().map(|m| m.as_str()),
                 p.authentication_data.as_ref().map(|d| d.as_bytes()),
@@ -381,27 +383,27 @@ impl Session {
         // server keeps is the one named in CONNECT: the configured identifier stays (the
         // property is still reported in the capabilities).
         if let Some(id) = &caps.assigned_client_identifier
-            && self.client_id.is_empty()
+            && self.resume.client_id().is_empty()
         {
-            self.client_id.clone_from(id);
+            self.resume.set_client_id(id);
             self.out.record(crate::persist::CLIENT_ID, |o| crate::persist::put_str(o, id));
         }
-        self.keep_alive.set_interval(match caps.server_keep_alive {
+        self.conn.keep_alive.set_interval(match caps.server_keep_alive {
             Some(s) => Duration::from_secs(u64::from(s)),
             None => self.config.keep_alive_sent(),
         });
-        self.caps = caps;
-        if let Some(b) = &mut self.backoff {
+        self.conn.caps = caps;
+        if let Some(b) = &mut self.conn.backoff {
             b.reset();
         }
         // MQTT 3.1's CONNACK has no Session Present flag: a Clean Session 0 reconnect is taken
         // as resuming (the server keeps the session), so received QoS 2 ids stay known.
-        let resumed =
-            c.session_present || (self.version == ProtocolVersion::V3_1 && !self.resume.sent_clean_start());
+        let resumed = c.session_present
+            || (self.conn.version == ProtocolVersion::V3_1 && !self.resume.sent_clean_start());
         self.out.reset_quota();
         if resumed {
             self.out.schedule_resend();
-        } else if !self.version.is_v5() && !self.resume.sent_clean_start() {
+        } else if !self.conn.version.is_v5() && !self.resume.sent_clean_start() {
             // 3.1.1 [MQTT-4.4.0-1]: on a CleanSession 0 reconnect the client re-sends its
             // unacknowledged PUBLISH (DUP 1) and PUBREL packets with their original ids, whatever
             // Session Present says (5.0 adds "and a session is present"). The server lost its
@@ -415,10 +417,10 @@ impl Session {
             self.session_lost();
         }
         self.resume.set_established();
-        self.link = Link::Connected;
+        self.conn.link = Link::Connected;
         self.events.push_back(Event::Connected {
             session_present: c.session_present,
-            capabilities: self.caps.clone(),
+            capabilities: self.conn.caps.clone(),
         });
         // Requests still waiting for their SUBACK / UNSUBACK go out first, in order.
         self.resend_requests();
@@ -444,8 +446,7 @@ impl Session {
                 self.out.record_id(crate::persist::COMPLETED, id);
             }
         }
-        let mut flows = self.out.inflight.take_values();
-        self.out.quota_used = 0;
+        let mut flows = self.out.take_inflight();
         let mut handed_back = Vec::new();
         for f in &flows {
             if !requeue(f) {
@@ -513,11 +514,11 @@ impl Session {
 
     fn refused(&mut self, reason: ReasonCode) {
         if reason == ReasonCode::UnsupportedProtocolVersion
-            && self.version == ProtocolVersion::V5
+            && self.conn.version == ProtocolVersion::V5
             && self.config.fallback_to_v3_1_1
         {
             // Retry at once with 3.1.1: close this transport and open a new one.
-            self.version = ProtocolVersion::V3_1_1;
+            self.conn.version = ProtocolVersion::V3_1_1;
             self.enter_closing(DisconnectReason::Refused(reason));
             self.resume.fall_back();
             return;
@@ -540,9 +541,9 @@ impl Session {
         let Some(f) = self.out.inflight.get_mut(id.get()) else {
             // Unknown id: v5 answers PUBREL "Packet Identifier not found", unless the PUBREC
             // carries an error: that ends the flow, and nothing follows it [MQTT-4.3.3-4 area].
-            if self.version.is_v5() && !reason.is_error() {
+            if self.conn.version.is_v5() && !reason.is_error() {
                 let reason = ReasonCode::PacketIdentifierNotFound;
-                self.out.push_ack(PacketType::PubRel, id, reason, self.version);
+                self.out.push_ack(PacketType::PubRel, id, reason, self.conn.version);
             }
             return;
         };
@@ -562,7 +563,7 @@ impl Session {
                 self.out.recycle(bytes.into_vec());
                 // Durable before the PUBREL goes out: a restore then resends PUBREL, not PUBLISH.
                 self.out.record_id(crate::persist::RELEASED, id.get());
-                self.out.push_ack(PacketType::PubRel, id, ReasonCode::Success, self.version);
+                self.out.push_ack(PacketType::PubRel, id, ReasonCode::Success, self.conn.version);
             }
         }
     }
@@ -584,12 +585,12 @@ impl Session {
             self.out.record_id(crate::persist::RECEIVED_DONE, id.get());
             self.events.push_back(Event::Released { packet_id: id });
         }
-        let reason = if !known && self.version.is_v5() {
+        let reason = if !known && self.conn.version.is_v5() {
             ReasonCode::PacketIdentifierNotFound
         } else {
             ReasonCode::Success
         };
-        self.out.push_ack(PacketType::PubComp, id, reason, self.version);
+        self.out.push_ack(PacketType::PubComp, id, reason, self.conn.version);
     }
 
     fn on_pubcomp(&mut self, id: PacketId) {
@@ -615,7 +616,7 @@ impl Session {
             return;
         }
         let reasons = reasons_of(list);
-        if (subscribe || self.version.is_v5()) && reasons.len() != req.count {
+        if (subscribe || self.conn.version.is_v5()) && reasons.len() != req.count {
             self.violation(Violation::AckCountMismatch);
             return;
         }

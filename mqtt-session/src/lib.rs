@@ -203,6 +203,7 @@ mod auth;
 mod backoff;
 mod commands;
 mod config;
+mod connection;
 mod error;
 mod event;
 mod idmap;

@@ -102,16 +102,16 @@ pub(crate) struct Outbound {
     pub(crate) inflight: IdMap<Inflight>,
     pub(crate) requests: IdMap<Request>,
     /// Flows to resend after a reconnect, in original order.
-    pub(crate) resend: Vec<u16>,
+    resend: Vec<u16>,
     next_id: u16,
     pub(crate) tx: Tx,
     /// QoS 0 publishes in `tx`, in order, with where they end (a vector: completed ones
     /// leave from the front in batches, by `remove_front`).
     qos0_pending: Vec<(u64, Token)>,
-    pub(crate) tx_soft_limit: usize,
+    tx_soft_limit: usize,
     /// QoS 1/2 PUBLISH packets sent on this connection and not yet completed: the part of
     /// the server's Receive Maximum in use. Reset with every connection.
-    pub(crate) quota_used: usize,
+    quota_used: usize,
     /// Emptied publish buffers, reused by the next publishes so that a steady stream
     /// allocates nothing per message.
     spare: Spare,
@@ -424,6 +424,45 @@ impl Outbound {
         }
         self.recycle(f.bytes.into_vec());
         Some(f.token)
+    }
+
+    /// Whether a QoS 1/2 PUBLISH may be sent now: within the server's Receive Maximum on
+    /// this connection (`window`), and within our own bound on the in-flight store (which
+    /// may still hold flows of an earlier connection).
+    pub(crate) fn has_flow_room(&self, window: usize, max_inflight: u16) -> bool {
+        self.quota_used < window && self.inflight.len() < usize::from(max_inflight.max(1))
+    }
+
+    /// QoS 1/2 PUBLISH packets sent on this connection and not yet completed.
+    #[cfg(feature = "fuzzing")]
+    pub(crate) fn quota_used(&self) -> usize {
+        self.quota_used
+    }
+
+    /// Whether flows of an earlier connection are still waiting to be sent again.
+    pub(crate) fn resending(&self) -> bool {
+        !self.resend.is_empty()
+    }
+
+    /// Whether the bytes waiting in the transmit buffer exceed its soft limit (answers pile
+    /// up there while the driver cannot write).
+    pub(crate) fn tx_over_soft_limit(&self) -> bool {
+        self.tx_pending() > self.tx_soft_limit
+    }
+
+    /// How many more bytes the transmit buffer takes before its soft limit (at least one
+    /// when it is empty, so that a streamed payload always moves).
+    #[cfg(feature = "streaming")]
+    pub(crate) fn tx_room(&self) -> usize {
+        let pending = self.tx.pending();
+        if pending == 0 { self.tx_soft_limit.max(1) } else { self.tx_soft_limit.saturating_sub(pending) }
+    }
+
+    /// Take every in-flight flow out (the session they belonged to is gone); the quota
+    /// they held is free.
+    pub(crate) fn take_inflight(&mut self) -> Vec<Inflight> {
+        self.quota_used = 0;
+        self.inflight.take_values()
     }
 
     /// A new connection: the server's send quota starts afresh.

@@ -11,10 +11,10 @@ impl Session {
     /// Protocol Error, MQTT 5.0 §3.2.2.3.12 / §3.2.2.3.14).
     pub(crate) fn unsupported_filter(&self, filter: &str) -> Option<ReasonCode> {
         let f = TopicFilter::new(filter).ok()?;
-        if f.has_wildcard() && !self.caps.wildcard_subscription_available {
+        if f.has_wildcard() && !self.conn.caps.wildcard_subscription_available {
             return Some(ReasonCode::WildcardSubscriptionsNotSupported);
         }
-        if f.is_shared() && !self.caps.shared_subscription_available {
+        if f.is_shared() && !self.conn.caps.shared_subscription_available {
             return Some(ReasonCode::SharedSubscriptionsNotSupported);
         }
         None
@@ -34,7 +34,10 @@ impl Session {
             let mut refused = None;
             if r.subscribe {
                 refused = r.filters.iter().find_map(|f| self.unsupported_filter(&f.filter));
-                if refused.is_none() && r.sub_id.is_some() && !self.caps.subscription_identifiers_available {
+                if refused.is_none()
+                    && r.sub_id.is_some()
+                    && !self.conn.caps.subscription_identifiers_available
+                {
                     match self.config.limit_policy {
                         LimitPolicy::Reject => {
                             refused = Some(ReasonCode::SubscriptionIdentifiersNotSupported)

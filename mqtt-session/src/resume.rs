@@ -2,10 +2,14 @@
 //! (Clean Start / Clean Session) and what the session has learnt from earlier CONNACKs.
 
 use crate::config::Config;
+use alloc::string::String;
 
 /// The session's history with the server, as far as resuming is concerned.
 #[derive(Clone, Debug)]
 pub(crate) struct Resumption {
+    /// The Client Identifier the session is known by: the configured one, or the one the
+    /// server assigned, or the stored one.
+    client_id: String,
     /// A CONNACK was accepted once (or the state was restored from a store): reconnects
     /// resume the session.
     established: bool,
@@ -20,7 +24,24 @@ pub(crate) struct Resumption {
 
 impl Resumption {
     pub(crate) fn new(config: &Config) -> Self {
-        Self { established: false, sent_clean_start: config.clean_start, fallback: false, force_clean: false }
+        Self {
+            client_id: config.client_id.clone(),
+            established: false,
+            sent_clean_start: config.clean_start,
+            fallback: false,
+            force_clean: false,
+        }
+    }
+
+    /// The Client Identifier in use.
+    pub(crate) fn client_id(&self) -> &str {
+        &self.client_id
+    }
+
+    /// Take `id` as the Client Identifier: assigned by the server (v5) or restored.
+    pub(crate) fn set_client_id(&mut self, id: &str) {
+        self.client_id.clear();
+        self.client_id.push_str(id);
     }
 
     /// The Clean Start flag of the CONNECT about to be sent (remembered as sent). After a

@@ -1,17 +1,15 @@
 //! [`Session`]: the public face of the state machine. Inputs (`handle_*`), commands, and
 //! outputs (`poll_*`); the work is done in `incoming`, `commands` and `outbound`.
 
-use crate::backoff::Schedule;
 use crate::config::Config;
 use crate::error::{DisconnectReason, TransportError, Violation};
 use crate::event::{Event, Message, ServerCapabilities};
 use crate::inbound::Inbound;
-use crate::keepalive::{Due, KeepAlive};
+use crate::keepalive::Due;
 use crate::outbound::Outbound;
 use crate::recv::RecvBuffer;
 use crate::time::{Duration, Instant};
 use alloc::collections::VecDeque;
-use alloc::string::String;
 use sansmqtt_proto::{Disconnect, Packet, ProtocolVersion, QoS, ReasonCode};
 
 /// Transport work for the driver.
@@ -43,24 +41,7 @@ pub enum State {
     WaitingToReconnect,
 }
 
-#[derive(Clone, Debug)]
-pub(crate) enum Link {
-    Idle,
-    Opening,
-    AwaitConnAck {
-        deadline: Instant,
-    },
-    Connected,
-    /// Closing: `Action::Close` once everything is written, at the latest at `deadline`.
-    Closing {
-        reason: DisconnectReason,
-        close_emitted: bool,
-        deadline: Instant,
-    },
-    Backoff {
-        until: Instant,
-    },
-}
+pub(crate) use crate::connection::{Connection, Link};
 
 /// The client side of an MQTT session, as a sans-IO state machine: see the crate docs for the
 /// driving contract.
@@ -80,51 +61,33 @@ pub(crate) enum Link {
 #[derive(Debug)]
 pub struct Session {
     pub(crate) config: Config,
-    pub(crate) version: ProtocolVersion,
-    pub(crate) link: Link,
-    pub(crate) caps: ServerCapabilities,
-    pub(crate) client_id: String,
-    pub(crate) out: Outbound,
-    pub(crate) inb: Inbound,
-    pub(crate) events: VecDeque<Event<'static>>,
-    /// `Action::Connect`s not yet handed out by `poll_action` (the only action that is queued:
-    /// `Action::Close` follows from the link's state). A count, not a queue of actions.
-    pub(crate) connects_due: usize,
+    /// The latest `now` any input carried.
     pub(crate) now: Instant,
-    pub(crate) keep_alive: KeepAlive,
-    pub(crate) backoff: Option<Schedule>,
-    pub(crate) subscriptions: crate::subscriptions::Subscriptions,
-    /// New session or resumed: what CONNECT says and what CONNACKs taught.
+    /// The link to the broker: its state, version, keep-alive, backoff, what the server said.
+    pub(crate) conn: Connection,
+    /// The session's identity and history with the server: Client Identifier, Clean Start.
     pub(crate) resume: crate::resume::Resumption,
-    /// Enhanced authentication (v5).
-    pub(crate) auth: Option<crate::auth::AuthSlot>,
-    /// A message made ready by [`Session::prepare_event`], handed out by the next `poll_event`.
-    pub(crate) ready: Option<crate::incoming::ReadyMessage>,
-    /// Connection changes so far: the [`RecvBuffer`]'s bytes of an earlier connection are
-    /// dropped when it is next used.
-    pub(crate) epoch: u32,
+    /// The outgoing side: publish queue, in-flight store, pending requests, transmit bytes.
+    pub(crate) out: Outbound,
+    /// The incoming side: QoS 2 receipts, manual acks, the message being handed out.
+    pub(crate) inb: Inbound,
+    /// What the session is subscribed to (resubscribed after a lost session).
+    pub(crate) subscriptions: crate::subscriptions::Subscriptions,
+    /// Events for `poll_event`.
+    pub(crate) events: VecDeque<Event<'static>>,
 }
 
 impl Session {
     /// A session that will connect with `config` once [`Session::connect`] is called.
     pub fn new(config: Config) -> Self {
         Self {
-            version: config.version,
-            link: Link::Idle,
-            caps: ServerCapabilities::default(),
-            client_id: config.client_id.clone(),
+            now: Instant::ZERO,
+            conn: Connection::new(&config),
+            resume: crate::resume::Resumption::new(&config),
             out: Outbound::new(config.tx_buffer_size, usize::from(config.max_inflight)),
             inb: Inbound::new(),
-            events: VecDeque::new(),
-            connects_due: 0,
-            now: Instant::ZERO,
-            keep_alive: KeepAlive::new(config.keep_alive_sent()),
-            backoff: config.reconnect.map(Schedule::new),
             subscriptions: crate::subscriptions::Subscriptions::default(),
-            resume: crate::resume::Resumption::new(&config),
-            auth: None,
-            ready: None,
-            epoch: 0,
+            events: VecDeque::new(),
             config,
         }
     }
@@ -133,7 +96,7 @@ impl Session {
 
     /// Where the link stands.
     pub fn state(&self) -> State {
-        match self.link {
+        match self.conn.link {
             Link::Idle => State::Disconnected,
             Link::Opening | Link::AwaitConnAck { .. } => State::Connecting,
             Link::Connected => State::Connected,
@@ -144,12 +107,12 @@ impl Session {
 
     /// The protocol version in use (changes if falling back from 5.0 to 3.1.1).
     pub fn protocol_version(&self) -> ProtocolVersion {
-        self.version
+        self.conn.version
     }
 
     /// What the server announced in its last CONNACK (defaults before the first one).
     pub fn capabilities(&self) -> &ServerCapabilities {
-        &self.caps
+        &self.conn.caps
     }
 
     /// Outgoing QoS 1/2 publishes sent and not yet completed.
@@ -164,7 +127,7 @@ impl Session {
 
     /// The client identifier in use (the server-assigned one once assigned).
     pub fn client_id(&self) -> &str {
-        &self.client_id
+        self.resume.client_id()
     }
 
     /// The configuration.
@@ -186,13 +149,13 @@ impl Session {
     /// The transport asked for by [`Action::Connect`] is open: CONNECT is queued.
     pub fn handle_connected(&mut self, now: Instant) {
         self.tick(now);
-        if !matches!(self.link, Link::Opening) {
+        if !matches!(self.conn.link, Link::Opening) {
             return;
         }
         self.forget_connection();
-        self.keep_alive.restart(self.now);
+        self.conn.keep_alive.restart(self.now);
         self.send_connect();
-        self.link = Link::AwaitConnAck { deadline: self.now + self.config.connect_timeout };
+        self.conn.link = Link::AwaitConnAck { deadline: self.now + self.config.connect_timeout };
     }
 
     /// The receive buffer to drive this session with, sized by
@@ -224,7 +187,7 @@ impl Session {
         self.tick(now);
         self.sync(rx);
         if n > 0 {
-            self.keep_alive.received(self.now);
+            self.conn.keep_alive.received(self.now);
             rx.bytes.commit(n);
         }
     }
@@ -248,10 +211,10 @@ impl Session {
     /// timeout, a refusal, `disconnect`), which is reported instead.
     pub fn handle_closed(&mut self, now: Instant, cause: TransportError) {
         self.tick(now);
-        let reason = match core::mem::replace(&mut self.link, Link::Idle) {
+        let reason = match core::mem::replace(&mut self.conn.link, Link::Idle) {
             Link::Idle => return,
             Link::Backoff { until } => {
-                self.link = Link::Backoff { until };
+                self.conn.link = Link::Backoff { until };
                 return;
             }
             Link::Closing { reason, .. } => reason,
@@ -265,10 +228,10 @@ impl Session {
     pub fn handle_timeout(&mut self, now: Instant) {
         self.tick(now);
         let now = self.now;
-        match self.link {
+        match self.conn.link {
             Link::Backoff { until } if now >= until => {
-                self.link = Link::Opening;
-                self.connects_due += 1;
+                self.conn.link = Link::Opening;
+                self.conn.connects_due += 1;
             }
             Link::AwaitConnAck { deadline } if now >= deadline => {
                 self.close(DisconnectReason::ConnectTimeout, None);
@@ -283,10 +246,10 @@ impl Session {
     }
 
     fn keep_alive_tick(&mut self) {
-        match self.keep_alive.tick(self.now, self.ping_timeout()) {
+        match self.conn.keep_alive.tick(self.now, self.ping_timeout()) {
             Due::Nothing => {}
             Due::Ping => {
-                self.out.push_packet(&Packet::PingReq, self.version);
+                self.out.push_packet(&Packet::PingReq, self.conn.version);
             }
             Due::TimedOut => self.close(DisconnectReason::KeepAliveTimeout, None),
         }
@@ -295,7 +258,7 @@ impl Session {
     /// How long to wait for PINGRESP: never longer than the keep-alive, since nothing else is
     /// sent meanwhile and the interval between packets must not exceed it [MQTT-3.1.2-23].
     pub(crate) fn ping_timeout(&self) -> Duration {
-        let interval = self.keep_alive.interval();
+        let interval = self.conn.keep_alive.interval();
         self.config.ping_timeout.unwrap_or(interval / 2).min(interval)
     }
 
@@ -307,14 +270,14 @@ impl Session {
     /// for messages are queued as they are pulled ([`AckMode::Auto`](crate::AckMode::Auto)).
     pub fn poll_event<'r>(&mut self, rx: &'r mut RecvBuffer) -> Option<Event<'r>> {
         self.sync(rx);
-        if let Some(d) = self.ready.take() {
-            return message_event(d, rx, self.version);
+        if let Some(d) = self.inb.ready.take() {
+            return message_event(d, rx, self.conn.version);
         }
         if let Some(e) = self.events.pop_front() {
             return Some(e);
         }
         match self.process_incoming(rx) {
-            Some(delivery) => message_event(delivery, rx, self.version),
+            Some(delivery) => message_event(delivery, rx, self.conn.version),
             None => self.events.pop_front(),
         }
     }
@@ -332,7 +295,7 @@ impl Session {
 
     /// Whether [`Session::poll_event`] has something to return without processing input.
     pub fn has_event(&self) -> bool {
-        self.ready.is_some() || !self.events.is_empty()
+        self.inb.ready.is_some() || !self.events.is_empty()
     }
 
     /// Process buffered input until an event is ready; `true` means the next
@@ -345,11 +308,11 @@ impl Session {
     /// have been.
     pub fn prepare_event(&mut self, rx: &mut RecvBuffer) -> bool {
         self.sync(rx);
-        if self.ready.is_some() || !self.events.is_empty() {
+        if self.inb.ready.is_some() || !self.events.is_empty() {
             return true;
         }
-        self.ready = self.process_incoming(rx);
-        self.ready.is_some() || !self.events.is_empty()
+        self.inb.ready = self.process_incoming(rx);
+        self.inb.ready.is_some() || !self.events.is_empty()
     }
 
     /// Copy bytes to send into `buf`, many packets coalesced; returns how many (0: nothing to
@@ -359,18 +322,18 @@ impl Session {
         self.pump();
         let n = self.out.take(buf, &mut self.events);
         if n > 0 {
-            self.keep_alive.sent(self.now);
+            self.conn.keep_alive.sent(self.now);
         }
         n
     }
 
     /// Transport work: open or close the connection.
     pub fn poll_action(&mut self) -> Option<Action> {
-        if self.connects_due > 0 {
-            self.connects_due -= 1;
+        if self.conn.connects_due > 0 {
+            self.conn.connects_due -= 1;
             return Some(Action::Connect);
         }
-        if let Link::Closing { close_emitted: ref mut emitted @ false, .. } = self.link
+        if let Link::Closing { close_emitted: ref mut emitted @ false, .. } = self.conn.link
             && self.out.tx_pending() == 0
         {
             *emitted = true;
@@ -381,11 +344,11 @@ impl Session {
 
     /// The next instant at which [`Session::handle_timeout`] must be called, if any.
     pub fn poll_timeout(&self) -> Option<Instant> {
-        match self.link {
+        match self.conn.link {
             Link::Backoff { until } => Some(until),
             Link::AwaitConnAck { deadline } => Some(deadline),
             Link::Closing { close_emitted: false, deadline, .. } => Some(deadline),
-            Link::Connected => self.keep_alive.deadline(),
+            Link::Connected => self.conn.keep_alive.deadline(),
             _ => None,
         }
     }
@@ -400,19 +363,19 @@ impl Session {
     /// [`Action::Close`] once it is written. A code a client may not send in DISCONNECT (say,
     /// an authenticator's 0x8C) goes out as 0x80 Unspecified error [MQTT-3.14.2-1].
     pub(crate) fn close(&mut self, reason: DisconnectReason, reason_code: Option<ReasonCode>) {
-        if matches!(self.link, Link::Idle | Link::Backoff { .. } | Link::Closing { .. }) {
+        if matches!(self.conn.link, Link::Idle | Link::Backoff { .. } | Link::Closing { .. }) {
             return;
         }
         if let Some(code) = reason_code
-            && self.version.is_v5()
-            && matches!(self.link, Link::Connected | Link::AwaitConnAck { .. })
+            && self.conn.version.is_v5()
+            && matches!(self.conn.link, Link::Connected | Link::AwaitConnAck { .. })
         {
             let code = if crate::commands::client_disconnect_reason(code) {
                 code
             } else {
                 ReasonCode::UnspecifiedError
             };
-            self.out.push_packet(&Packet::Disconnect(Disconnect::new(code)), self.version);
+            self.out.push_packet(&Packet::Disconnect(Disconnect::new(code)), self.conn.version);
         }
         self.enter_closing(reason);
     }
@@ -420,7 +383,7 @@ impl Session {
     /// Start closing: `Action::Close` once everything queued is written, or at the latest
     /// after `connect_timeout` (a peer that stops reading cannot hold the session open).
     pub(crate) fn enter_closing(&mut self, reason: DisconnectReason) {
-        self.link =
+        self.conn.link =
             Link::Closing { reason, close_emitted: false, deadline: self.now + self.config.connect_timeout };
     }
 
@@ -433,13 +396,13 @@ impl Session {
     fn connection_ended(&mut self, reason: DisconnectReason) {
         self.forget_connection();
         if self.resume.take_fallback() {
-            self.link = Link::Opening;
-            self.connects_due += 1;
+            self.conn.link = Link::Opening;
+            self.conn.connects_due += 1;
             return;
         }
         let reconnect = !matches!(reason, DisconnectReason::ByClient);
         self.events.push_back(Event::Disconnected(reason));
-        self.link = match (&mut self.backoff, reconnect) {
+        self.conn.link = match (&mut self.conn.backoff, reconnect) {
             (Some(b), true) => Link::Backoff { until: self.now + b.next_delay() },
             _ => Link::Idle,
         };
@@ -447,12 +410,12 @@ impl Session {
 
     /// Move queued traffic into the transmit buffer as the link, the window and the buffer allow.
     pub(crate) fn pump(&mut self) {
-        if !matches!(self.link, Link::Connected) {
+        if !matches!(self.conn.link, Link::Connected) {
             return;
         }
         let window = self.window();
-        self.out.pump_resend(self.version, window, self.caps.maximum_packet_size, &mut self.events);
-        if !self.out.resend.is_empty() {
+        self.out.pump_resend(self.conn.version, window, self.conn.caps.maximum_packet_size, &mut self.events);
+        if self.out.resending() {
             return;
         }
         self.pump_queue();
@@ -460,12 +423,12 @@ impl Session {
 
     /// The effective outgoing window: ours, capped by the server's Receive Maximum.
     pub(crate) fn window(&self) -> usize {
-        usize::from(self.config.max_inflight.min(self.caps.receive_maximum).max(1))
+        usize::from(self.config.max_inflight.min(self.conn.caps.receive_maximum).max(1))
     }
 
     /// Whether the server accepts `qos`.
     pub(crate) fn max_qos(&self) -> QoS {
-        self.caps.maximum_qos
+        self.conn.caps.maximum_qos
     }
 
     /// Drop what belonged to the connection just opened or ended: received bytes (when the
@@ -478,18 +441,18 @@ impl Session {
         self.abort_stream();
         self.out.aliases.clear();
         self.inb.connection_lost();
-        self.epoch = self.epoch.wrapping_add(1);
+        self.conn.epoch = self.conn.epoch.wrapping_add(1);
         self.out.connection_lost(&mut self.events);
-        self.keep_alive.stop();
+        self.conn.keep_alive.stop();
     }
 
     /// Before the receive buffer is used: drop the frame of the message handed out last, and
     /// the bytes of an earlier connection (all but a message made ready and not handed out).
     fn sync(&self, rx: &mut RecvBuffer) {
         rx.finish_message();
-        if rx.epoch != self.epoch {
-            rx.epoch = self.epoch;
-            rx.bytes.truncate(self.ready.as_ref().map_or(0, |d| d.len));
+        if rx.epoch != self.conn.epoch {
+            rx.epoch = self.conn.epoch;
+            rx.bytes.truncate(self.inb.ready.as_ref().map_or(0, |d| d.len));
         }
     }
 }

@@ -31,10 +31,10 @@ impl Session {
         let capacity = rx.capacity();
         let RecvBuffer { bytes, alias_topic, .. } = rx;
         let data = bytes.data();
-        let head = match Publish::decode_head(data, header, self.version) {
+        let head = match Publish::decode_head(data, header, self.conn.version) {
             Ok(Status::Complete(h)) => h,
             Ok(Status::Incomplete { .. }) if data.len() < capacity => {
-                self.keep_alive.input_drained();
+                self.conn.keep_alive.input_drained();
                 return Step::Stop;
             }
             Ok(Status::Incomplete { .. }) => {
@@ -88,7 +88,7 @@ impl Session {
         }
         let available = rx.bytes.data().len();
         if available == 0 {
-            self.keep_alive.input_drained();
+            self.conn.keep_alive.input_drained();
             return Step::Stop;
         }
         let n = available.min(stream.remaining);

@@ -44,7 +44,7 @@ impl Session {
         payload_len: usize,
     ) -> Result<Token, Error> {
         self.tick(now);
-        if !matches!(self.link, Link::Connected) {
+        if !matches!(self.conn.link, Link::Connected) {
             return Err(Error::NotConnected);
         }
         if self.out.tx.holding() || self.out.journal.is_on() {
@@ -60,17 +60,15 @@ impl Session {
         let mut publish = self.outgoing_publish(msg, id.ok_or(Error::NoPacketId)?)?;
         let qos = publish.qos();
         if self.out.queue.len() > 0
-            || !self.out.resend.is_empty()
-            || (qos != QoS::AtMostOnce
-                && (self.out.quota_used >= self.window()
-                    || self.out.inflight.len() >= usize::from(self.config.max_inflight.max(1))))
+            || self.out.resending()
+            || (qos != QoS::AtMostOnce && !self.out.has_flow_room(self.window(), self.config.max_inflight))
         {
             return Err(Error::QueueFull);
         }
         let mut head = Vec::new();
-        let head_len = publish.encode_head_to_vec(self.version, payload_len, &mut head)?;
+        let head_len = publish.encode_head_to_vec(self.conn.version, payload_len, &mut head)?;
         let size = head_len.saturating_add(payload_len);
-        if let Some(max) = self.caps.maximum_packet_size
+        if let Some(max) = self.conn.caps.maximum_packet_size
             && size > max as usize
         {
             return Err(Error::PacketTooLarge { size, max });
@@ -80,7 +78,7 @@ impl Session {
             // What a resend sends: the same head with DUP = 1 [MQTT-3.3.1-1].
             publish.dup = true;
             let mut resend = Vec::new();
-            publish.encode_head_to_vec(self.version, payload_len, &mut resend)?;
+            publish.encode_head_to_vec(self.conn.version, payload_len, &mut resend)?;
             let flow = if qos == QoS::AtLeastOnce { Flow::AwaitPubAck } else { Flow::AwaitPubRec };
             let mut f = Inflight::new(token, flow, EncodedPublish::default());
             f.streamed = Some((resend, payload_len));
@@ -120,10 +118,8 @@ impl Outbound {
 
     /// Take what fits of `data` into the payload being written.
     pub(crate) fn write_stream(&mut self, data: &[u8]) -> usize {
+        let room = self.tx_room();
         let Some(stream) = self.stream_out.as_mut() else { return 0 };
-        let pending = self.tx.pending();
-        let room =
-            if pending == 0 { self.tx_soft_limit.max(1) } else { self.tx_soft_limit.saturating_sub(pending) };
         let n = data.len().min(stream.remaining).min(room);
         stream.remaining -= n;
         if let Some(piece) = data.get(..n) {

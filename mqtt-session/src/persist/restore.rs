@@ -40,7 +40,7 @@ impl Session {
     /// [`Session::poll_store`] are already in it: take them with `poll_store` and drop them
     /// (appended after the snapshot they would describe some changes twice).
     pub fn snapshot(&self, out: &mut Vec<u8>) {
-        write_header(out, self.version.level(), &self.client_id);
+        write_header(out, self.conn.version.level(), self.resume.client_id());
         for q in self.out.queue.iter() {
             write_record(out, format::QUEUED, |o| {
                 o.extend_from_slice(&q.seq.to_be_bytes());
@@ -92,7 +92,7 @@ impl Session {
             return Err(RestoreError::Mismatch);
         }
         let mut s = Self::new(config);
-        s.client_id = stored_id.into();
+        s.resume.set_client_id(stored_id);
         let mut state = Replay::default();
         while let Some((tag, body)) = r.record()? {
             state.apply(&mut s, tag, body)?;
@@ -118,7 +118,7 @@ struct Replay {
 
 impl Replay {
     fn apply(&mut self, s: &mut Session, tag: u8, mut b: Reader<'_>) -> Result<(), RestoreError> {
-        let v = s.version;
+        let v = s.conn.version;
         match tag {
             format::QUEUED | format::QUEUED_FRONT => {
                 let seq = b.u32()?;
@@ -221,7 +221,7 @@ impl Replay {
                 let filter = b.str()?;
                 s.subscriptions.forget(filter);
             }
-            format::CLIENT_ID => s.client_id = b.str()?.into(),
+            format::CLIENT_ID => s.resume.set_client_id(b.str()?),
             other => return Err(RestoreError::UnknownRecord(other)),
         }
         Ok(())
