@@ -197,6 +197,11 @@ impl<'b, T: Transport, J: Journal> Client<'b, T, J> {
                 Link::Closing => self.shut().await,
                 Link::Down | Link::Up => {}
             }
+            // Deadlines first (early, this does nothing): a due one is handled now, without
+            // waiting for a timer (an embassy timer yields once before it fires, and a `poll`
+            // may be cancelled at that yield), and a busy link cannot starve it (on a QoS 0
+            // flood every read is ready before any timer).
+            self.session.handle_timeout(now());
             if self.session.prepare_event(&mut self.rx) {
                 return Ok(());
             }
@@ -209,7 +214,8 @@ impl<'b, T: Transport, J: Journal> Client<'b, T, J> {
                         self.fail(cause);
                         continue;
                     }
-                    Flushed::Deadline => self.session.handle_timeout(now()),
+                    // Handled at the top of the loop.
+                    Flushed::Deadline => {}
                 }
             }
             if let Some(action) = self.session.poll_action() {
@@ -241,9 +247,7 @@ impl<'b, T: Transport, J: Journal> Client<'b, T, J> {
     async fn open(&mut self) {
         // Saturating (no overflow panic for a huge configured timeout), as the session's own
         // deadlines are.
-        let timeout = embassy_duration(self.session.config().connect_timeout);
-        let deadline =
-            embassy_time::Instant::now().checked_add(timeout).unwrap_or(embassy_time::Instant::MAX);
+        let deadline = embassy_deadline(Some(now() + self.session.config().connect_timeout));
         match with_deadline(deadline, self.transport.connect()).await {
             Ok(Ok(())) => {
                 log_debug!("mqtt: transport open");
@@ -302,7 +306,7 @@ impl<'b, T: Transport, J: Journal> Client<'b, T, J> {
             let pending = self.tx.get(self.tx_start..self.tx_end).unwrap_or_default();
             // One await for both cases (no deadline: `Instant::MAX`, which never comes): one
             // copy of the write future's code in the firmware instead of two.
-            let deadline = self.session.poll_timeout().map_or(embassy_time::Instant::MAX, embassy_instant);
+            let deadline = embassy_deadline(self.session.poll_timeout());
             let Ok(written) = with_deadline(deadline, self.transport.write(pending)).await else {
                 return Flushed::Deadline;
             };
@@ -324,35 +328,28 @@ impl<'b, T: Transport, J: Journal> Client<'b, T, J> {
 
     /// Wait for bytes or the session's deadline.
     async fn wait(&mut self) -> Result<(), Error> {
-        let deadline = self.session.poll_timeout();
-        if deadline.is_some_and(|d| d <= now()) {
-            // Already due (embassy timers always yield once: do not wait for a wake-up).
-            self.session.handle_timeout(now());
-            return Ok(());
-        }
         if matches!(self.link, Link::Connecting | Link::Closing) {
             return Ok(());
         }
+        let deadline = self.session.poll_timeout();
         if self.link != Link::Up && deadline.is_none() {
             // No transport, no deadline, no action: the session is idle for good.
             return Err(Error::Disconnected);
         }
-        // No deadline: `Instant::MAX`, which never comes.
-        let until = deadline.map_or(embassy_time::Instant::MAX, embassy_instant);
-        let buf = match self.session.recv_buf(&mut self.rx) {
-            Some(buf) if self.link == Link::Up => buf,
+        let until = embassy_deadline(deadline);
+        let read = match self.session.recv_buf(&mut self.rx) {
+            Some(buf) if self.link == Link::Up => with_deadline(until, self.transport.read(buf)).await.ok(),
             // No transport: only the deadline can move things. No room (backpressure, e.g.
             // manual acks outstanding): only the deadline can move things either. (One await
             // for both: one copy of the timer's code.)
             _ => {
                 Timer::at(until).await;
-                self.session.handle_timeout(now());
-                return Ok(());
+                None
             }
         };
-        let read = with_deadline(until, self.transport.read(buf)).await.ok();
         match read {
-            None => self.session.handle_timeout(now()),
+            // The deadline: handled at the top of `poll`'s loop.
+            None => {}
             Some(Ok(0)) => {
                 log_debug!("mqtt: end of stream");
                 self.fail(TransportError::Closed);
@@ -367,16 +364,39 @@ impl<'b, T: Transport, J: Journal> Client<'b, T, J> {
     }
 }
 
-/// The session's instant as an embassy-time instant (both count from the same epoch).
-pub(crate) fn embassy_instant(i: Instant) -> embassy_time::Instant {
-    embassy_time::Instant::from_millis(i.as_millis())
+/// A session deadline as an embassy-time instant (both count from the same epoch): `None`
+/// (no deadline) is `Instant::MAX`, which never comes. Saturating: a deadline past what
+/// embassy-time counts (the session's deadlines saturate at `u64::MAX` milliseconds, e.g.
+/// for a huge configured timeout) is `Instant::MAX` too, never a product that wraps into the
+/// past. Out of line: one copy for every wait.
+#[inline(never)]
+pub(crate) fn embassy_deadline(deadline: Option<Instant>) -> embassy_time::Instant {
+    // Below 2^40 ms (34 years) `from_millis`'s product fits for any tick rate up to 16 MHz
+    // (asserted below); a test of the high bits is little code on a 32-bit target.
+    const _: () = assert!(embassy_time::TICK_HZ <= 1 << 24);
+    match deadline.map(Instant::as_millis) {
+        Some(ms) if ms >> 40 == 0 => embassy_time::Instant::from_millis(ms),
+        _ => embassy_time::Instant::MAX,
+    }
 }
 
-/// A core duration as an embassy-time duration (saturating). Through the session's
-/// out-of-line, saturating `Instant + Duration` (milliseconds without `as_millis`'s 128-bit
-/// arithmetic, which costs code on 32-bit targets).
-pub(crate) fn embassy_duration(d: core::time::Duration) -> embassy_time::Duration {
-    embassy_time::Duration::from_millis((Instant::ZERO + d).as_millis())
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_deadline_past_embassy_time_saturates_instead_of_wrapping() {
+        assert_eq!(embassy_deadline(Some(Instant::from_millis(u64::MAX))), embassy_time::Instant::MAX);
+        assert_eq!(
+            embassy_deadline(Some(Instant::ZERO + core::time::Duration::MAX)),
+            embassy_time::Instant::MAX
+        );
+        assert_eq!(
+            embassy_deadline(Some(Instant::from_millis(1500))),
+            embassy_time::Instant::from_millis(1500)
+        );
+        assert_eq!(embassy_deadline(None), embassy_time::Instant::MAX);
+    }
 }
 
 /// The session's summary of a transport error.

@@ -390,6 +390,38 @@ fn keepalive_pings_then_detects_a_silent_broker() {
 }
 
 #[test]
+fn keepalive_pings_while_a_flood_of_messages_keeps_every_read_ready() {
+    // QoS 0 messages need no answer: PINGREQ is all the client sends. Every read finds bytes
+    // waiting, so the keep-alive deadline must be handled without waiting for a timer.
+    run_limited("flood", LIMIT, || {
+        for v in VERSIONS {
+            let h = Handle::new();
+            let mut c = config(v);
+            c.keep_alive = Duration::from_secs(1);
+            c.reconnect = None;
+            let mut tx = [0u8; 256];
+            let mut client = Client::new(Session::new(c), h.transport(), &mut tx);
+            block_on(async {
+                client.connect(|_| {}).await.expect("connect");
+                let start = std::time::Instant::now();
+                let mut received = 0;
+                while start.elapsed() < Duration::from_millis(2500) {
+                    h.push(Packet::Publish(sansmqtt_proto::Publish::new(
+                        sansmqtt_proto::TopicName::new("flood").unwrap(),
+                        b"x",
+                    )));
+                    let e = detach(client.next_event().await.unwrap());
+                    assert!(matches!(e, Ev::Message { .. }), "{v}: {e:?}");
+                    received += 1;
+                }
+                assert!(received > 10, "{v}: the flood flowed ({received})");
+                assert!(!h.sent("PingReq").is_empty(), "{v}: no PINGREQ during a flood");
+            });
+        }
+    });
+}
+
+#[test]
 fn local_misuse_is_an_error_not_a_hang() {
     run_limited("misuse", LIMIT, || {
         let h = Handle::new();
