@@ -403,9 +403,9 @@ fn keepalive_pings_while_a_flood_of_messages_keeps_every_read_ready() {
             let mut client = Client::new(Session::new(c), h.transport(), &mut tx);
             block_on(async {
                 client.connect(|_| {}).await.expect("connect");
-                let start = std::time::Instant::now();
+                let start = embassy_time::Instant::now();
                 let mut received = 0;
-                while start.elapsed() < Duration::from_millis(2500) {
+                while start.elapsed() < embassy_time::Duration::from_millis(2500) {
                     h.push(Packet::Publish(sansmqtt_proto::Publish::new(
                         sansmqtt_proto::TopicName::new("flood").unwrap(),
                         b"x",
