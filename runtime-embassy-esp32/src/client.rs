@@ -380,6 +380,17 @@ pub(crate) fn embassy_deadline(deadline: Option<Instant>) -> embassy_time::Insta
     }
 }
 
+/// The session's summary of a transport error.
+fn cause_of<E: embedded_io_async::Error>(e: &E) -> TransportError {
+    use embedded_io_async::ErrorKind as K;
+    match e.kind() {
+        K::ConnectionRefused => TransportError::Refused,
+        K::ConnectionReset | K::ConnectionAborted | K::BrokenPipe | K::NotConnected => TransportError::Reset,
+        K::TimedOut => TransportError::TimedOut,
+        _ => TransportError::Io,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -396,16 +407,5 @@ mod tests {
             embassy_time::Instant::from_millis(1500)
         );
         assert_eq!(embassy_deadline(None), embassy_time::Instant::MAX);
-    }
-}
-
-/// The session's summary of a transport error.
-fn cause_of<E: embedded_io_async::Error>(e: &E) -> TransportError {
-    use embedded_io_async::ErrorKind as K;
-    match e.kind() {
-        K::ConnectionRefused => TransportError::Refused,
-        K::ConnectionReset | K::ConnectionAborted | K::BrokenPipe | K::NotConnected => TransportError::Reset,
-        K::TimedOut => TransportError::TimedOut,
-        _ => TransportError::Io,
     }
 }
