@@ -64,9 +64,15 @@ mod journal;
 #[cfg(feature = "embassy-net")]
 mod net;
 mod ops;
+#[cfg(feature = "ota")]
+#[cfg_attr(docsrs, doc(cfg(feature = "ota")))]
+pub mod ota;
 #[cfg(feature = "persistence")]
 #[cfg_attr(docsrs, doc(cfg(feature = "persistence")))]
 pub mod store;
+#[cfg(feature = "streaming")]
+#[cfg_attr(docsrs, doc(cfg(feature = "streaming")))]
+pub mod stream;
 #[cfg(feature = "tls")]
 #[cfg_attr(docsrs, doc(cfg(feature = "tls")))]
 pub mod tls;
