@@ -7,6 +7,10 @@
 //! session reconnects, Mosquitto sends the message again, and this time it arrives whole:
 //! byte-exact in the flash, marked complete with its length and CRC-32, and acknowledged (a
 //! later resumed connection does not get it again). For 3.1.1 and 5.0.
+//!
+//! And a sink that fails (a `WriteSink` over a slice too small, over std TCP): it is told to
+//! abort, the rest of the payload is drained, the connection goes on with the next message, and
+//! the same message into a large enough slice arrives byte-exact.
 mod common;
 
 use std::cell::Cell;
@@ -15,15 +19,15 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use common::link::{Link, relay, stack};
-use common::{block_on, run_limited};
+use common::{Loopback, block_on, run_limited};
 use embassy_futures::join::join;
 use embassy_futures::select::{Either3, select3};
 use embassy_net::{IpAddress, IpEndpoint, Ipv4Address};
 use sansmqtt_embassy::ota::{OtaError, OtaWriter, crc32};
 use sansmqtt_embassy::sansmqtt_session::{Config, Event, Session};
 use sansmqtt_embassy::store::RamFlash;
-use sansmqtt_embassy::stream::{MessageSink, Streamed};
-use sansmqtt_embassy::{Client, TcpTransport, Transport, now};
+use sansmqtt_embassy::stream::{MessageSink, Streamed, WriteSink};
+use sansmqtt_embassy::{Client, Dial, TcpTransport, Transport, now};
 use sansmqtt_proto::{ProtocolVersion, QoS, SubscriptionOptions};
 use sansmqtt_tests::mosquitto::Mosquitto;
 
@@ -290,4 +294,110 @@ fn v311_a_1_mib_retained_message_streams_into_flash_through_a_4_kib_buffer_and_s
 #[test]
 fn v5_a_1_mib_retained_message_streams_into_flash_through_a_4_kib_buffer_and_survives_a_cut() {
     streamed_into_flash(ProtocolVersion::V5, "embassy-stream-v5");
+}
+
+/// `mosquitto_pub` to the broker at `port`: `payload` on `topic` at QoS 1. `false` when the tool
+/// is missing (and not required).
+fn mosquitto_pub(port: u16, topic: &str, payload: &[u8], name: &str) -> bool {
+    let file = std::env::temp_dir().join(format!("{name}-{}-{}.bin", std::process::id(), payload.len()));
+    std::fs::write(&file, payload).expect("payload file");
+    let status = Command::new("mosquitto_pub")
+        .args(["-h", "127.0.0.1", "-p", &port.to_string(), "-t", topic, "-q", "1", "-f"])
+        .arg(&file)
+        .status();
+    let _ = std::fs::remove_file(&file);
+    match status {
+        Ok(s) => {
+            assert!(s.success(), "{name}: mosquitto_pub {s}");
+            true
+        }
+        Err(e) => {
+            assert!(!sansmqtt_tests::mosquitto::required(), "{name}: no mosquitto_pub: {e}");
+            eprintln!("{name}: skipped, no mosquitto_pub ({e})");
+            false
+        }
+    }
+}
+
+#[test]
+fn a_failing_sink_is_aborted_the_rest_drained_and_the_connection_goes_on() {
+    const NAME: &str = "embassy-stream-sink";
+    run_limited(NAME, LIMIT, || {
+        let Some(broker) = Mosquitto::start(NAME, "") else { return };
+        let port = broker.addr.port();
+        let big = payload()[..20_000].to_vec();
+        for v in [ProtocolVersion::V3_1_1, ProtocolVersion::V5] {
+            let name = format!("{NAME}-{v}");
+            let mut config = config(v, &name);
+            config.clean_start = true;
+            config.session_expiry_interval = 0;
+            config.receive_buffer_size = Some(1024);
+            let mut out = [0u8; 512];
+            let mut client = Client::new(Session::new(config), Dial::new(Loopback(broker.addr)), &mut out);
+            block_on(async {
+                client.connect(|_| {}).await.expect("connect");
+                let opts = SubscriptionOptions::new(QoS::AtLeastOnce);
+                client.subscribe(&[("sink/#", opts)], |_| {}).await.expect("subscribe");
+            });
+            // Queued at the broker while nobody reads: the big one, a small one, the big one again.
+            if !mosquitto_pub(port, "sink/big", &big, &name) {
+                return;
+            }
+            mosquitto_pub(port, "sink/small", b"after", &name);
+            mosquitto_pub(port, "sink/big", &big, &name);
+            block_on(async {
+                // Into 10,000 bytes: the sink fails half-way.
+                let mut small = vec![0u8; 10_000];
+                let len = next_len(&mut client, &name).await;
+                assert_eq!(len, big.len(), "{name}");
+                let mut sink = WriteSink::new(&mut small[..]);
+                let r = client.stream_into(len, &mut sink, |_| {}).await.expect("stream");
+                match r {
+                    Streamed::SinkFailed { error, ack_token: None } => {
+                        assert_eq!(format!("{error:?}"), "Full", "{name}: the slice's error")
+                    }
+                    other => panic!("{name}: {other:?}"),
+                }
+                // A slice's `write_all` takes a chunk whole or not at all: less than a chunk left.
+                let took = 10_000 - sink.into_inner().len();
+                assert!(took > 10_000 - 1024, "{name}: {took} B taken");
+                assert_eq!(small[..took], big[..took], "{name}: what it took is the payload's start");
+                // The rest was drained: the next event is the small message, whole.
+                let e =
+                    embassy_time::with_timeout(embassy_time::Duration::from_secs(10), client.next_event())
+                        .await
+                        .expect("in time")
+                        .expect("event");
+                match e {
+                    Event::Message(m) => {
+                        assert_eq!((m.topic, m.payload), ("sink/small", &b"after"[..]), "{name}")
+                    }
+                    other => panic!("{name}: {other:?}"),
+                }
+                // The big one again, into enough room.
+                let mut room = vec![0u8; 30_000];
+                let len = next_len(&mut client, &name).await;
+                let mut sink = WriteSink::new(&mut room[..]);
+                let r = client.stream_into(len, &mut sink, |_| {}).await.expect("stream");
+                assert_eq!(r, Streamed::Complete { ack_token: None }, "{name}");
+                assert_eq!(sink.into_inner().len(), 10_000, "{name}: 20,000 bytes written");
+                assert_eq!(room[..20_000], big[..], "{name}: byte-exact");
+                client.disconnect(|_| {}).await.expect("disconnect");
+            });
+        }
+    });
+}
+
+/// The next `MessageStart` (its length); other events dropped.
+async fn next_len<T: Transport>(client: &mut Client<'_, T>, name: &str) -> usize {
+    loop {
+        let e = embassy_time::with_timeout(embassy_time::Duration::from_secs(10), client.next_event())
+            .await
+            .unwrap_or_else(|_| panic!("{name}: no message within 10 s"))
+            .expect("events");
+        if let Event::MessageStart { message, payload_len } = e {
+            assert_eq!(message.topic, "sink/big", "{name}");
+            return payload_len;
+        }
+    }
 }
