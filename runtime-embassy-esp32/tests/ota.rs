@@ -1,6 +1,6 @@
 //! The `ota` writer on a strict simulated NOR flash (writes aligned to the write size, only
 //! into erased bytes; erases aligned to sectors): images in chunks of odd sizes arrive byte-exact
-//! with the right length and CRC-32, each sector erased once and only the sectors the image
+//! with the right length and CRC-32 (read back in words where the flash reads only words), each sector erased once and only the sectors the image
 //! reaches; a power cut at every flash operation (the cut one half done) never leaves an
 //! image that looks complete but is not the old or the new one; misuse is refused.
 mod common;
@@ -10,7 +10,7 @@ use embedded_storage_async::nor_flash::{ErrorType, NorFlash, NorFlashErrorKind, 
 use sansmqtt_embassy::ota::{Image, OtaError, OtaWriter, crc32};
 
 /// NOR flash that refuses what real flash cannot do, and can lose power.
-struct Strict<const W: usize, const E: usize> {
+struct Strict<const W: usize, const E: usize, const R: usize = 1> {
     mem: Vec<u8>,
     /// Erases per sector.
     erases: Vec<u32>,
@@ -18,7 +18,7 @@ struct Strict<const W: usize, const E: usize> {
     power: Option<usize>,
 }
 
-impl<const W: usize, const E: usize> Strict<W, E> {
+impl<const W: usize, const E: usize, const R: usize> Strict<W, E, R> {
     fn new(sectors: usize) -> Self {
         Self { mem: vec![0xFF; sectors * E], erases: vec![0; sectors], power: None }
     }
@@ -36,15 +36,20 @@ impl<const W: usize, const E: usize> Strict<W, E> {
     }
 }
 
-impl<const W: usize, const E: usize> ErrorType for Strict<W, E> {
+impl<const W: usize, const E: usize, const R: usize> ErrorType for Strict<W, E, R> {
     type Error = NorFlashErrorKind;
 }
 
-impl<const W: usize, const E: usize> ReadNorFlash for Strict<W, E> {
-    const READ_SIZE: usize = 1;
+impl<const W: usize, const E: usize, const R: usize> ReadNorFlash for Strict<W, E, R> {
+    const READ_SIZE: usize = R;
 
     async fn read(&mut self, offset: u32, bytes: &mut [u8]) -> Result<(), Self::Error> {
         let at = offset as usize;
+        assert!(
+            at.is_multiple_of(R) && bytes.len().is_multiple_of(R),
+            "read of {} at {at}: not aligned to {R}",
+            bytes.len()
+        );
         let src = self.mem.get(at..at + bytes.len()).ok_or(NorFlashErrorKind::OutOfBounds)?;
         bytes.copy_from_slice(src);
         Ok(())
@@ -55,7 +60,7 @@ impl<const W: usize, const E: usize> ReadNorFlash for Strict<W, E> {
     }
 }
 
-impl<const W: usize, const E: usize> NorFlash for Strict<W, E> {
+impl<const W: usize, const E: usize, const R: usize> NorFlash for Strict<W, E, R> {
     const WRITE_SIZE: usize = W;
     const ERASE_SIZE: usize = E;
 
@@ -134,10 +139,10 @@ async fn write_image<F: NorFlash>(w: &mut OtaWriter<F>, payload: &[u8]) -> Resul
     w.end().await
 }
 
-fn odd_chunks<const W: usize, const E: usize>(len: usize) {
+fn odd_chunks<const W: usize, const E: usize, const R: usize>(len: usize) {
     let sectors = len.div_ceil(E) + 3;
     let payload = pattern(len, len as u32 + W as u32);
-    let mut w = OtaWriter::new(Strict::<W, E>::new(sectors));
+    let mut w = OtaWriter::new(Strict::<W, E, R>::new(sectors));
     let image = block_on(write_image(&mut w, &payload)).expect("written");
     assert_eq!(image.len as usize, len, "W={W} E={E}");
     assert_eq!(image.crc32, reference_crc(&payload), "W={W} E={E}");
@@ -157,14 +162,16 @@ fn odd_chunks<const W: usize, const E: usize>(len: usize) {
 
 #[test]
 fn chunks_of_odd_sizes_arrive_byte_exact_and_complete() {
-    odd_chunks::<1, 256>(10_007);
-    odd_chunks::<4, 256>(10_007);
-    odd_chunks::<4, 4096>(100_003);
-    odd_chunks::<16, 4096>(65_536);
-    odd_chunks::<32, 1024>(33);
-    odd_chunks::<4, 256>(0);
+    odd_chunks::<1, 256, 1>(10_007);
+    odd_chunks::<4, 256, 1>(10_007);
+    odd_chunks::<4, 4096, 1>(100_003);
+    odd_chunks::<16, 4096, 1>(65_536);
+    odd_chunks::<32, 1024, 1>(33);
+    odd_chunks::<4, 256, 1>(0);
+    // Reads of 4-byte words only (esp-storage without `bytewise-read`), an odd length.
+    odd_chunks::<4, 4096, 4>(100_003);
     // An image reaching into the trailer's sector: that sector is erased once, at the start.
-    odd_chunks::<4, 4096>(3 * 4096 - 12);
+    odd_chunks::<4, 4096, 1>(3 * 4096 - 12);
 }
 
 #[test]

@@ -24,11 +24,11 @@ use embassy_futures::join::join;
 use embassy_futures::select::{Either3, select3};
 use embassy_net::{IpAddress, IpEndpoint, Ipv4Address};
 use sansmqtt_embassy::ota::{OtaError, OtaWriter, crc32};
-use sansmqtt_embassy::sansmqtt_session::{Config, Event, Session};
+use sansmqtt_embassy::sansmqtt_session::{AckMode, Config, Event, Session};
 use sansmqtt_embassy::store::RamFlash;
 use sansmqtt_embassy::stream::{MessageSink, Streamed, WriteSink};
 use sansmqtt_embassy::{Client, Dial, TcpTransport, Transport, now};
-use sansmqtt_proto::{ProtocolVersion, QoS, SubscriptionOptions};
+use sansmqtt_proto::{ProtocolVersion, QoS, ReasonCode, SubscriptionOptions};
 use sansmqtt_tests::mosquitto::Mosquitto;
 
 const LIMIT: Duration = Duration::from_secs(120);
@@ -326,9 +326,14 @@ fn a_failing_sink_is_aborted_the_rest_drained_and_the_connection_goes_on() {
         let Some(broker) = Mosquitto::start(NAME, "") else { return };
         let port = broker.addr.port();
         let big = payload()[..20_000].to_vec();
-        for v in [ProtocolVersion::V3_1_1, ProtocolVersion::V5] {
-            let name = format!("{NAME}-{v}");
+        for (v, manual) in
+            [(ProtocolVersion::V3_1_1, false), (ProtocolVersion::V5, false), (ProtocolVersion::V5, true)]
+        {
+            let name = format!("{NAME}-{v}-{}", if manual { "manual" } else { "auto" });
             let mut config = config(v, &name);
+            if manual {
+                config.ack_mode = AckMode::Manual;
+            }
             config.clean_start = true;
             config.session_expiry_interval = 0;
             config.receive_buffer_size = Some(1024);
@@ -353,8 +358,16 @@ fn a_failing_sink_is_aborted_the_rest_drained_and_the_connection_goes_on() {
                 let mut sink = WriteSink::new(&mut small[..]);
                 let r = client.stream_into(len, &mut sink, |_| {}).await.expect("stream");
                 match r {
-                    Streamed::SinkFailed { error, ack_token: None } => {
-                        assert_eq!(format!("{error:?}"), "Full", "{name}: the slice's error")
+                    Streamed::SinkFailed { error, ack_token } => {
+                        assert_eq!(format!("{error:?}"), "Full", "{name}: the slice's error");
+                        // Manual acks: the application decides; v5 refuses it with a reason.
+                        assert_eq!(ack_token.is_some(), manual, "{name}");
+                        if let Some(t) = ack_token {
+                            client
+                                .session()
+                                .reject(now(), t, ReasonCode::ImplementationSpecificError)
+                                .expect("reject");
+                        }
                     }
                     other => panic!("{name}: {other:?}"),
                 }
@@ -368,18 +381,27 @@ fn a_failing_sink_is_aborted_the_rest_drained_and_the_connection_goes_on() {
                         .await
                         .expect("in time")
                         .expect("event");
-                match e {
+                let token = match e {
                     Event::Message(m) => {
-                        assert_eq!((m.topic, m.payload), ("sink/small", &b"after"[..]), "{name}")
+                        assert_eq!((m.topic, m.payload), ("sink/small", &b"after"[..]), "{name}");
+                        m.ack_token
                     }
                     other => panic!("{name}: {other:?}"),
+                };
+                assert_eq!(token.is_some(), manual, "{name}");
+                if let Some(t) = token {
+                    client.session().ack(now(), t).expect("ack");
                 }
                 // The big one again, into enough room.
                 let mut room = vec![0u8; 30_000];
                 let len = next_len(&mut client, &name).await;
                 let mut sink = WriteSink::new(&mut room[..]);
                 let r = client.stream_into(len, &mut sink, |_| {}).await.expect("stream");
-                assert_eq!(r, Streamed::Complete { ack_token: None }, "{name}");
+                let Streamed::Complete { ack_token } = r else { panic!("{name}: {r:?}") };
+                assert_eq!(ack_token.is_some(), manual, "{name}: the end's token");
+                if let Some(t) = ack_token {
+                    client.session().ack(now(), t).expect("ack");
+                }
                 assert_eq!(sink.into_inner().len(), 10_000, "{name}: 20,000 bytes written");
                 assert_eq!(room[..20_000], big[..], "{name}: byte-exact");
                 client.disconnect(|_| {}).await.expect("disconnect");
