@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Build the example and the WiFi+TCP baseline for one chip in release, then print what MQTT
 # adds: flash (.text + .rodata + .rwtext + .data) and static RAM (.data + .bss, minus the
-# example's MQTT buffers). Usage: size.sh esp32c3|esp32c6 [--enforce | --ceiling FLASH RAM | --tls]
+# example's MQTT buffers). Usage: size.sh esp32c3|esp32c6 [--enforce | --ceiling FLASH RAM | --tls | --ota]
 #   --enforce         fail above the issue's budget (20480 B flash, 1536 B RAM): not met yet
 #   --ceiling F R     fail above F bytes of flash or R bytes of RAM added: a regression guard
 #   --tls             then build the `tls` feature too and print its size beside the plain
 #                     build's (BROKER_CA defaults to a throwaway P-256 CA made with openssl,
 #                     BROKER_NAME to broker.example)
+#   --ota             then build the `ota` feature too (streamed receive into the OTA partition
+#                     with esp-storage) and print its size beside the plain build's
 set -euo pipefail
 cd "$(dirname "$0")"
 chip=$1
@@ -39,6 +41,13 @@ if [ "${2:-}" = "--tls" ]; then
     tls_flash=$(sum "$dir/sansmqtt-esp32-example" "$flash_re"); tls_ram=$(sum "$dir/sansmqtt-esp32-example" "$ram_re")
     echo "$chip: MQTT over TLS (feature tls) $tls_flash B: +$((tls_flash - base_flash)) B flash over the baseline, +$((tls_flash - mqtt_flash)) B over plain MQTT"
     echo "$chip: MQTT over TLS static RAM +$((tls_ram - base_ram)) B over the baseline, +$((tls_ram - mqtt_ram)) B over plain MQTT (of which 17,792 B the two record buffers)"
+    exit 0
+fi
+if [ "${2:-}" = "--ota" ]; then
+    cargo build --release --no-default-features --features "$chip,ota" --target "$target"
+    ota_flash=$(sum "$dir/sansmqtt-esp32-example" "$flash_re"); ota_ram=$(sum "$dir/sansmqtt-esp32-example" "$ram_re")
+    echo "$chip: MQTT with OTA (feature ota) $ota_flash B: +$((ota_flash - base_flash)) B flash over the baseline, +$((ota_flash - mqtt_flash)) B over plain MQTT"
+    echo "$chip: MQTT with OTA static RAM +$((ota_ram - base_ram)) B over the baseline, +$((ota_ram - mqtt_ram)) B over plain MQTT"
     exit 0
 fi
 case "${2:-}" in

@@ -28,6 +28,19 @@ pub enum FlashErrorKind {
     Other,
 }
 
+#[cfg(any(feature = "persistence", feature = "ota"))]
+impl FlashErrorKind {
+    /// A flash driver's error as its kind.
+    pub(crate) fn of<E: embedded_storage_async::nor_flash::NorFlashError>(e: &E) -> Self {
+        use embedded_storage_async::nor_flash::NorFlashErrorKind as K;
+        match e.kind() {
+            K::NotAligned => Self::NotAligned,
+            K::OutOfBounds => Self::OutOfBounds,
+            _ => Self::Other,
+        }
+    }
+}
+
 impl core::fmt::Display for StoreError {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         match self {

@@ -3,7 +3,11 @@
 //! [`embassy_time`] for deadlines. `no_std`, no `unsafe`, no allocation per message, no
 //! executor or chip dependency; the optional `embassy-net` feature adds `TcpTransport` over
 //! an `embassy_net::Stack`, and the optional `tls` feature TLS 1.3 over any transport
-//! (module `tls`: certificate checking on by default).
+//! (module `tls`: certificate checking on by default). Optional too: `persistence` (module
+//! `store`: the session's journal on NOR flash or RTC memory), `streaming` (module `stream`: a
+//! message larger than the receive buffer handed to a sink chunk by chunk, acked after its end)
+//! and `ota` (module `ota`: such a message written into a flash partition, marked complete only
+//! after its end).
 //!
 //! # Shape
 //!
@@ -21,6 +25,10 @@
 //!   `Event::Disconnected(DisconnectReason::Transport(kind))`, with the error kept in
 //!   [`Client::take_transport_error`];
 //! - opening the transport is bounded by the session's `connect_timeout`.
+//!
+//! The session's receive buffer (`Session::new_recv_buffer`) is sized by
+//! `Config::receive_buffer_size`, or `max_packet_size` without it; with the `streaming` feature a
+//! PUBLISH larger than it arrives through `next_event` in chunks (see the `stream` module).
 //!
 //! # Example
 //!
@@ -64,9 +72,15 @@ mod journal;
 #[cfg(feature = "embassy-net")]
 mod net;
 mod ops;
+#[cfg(feature = "ota")]
+#[cfg_attr(docsrs, doc(cfg(feature = "ota")))]
+pub mod ota;
 #[cfg(feature = "persistence")]
 #[cfg_attr(docsrs, doc(cfg(feature = "persistence")))]
 pub mod store;
+#[cfg(feature = "streaming")]
+#[cfg_attr(docsrs, doc(cfg(feature = "streaming")))]
+pub mod stream;
 #[cfg(feature = "tls")]
 #[cfg_attr(docsrs, doc(cfg(feature = "tls")))]
 pub mod tls;

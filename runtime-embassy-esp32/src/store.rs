@@ -32,12 +32,7 @@ const ERASED: u32 = u32::MAX;
 
 /// A flash driver's error as the store's.
 fn flash_err<E: NorFlashError>(e: E) -> StoreError {
-    use crate::journal::FlashErrorKind as Kind;
-    StoreError::Flash(match e.kind() {
-        NorFlashErrorKind::NotAligned => Kind::NotAligned,
-        NorFlashErrorKind::OutOfBounds => Kind::OutOfBounds,
-        _ => Kind::Other,
-    })
+    StoreError::Flash(crate::journal::FlashErrorKind::of(&e))
 }
 
 /// The session's journal on NOR flash (two banks, see the module docs).

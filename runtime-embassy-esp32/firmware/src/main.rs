@@ -4,7 +4,8 @@
 //! loss. Build-time environment: `SSID`, `PASSWORD`, `BROKER` (`a.b.c.d:port`); with the `tls`
 //! feature also `BROKER_CA`, `BROKER_NAME` and optionally `CLIENT_CERT` + `CLIENT_KEY`
 //! (see `build.rs`). With the `deep-sleep` feature: one reading per wake-up, the session kept
-//! in RTC memory through deep sleep (`sleep.rs`).
+//! in RTC memory through deep sleep (`sleep.rs`). With the `ota` feature: an image published to
+//! `sansmqtt/esp32-firmware` is streamed into the OTA partition not running (`ota.rs`).
 #![no_std]
 #![no_main]
 // The deep-sleep mode replaces the guide's flow and the readings loop.
@@ -12,6 +13,8 @@
 
 extern crate alloc;
 
+#[cfg(feature = "ota")]
+mod ota;
 #[cfg(feature = "deep-sleep")]
 mod sleep;
 #[path = "wifi.rs"]
@@ -93,7 +96,7 @@ fn why(r: &DisconnectReason) -> &'static str {
 
 #[esp_rtos::main]
 async fn main(spawner: Spawner) -> ! {
-    let stack = wifi::start(&spawner).await;
+    let (stack, _spare) = wifi::start(&spawner).await;
     let broker: SocketAddrV4 = BROKER.parse().expect("BROKER is a.b.c.d:port");
     let tcp = TcpTransport::new(stack, SOCKET_RX.take(), SOCKET_TX.take(), broker);
     #[cfg(not(feature = "tls"))]
@@ -129,12 +132,31 @@ async fn main(spawner: Spawner) -> ! {
     config.max_inflight = 4;
     config.receive_maximum = 4;
     config.topic_alias_maximum = 0;
+    // OTA: images up to 2 MiB, streamed through a 1 KiB receive buffer.
+    #[cfg(feature = "ota")]
+    {
+        config.max_packet_size = ota::MAX_PACKET;
+        config.receive_buffer_size = Some(ota::RECEIVE_BUFFER);
+    }
     #[cfg(feature = "deep-sleep")]
     sleep::run(transport, MQTT_TX.take(), config).await;
     // The guide's flow, then a reading every 5 s.
     #[cfg(not(feature = "deep-sleep"))]
     {
         let mut client = Client::new(Session::new(config), transport, MQTT_TX.take());
+        // OTA: the partition that is not running, written through an `OtaWriter`.
+        #[cfg(feature = "ota")]
+        let mut flash = esp_bootloader_esp_idf::partitions::FlashStorage::new(_spare.flash);
+        #[cfg(feature = "ota")]
+        let mut region = ota::target(&mut flash).map(|p| p.as_flash_region(&mut flash));
+        #[cfg(feature = "ota")]
+        let mut writer = region.as_mut().and_then(|r| r.as_nor_flash().ok()).map(|nor| {
+            sansmqtt_embassy::ota::OtaWriter::new(embassy_embedded_hal::adapter::BlockingAsync::new(nor))
+        });
+        #[cfg(feature = "ota")]
+        if writer.is_none() {
+            say("ota: no OTA app partition to write (flash with partitions.csv)", "", "", "");
+        }
 
         // The MiniMQTT guide's flow.
         let filter = "sansmqtt/esp32/#";
@@ -165,6 +187,12 @@ async fn main(spawner: Spawner) -> ! {
         // Then publish a reading every 5 s, print what arrives, reconnect on any loss (the
         // session's backoff; the WiFi task reconnects the station).
         let _ = client.session().subscribe(now(), &[(filter, SubscriptionOptions::new(QoS::AtLeastOnce))]);
+        #[cfg(feature = "ota")]
+        if writer.is_some() {
+            let _ = client
+                .session()
+                .subscribe(now(), &[(ota::TOPIC, SubscriptionOptions::new(QoS::AtLeastOnce))]);
+        }
         let _ = client.session().connect(now());
         // A reading every 5 s, at fixed times (a `Timer` at the next one: the WiFi code already
         // links `Timer`, not `Ticker`).
@@ -172,8 +200,17 @@ async fn main(spawner: Spawner) -> ! {
         let mut tick = Instant::now() + period;
         let mut n: u32 = 0;
         loop {
+            // OTA: the length of an image that begins.
+            #[cfg(feature = "ota")]
+            let mut image = None;
             match select(client.next_event(), Timer::at(tick)).await {
-                Either::First(Ok(e)) => print(&e),
+                Either::First(Ok(e)) => {
+                    #[cfg(feature = "ota")]
+                    {
+                        image = ota::image_start(&e);
+                    }
+                    print(&e)
+                }
                 Either::First(Err(_)) => {
                     say("mqtt: not connected; connecting again", "", "", "");
                     let _ = client.session().connect(now());
@@ -194,6 +231,10 @@ async fn main(spawner: Spawner) -> ! {
                         say("publish refused", "", "", "");
                     }
                 }
+            }
+            #[cfg(feature = "ota")]
+            if let (Some(len), Some(writer)) = (image, writer.as_mut()) {
+                ota::receive(&mut client, len, writer).await;
             }
         }
     }

@@ -17,10 +17,22 @@ use esp_backtrace as _;
 const SSID: &str = env!("SSID");
 const PASSWORD: &str = env!("PASSWORD");
 
+/// Peripherals the radio does not use that a feature of the example needs.
+pub struct Spare {
+    /// The SPI flash (feature `ota`).
+    #[cfg(feature = "ota")]
+    #[allow(dead_code)] // used by the MQTT example, not by the size baseline
+    pub flash: esp_hal::peripherals::FLASH<'static>,
+}
+
 /// Start the scheduler, the WiFi station (reconnecting forever) and DHCP; returns the stack
-/// once it has an address.
-pub async fn start(spawner: &Spawner) -> Stack<'static> {
+/// once it has an address, and the peripherals left over.
+pub async fn start(spawner: &Spawner) -> (Stack<'static>, Spare) {
     let peripherals: Peripherals = esp_hal::init(esp_hal::Config::default());
+    let spare = Spare {
+        #[cfg(feature = "ota")]
+        flash: peripherals.FLASH,
+    };
     esp_alloc::heap_allocator!(size: 72 * 1024);
     // TLS needs a cryptographically secure random source: the TRNG (RNG with the ADC's noise),
     // kept enabled for the program's life.
@@ -49,7 +61,7 @@ pub async fn start(spawner: &Spawner) -> Stack<'static> {
     if let Some(config) = stack.config_v4() {
         println!("got IP {}", config.address);
     }
-    stack
+    (stack, spare)
 }
 
 /// Keep the station connected: reconnect after any loss.

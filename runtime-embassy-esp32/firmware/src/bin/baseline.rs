@@ -27,7 +27,7 @@ static SOCKET_TX: ConstStaticCell<[u8; 1024]> = ConstStaticCell::new([0; 1024]);
 
 #[esp_rtos::main]
 async fn main(spawner: Spawner) -> ! {
-    let stack = wifi::start(&spawner).await;
+    let (stack, _) = wifi::start(&spawner).await;
     let broker: SocketAddrV4 = BROKER.parse().expect("BROKER is a.b.c.d:port");
     let mut socket = TcpSocket::new(stack, SOCKET_RX.take(), SOCKET_TX.take());
     let mut buf = [0u8; 256];
