@@ -118,8 +118,8 @@ pub fn required() -> bool {
 /// of a broker that another test has stopped to restart).
 pub fn free_port() -> u16 {
     use std::collections::HashSet;
-    use std::sync::atomic::{AtomicU64, Ordering};
     use std::sync::Mutex;
+    use std::sync::atomic::{AtomicU64, Ordering};
     static NEXT: AtomicU64 = AtomicU64::new(0);
     static GIVEN: Mutex<Option<HashSet<u16>>> = Mutex::new(None);
     let clock = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
@@ -268,7 +268,8 @@ fn spawn(bin: &std::path::Path, dir: &std::path::Path, addr: SocketAddr) -> Resu
         if let Ok(Some(status)) = child.try_wait() {
             return Err(format!("{status}\n{text}"));
         }
-        if text.contains(" running") && TcpStream::connect_timeout(&addr, Duration::from_millis(100)).is_ok() {
+        if text.contains(" running") && TcpStream::connect_timeout(&addr, Duration::from_millis(100)).is_ok()
+        {
             return Ok(child);
         }
         if Instant::now() > deadline {
