@@ -55,6 +55,7 @@ mod handlers;
 mod net;
 mod notify;
 mod options;
+mod publish_stream;
 mod shared;
 mod socks;
 mod store;
@@ -72,6 +73,7 @@ pub use error::{Error, TransportFailure};
 pub use event::{Event, Message};
 pub use handlers::{AckHandler, ConnectHandler, DisconnectHandler, MessageHandler, PublishHandler};
 pub use options::Options;
+pub use publish_stream::PayloadError;
 pub use sansmqtt_proto::{ProtocolVersion, QoS, ReasonCode, SubscriptionId, SubscriptionOptions};
 pub use sansmqtt_session::{
     self, AckToken, Authenticator, Backoff, Config, DisconnectOptions, DisconnectReason, Outgoing,
