@@ -256,7 +256,10 @@ impl Client {
     /// QoS 1 / 2 resend after a reconnect that resumed the session before the broker
     /// acknowledged the publish. It must yield the same `payload_len` bytes each time; it is
     /// kept (and dropped) with the publish. Opening is awaited on the client's task here,
-    /// on the driver's task for a resend.
+    /// on the driver's task for a resend. Reading is done by the driver, one chunk at a time,
+    /// only as the connection takes the bytes; a source that buffers ahead costs what it
+    /// buffers (for a file, `smol::Unblock::with_capacity(64 * 1024, std_file)`, not
+    /// `smol::fs::File`, which reads up to 8 MiB ahead).
     ///
     /// The source must yield exactly `payload_len` bytes. The last byte is written only once
     /// the source has reported its end, so if it fails, ends early or has more, the packet is
@@ -272,6 +275,22 @@ impl Client {
     /// when the client is disconnected and not reconnecting, and with
     /// `Error::Session(InvalidState)` with a store ([`Options::store`]): a payload the client
     /// does not hold cannot be stored.
+    ///
+    /// ```no_run
+    /// # smol::block_on(async {
+    /// use sansmqtt_smol::{Client, Options, Outgoing, QoS};
+    /// let client = Client::new(Options::new("mqtt://127.0.0.1:1883")?);
+    /// client.connect().await?;
+    /// let path = "firmware.bin";
+    /// let len = std::fs::metadata(path).map_err(|e| sansmqtt_smol::Error::Payload(e.into()))?.len();
+    /// let open = move || async move {
+    ///     let file = smol::unblock(move || std::fs::File::open(path)).await?;
+    ///     Ok(smol::Unblock::with_capacity(64 * 1024, file))
+    /// };
+    /// let msg = Outgoing::new("ota/image", b"", QoS::AtLeastOnce);
+    /// client.publish_stream(&msg, len as usize, open).await?.wait().await?;
+    /// # Ok::<(), sansmqtt_smol::Error>(()) });
+    /// ```
     ///
     /// [`Options::store`]: crate::Options::store
     pub async fn publish_stream<F, Fut, R>(
