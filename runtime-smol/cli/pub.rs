@@ -83,8 +83,9 @@ enum Source {
 }
 
 /// `-f FILE`, opened and checked as mosquitto_pub reads it (a file it cannot open or read,
-/// such as a directory, is refused before connecting).
-fn open_file(f: &str) -> (std::fs::File, usize) {
+/// such as a directory, is refused before connecting): the file and its length, or `None`
+/// when it is not a regular file (a pipe, a device: its length is not known beforehand).
+fn open_file(f: &str) -> Option<(std::fs::File, usize)> {
     let fail = |e: std::io::Error| -> ! { refuse(format_args!("Unable to open file \"{f}\": {e}")) };
     let file = std::fs::File::open(f).unwrap_or_else(|e| fail(e));
     let meta = file.metadata().unwrap_or_else(|e| fail(e));
@@ -92,9 +93,12 @@ fn open_file(f: &str) -> (std::fs::File, usize) {
         // What reading it would say (EISDIR), before any connection is made.
         fail(std::io::Error::from(std::io::ErrorKind::IsADirectory));
     }
+    if !meta.is_file() {
+        return None;
+    }
     let len =
         usize::try_from(meta.len()).unwrap_or_else(|_| refuse(format_args!("File \"{f}\" is too large.")));
-    (file, len)
+    Some((file, len))
 }
 
 fn source(m: &clap::ArgMatches) -> Source {
@@ -106,14 +110,13 @@ fn source(m: &clap::ArgMatches) -> Source {
     if let Some(msg) = m.get_one::<String>("message") {
         Source::Fixed(msg.clone().into_bytes())
     } else if let Some(f) = m.get_one::<String>("file") {
-        if store::requested(m) {
-            // The store keeps each payload it journals: this one too, whole.
-            Source::Fixed(
+        match open_file(f) {
+            // The store keeps each payload it journals: with one, the file is read whole.
+            Some((file, len)) if !store::requested(m) => Source::File(f.into(), file, len),
+            // Not a regular file (or a store): read whole, as before.
+            _ => Source::Fixed(
                 std::fs::read(f).unwrap_or_else(|e| refuse(format_args!("Unable to open file \"{f}\": {e}"))),
-            )
-        } else {
-            let (file, len) = open_file(f);
-            Source::File(f.into(), file, len)
+            ),
         }
     } else if m.get_flag("stdin-file") {
         let mut all = Vec::new();
