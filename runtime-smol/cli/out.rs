@@ -2,8 +2,9 @@
 //! DIR, written chunk by chunk as it arrives (the client receives through a small buffer, so
 //! a message of any size streams through it), never held whole.
 //!
-//! Naming: `NNNNNN-TOPIC`, a sequence number counting the messages written by this run (from
-//! 000001; more digits past 999999), then the topic with every byte other than an ASCII
+//! Naming: `NNNNNN-TOPIC`, a sequence number counting the messages written whole by this run
+//! (from 000001; more digits past 999999; a message cut off and sent again keeps its number),
+//! then the topic with every byte other than an ASCII
 //! letter, digit, `-`, `_` or `.` written as `%XX` (so `/` is `%2F`), cut at 200 bytes. A
 //! file of that name is replaced. A message is written to `.NAME.part` first and renamed once
 //! its last byte is in: a message cut off by a lost connection (which the broker sends again)
@@ -47,8 +48,7 @@ impl OutDir {
     /// Start the next message, on `topic`.
     pub(crate) fn begin(&mut self, topic: &str) -> io::Result<()> {
         self.abort();
-        self.seq += 1;
-        let name = format!("{:06}-{}", self.seq, file_name(topic));
+        let name = format!("{:06}-{}", self.seq + 1, file_name(topic));
         let tmp = self.dir.join(format!(".{name}.part"));
         let file = io::BufWriter::with_capacity(64 * 1024, std::fs::File::create(&tmp)?);
         self.part = Some(Part { file, tmp, path: self.dir.join(name) });
@@ -73,6 +73,7 @@ impl OutDir {
             let _ = std::fs::remove_file(&p.tmp);
             return Err(e);
         }
+        self.seq += 1;
         Ok(p.path)
     }
 
@@ -149,11 +150,11 @@ mod tests {
         out.chunk(b"cut").unwrap();
         out.abort();
         let path = out.whole("d", b"").unwrap();
-        assert_eq!(path, dir.join("000003-d"));
+        assert_eq!(path, dir.join("000002-d"), "numbered after the last complete message");
         let mut names: Vec<String> =
             std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
         names.sort();
-        assert_eq!(names, ["000001-a%2Fb", "000003-d"], "the aborted message left no file");
+        assert_eq!(names, ["000001-a%2Fb", "000002-d"], "the aborted message left no file");
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -5,11 +5,16 @@
 //! and path (`-v`). The publisher's peak RSS (VmHWM from /proc, sampled every millisecond while
 //! it runs) stays within 2 MiB of its own run with a 5-byte message (it read the file whole
 //! before: 8 MiB more). `-f` of a missing file or a directory fails as mosquitto_pub does.
+//! A 32 MiB message cut off in the middle (the subscriber, on a persistent session through a
+//! proxy, is stopped with SIGSTOP once its part file appears, the link is cut, and it goes on)
+//! leaves only its part file, which is deleted when the stream is reported aborted; the broker
+//! sends the message again after the reconnect and it is written whole, under the same number.
 #![allow(clippy::disallowed_methods)] // A test harness: it reads the clock for its guards.
 
 use sansmqtt_tests::cli::{GUARD, our_binaries, run, tools_present};
 use sansmqtt_tests::mosquitto::Mosquitto;
 use sansmqtt_tests::payload::byte;
+use sansmqtt_tests::proxy::Proxy;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -172,6 +177,96 @@ fn pub_f_of_a_missing_file_or_a_directory_fails_as_mosquitto_pub_does() {
             "{path:?}: {}",
             ours.stderr
         );
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// `kill -SIGNAL pid`.
+fn signal(pid: u32, sig: &str) {
+    let ok = Command::new("kill").args([sig, &pid.to_string()]).status().expect("kill").success();
+    assert!(ok, "kill {sig} {pid}");
+}
+
+#[test]
+fn sub_out_leaves_no_complete_looking_file_for_a_message_cut_off_and_writes_it_when_it_comes_again() {
+    const BIG: usize = 32 << 20; // More than the loopback sockets and the proxy hold.
+    if !cfg!(target_os = "linux") {
+        eprintln!("skipping: stops the subscriber with SIGSTOP");
+        return;
+    }
+    let Some(broker) = Mosquitto::start("cli-stream-cut", "") else { return };
+    let (publisher, subscriber) = our_binaries();
+    let dir = std::env::temp_dir().join(format!("sansmqtt-cli-stream-cut-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let content: Vec<u8> = (0..BIG).map(|i| byte(i * 3)).collect();
+    let file = dir.join("big.bin");
+    std::fs::write(&file, &content).unwrap();
+    for v in ["mqttv311", "mqttv5"] {
+        let proxy = Proxy::start(broker.addr);
+        let out = dir.join(v);
+        std::fs::create_dir_all(&out).unwrap();
+        let topic = format!("cli/cut/{v}");
+        // A persistent session (-c): the broker sends the message again after the reconnect.
+        let mut sub = Command::new(&subscriber)
+            .args(["-h", "127.0.0.1", "-p", &proxy.addr.port().to_string(), "-V", v, "-q", "1"])
+            .args(["-c", "-i", &format!("cut-sub-{v}"), "-t", &topic, "-C", "1", "-v", "-d"])
+            .args(["--out", out.to_str().unwrap()])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn the subscriber");
+        let mut stderr = BufReader::new(sub.stderr.take().unwrap());
+        let mut line = String::new();
+        while !line.starts_with("Subscribed") {
+            line.clear();
+            assert!(stderr.read_line(&mut line).unwrap() > 0, "{v}: the subscriber ended");
+        }
+        let drain = std::thread::spawn(move || std::io::read_to_string(stderr).unwrap_or_default());
+        let port = broker.addr.port().to_string();
+        let pubr = Command::new(&publisher)
+            .args(["-h", "127.0.0.1", "-p", &port, "-V", v, "-q", "1", "-t", &topic])
+            .args(["-f", file.to_str().unwrap()])
+            .status()
+            .expect("run the publisher");
+        assert!(pubr.success(), "{v}: sansmqtt-pub -f");
+        // Once the message starts arriving: the subscriber stops, the link is cut, and it
+        // goes on with what it had received.
+        let part = out.join(format!(".000001-{}.part", topic.replace('/', "%2F")));
+        let start = Instant::now();
+        while !part.exists() {
+            assert!(start.elapsed() < GUARD, "{v}: no part file appeared");
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        signal(sub.id(), "-STOP");
+        proxy.cut();
+        let listed = |p: &Path| -> Vec<String> {
+            let mut l: Vec<String> = std::fs::read_dir(p)
+                .unwrap()
+                .map(|e| e.unwrap().file_name().into_string().unwrap())
+                .collect();
+            l.sort();
+            l
+        };
+        assert_eq!(listed(&out), [part.file_name().unwrap().to_str().unwrap()], "{v}: only the part file");
+        signal(sub.id(), "-CONT");
+
+        let start = Instant::now();
+        while sub.try_wait().unwrap().is_none() {
+            assert!(start.elapsed() < GUARD, "{v}: the subscriber did not end");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        let stdout = std::io::read_to_string(sub.stdout.take().unwrap()).unwrap();
+        let stderr = drain.join().unwrap();
+        assert!(sub.wait().unwrap().success(), "{v}: {stderr}");
+        assert!(stderr.contains("cut off by the lost connection"), "{v}: the stream was aborted: {stderr}");
+        assert!(stderr.contains("reconnected (session present 1)"), "{v}: {stderr}");
+        let name = format!("000001-{}", topic.replace('/', "%2F"));
+        assert_eq!(stdout, format!("{topic} {}\n", out.join(&name).display()), "{v}");
+        assert_eq!(listed(&out), std::slice::from_ref(&name), "{v}: the message's file, no part file");
+        let got = std::fs::read(out.join(&name)).unwrap();
+        assert!(got.len() == BIG && got == content, "{v}: the file differs ({} bytes)", got.len());
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
