@@ -255,7 +255,11 @@ impl Client {
     /// here, before the publish starts (an error is returned at once), and again for each
     /// QoS 1 / 2 resend after a reconnect that resumed the session before the broker
     /// acknowledged the publish. It must yield the same `payload_len` bytes each time; it is
-    /// kept (and dropped) with the publish. Opening is awaited on the client's task here,
+    /// kept (and dropped) with the publish. When the reconnect does not resume the session
+    /// (MQTT 5.0: Session Present 0), the publish fails with [`Error::SessionLost`] and the
+    /// source is not opened again (the client never re-queues a payload it does not hold);
+    /// in 3.1.1 a Clean Session 0 client resends whatever Session Present says
+    /// [MQTT-4.4.0-1], so the source is opened again. Opening is awaited on the client's task here,
     /// on the driver's task for a resend. Reading is done by the driver, one chunk at a time,
     /// only as the connection takes the bytes; a source that buffers ahead costs what it
     /// buffers (for a file, `smol::Unblock::with_capacity(64 * 1024, std_file)`, not

@@ -6,7 +6,12 @@
 //!   with the typed error, the subscriber receives nothing for it (not even the start of a
 //!   streamed message: the packet was never completed), it is not sent again after the
 //!   reconnect, and the same client then publishes, streamed and not;
-//! - a source that cannot be opened: the error at once, nothing started.
+//! - a source that cannot be opened: the error at once, nothing started;
+//! - the broker restarts (without persistence) in the middle of a QoS 1 / 2 payload: in 5.0
+//!   the reconnect finds the session lost, the publish fails with `Error::SessionLost` and the
+//!   source is not opened again; in 3.1.1 a Clean Session 0 client resends whatever Session
+//!   Present says [MQTT-4.4.0-1], so the source is opened again and the publish completes;
+//!   either way the client publishes on.
 
 use sansmqtt_proto::{ProtocolVersion, QoS};
 use sansmqtt_smol::{Client, Error, Outgoing, PayloadError};
@@ -182,5 +187,67 @@ fn a_source_that_cannot_be_opened_fails_at_once() {
             assert!(publisher.is_connected(), "the connection is untouched");
             publisher.disconnect().await.expect("disconnects");
         });
+    }
+}
+
+#[test]
+fn a_payload_whose_session_the_broker_lost_fails_in_5_and_is_resent_in_3_1_1() {
+    const LEN: usize = 4 << 20;
+    for v in VERSIONS {
+        for qos in [QoS::AtLeastOnce, QoS::ExactlyOnce] {
+            let name = format!("pubstream-lost-{}-{}", v.level(), qos as u8);
+            // No persistence: a restarted broker has forgotten every session.
+            let Some(broker) = Mosquitto::start(&name, "") else { return };
+            let addr = broker.addr;
+            let broker = Arc::new(std::sync::Mutex::new(broker));
+            run(Duration::from_secs(60), async {
+                let publisher = Client::new(
+                    options(addr, v, &format!("{name}-pub")).clean_start(false).session_expiry(300),
+                );
+                publisher.connect().await.expect("publisher connects");
+                let opened = Arc::new(AtomicUsize::new(0));
+                let open = {
+                    let (opened, broker) = (opened.clone(), broker.clone());
+                    move || {
+                        let first = opened.fetch_add(1, Ordering::SeqCst) == 0;
+                        let broker = broker.clone();
+                        let mut restarted = false;
+                        async move {
+                            Ok(Generated::new(LEN).on_read(move |at| {
+                                // Once 1 MiB is read, the broker restarts under the publish (on
+                                // the driver's thread: nothing is written meanwhile).
+                                if first && !restarted && at >= 1 << 20 {
+                                    restarted = true;
+                                    broker.lock().unwrap().restart();
+                                }
+                            }))
+                        }
+                    }
+                };
+                let msg = Outgoing::new("lost/x", b"", qos);
+                let token = publisher.publish_stream(&msg, LEN, open).await.expect("publish_stream");
+                match (v, token.wait().await) {
+                    (ProtocolVersion::V5, Err(Error::SessionLost)) => {
+                        assert_eq!(
+                            opened.load(Ordering::SeqCst),
+                            1,
+                            "{name}: the source is not opened again"
+                        );
+                    }
+                    (ProtocolVersion::V3_1_1, Ok(_)) => {
+                        assert_eq!(opened.load(Ordering::SeqCst), 2, "{name}: opened again for the resend");
+                    }
+                    (_, other) => panic!("{name}: {other:?}"),
+                }
+                assert_eq!(publisher.inflight(), 0, "{name}");
+                // The client works on.
+                let again = publisher
+                    .publish_stream(&msg, LEN, || async { Ok(Generated::new(LEN)) })
+                    .await
+                    .expect("publish_stream on the new session");
+                again.wait().await.expect("completed");
+                publisher.disconnect().await.expect("disconnects");
+            });
+        }
     }
 }
