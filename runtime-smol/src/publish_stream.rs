@@ -156,8 +156,9 @@ pub(crate) struct Payload {
     buf: Option<Box<[u8]>>,
     pos: usize,
     end: usize,
-    /// Bytes read from the source, and taken by the session.
+    /// Bytes read from the source.
     read: usize,
+    /// Bytes taken by the session.
     written: usize,
     /// The source's end was seen after `len` bytes.
     ended: bool,
@@ -201,7 +202,8 @@ impl Payload {
         }
     }
 
-    /// One piece of source work (cancel-safe: dropped, it loses nothing).
+    /// One piece of source work (cancel-safe: dropped, it loses nothing). An interrupted
+    /// read is tried again at the next step.
     pub(crate) async fn step(&mut self) -> Result<(), PayloadError> {
         match &mut self.source {
             Source::Opening(opening) => {
@@ -211,7 +213,10 @@ impl Payload {
             Source::Reading(reader) if self.read < self.len => {
                 let buf = self.buf.get_or_insert_with(|| vec![0; CHUNK.min(self.len)].into_boxed_slice());
                 let want = buf.len().min(self.len - self.read);
-                let n = reader.read(&mut buf[..want]).await?;
+                let n = match reader.read(&mut buf[..want]).await {
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => return Ok(()),
+                    r => r?,
+                };
                 if n == 0 {
                     return Err(PayloadError::TooShort { expected: self.len, read: self.read });
                 }
@@ -221,10 +226,12 @@ impl Payload {
             }
             Source::Reading(reader) => {
                 let mut probe = [0u8; 1];
-                if reader.read(&mut probe).await? > 0 {
-                    return Err(PayloadError::TooLong { expected: self.len });
+                match reader.read(&mut probe).await {
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => return Ok(()),
+                    Ok(0) => self.ended = true,
+                    Ok(_) => return Err(PayloadError::TooLong { expected: self.len }),
+                    Err(e) => return Err(e.into()),
                 }
-                self.ended = true;
             }
         }
         Ok(())
