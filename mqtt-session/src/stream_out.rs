@@ -7,6 +7,9 @@
 //! needs its payload again: the session sends the head (DUP = 1, the same packet id) and asks
 //! for the payload with [`Event::ResendPayload`](crate::Event::ResendPayload); the application
 //! writes it again from the start. After PUBREC only PUBREL is resent; no payload is needed.
+//!
+//! A payload that cannot be written whole (its source failed) is given up with
+//! `abort_payload`; the connection must then be closed, so that no wrong packet is completed.
 
 use crate::Outgoing;
 use crate::error::Error;
@@ -102,6 +105,28 @@ impl Session {
     /// Payload bytes still to write for the streamed publish being sent, if any.
     pub fn payload_remaining(&self) -> Option<usize> {
         self.out.stream_out.as_ref().map(|s| s.remaining)
+    }
+
+    /// Give up the streamed payload being written (its source failed, or yields more or
+    /// fewer bytes than announced): the PUBLISH cannot be completed, so the connection must
+    /// end before any further byte is written. Close the transport at once, writing nothing
+    /// more, and call [`Session::handle_closed`]; the broker then never receives the packet.
+    /// The publish is forgotten: no event reports it, a QoS 1 / 2 one is not sent again and
+    /// its packet id is free (if this was a resend, the first sending may have arrived). Its
+    /// token, if a payload was being written.
+    pub fn abort_payload(&mut self, now: Instant) -> Option<Token> {
+        self.tick(now);
+        let stream = self.out.stream_out.take()?;
+        let inflight = &self.out.inflight;
+        let id = inflight
+            .ids()
+            .iter()
+            .copied()
+            .find(|&id| inflight.get(id).is_some_and(|f| f.token == stream.token));
+        if let Some(id) = id {
+            self.out.finish(id);
+        }
+        Some(stream.token)
     }
 }
 

@@ -171,3 +171,55 @@ fn a_streamed_publish_is_refused_when_it_cannot_go_at_once() {
         assert_eq!(j.session.publish_streamed(j.now, &msg, 10), Err(Error::InvalidState), "{v}: journaled");
     }
 }
+
+#[test]
+fn an_aborted_payload_forgets_its_publish_and_the_connection_ends() {
+    for v in VERSIONS {
+        for qos in [QoS::AtMostOnce, QoS::AtLeastOnce, QoS::ExactlyOnce] {
+            let mut h = Harness::new(config(v));
+            h.connect(false);
+            h.take_inbox();
+            h.take_events();
+            assert_eq!(h.session.abort_payload(h.now), None, "{v} {qos:?}: nothing being written");
+            let token = h.session.publish_streamed(h.now, &Outgoing::new("t", b"", qos), 5000).unwrap();
+            h.session.write_payload(h.now, &pattern(700));
+            h.drive();
+            assert_eq!(h.session.abort_payload(h.now), Some(token), "{v} {qos:?}");
+            assert_eq!(h.session.payload_remaining(), None, "{v} {qos:?}");
+            assert_eq!(h.session.inflight(), 0, "{v} {qos:?}: the flow is forgotten");
+            h.drop_link();
+            let events = h.take_events();
+            assert!(
+                events.iter().all(|e| !matches!(e, Ev::Published(..) | Ev::PublishFailed(..))),
+                "{v} {qos:?}: no completion is reported for it: {events:?}"
+            );
+            // The next connection resumes the session and sends nothing of it again.
+            h.take_inbox();
+            h.advance_to_timeout();
+            h.expect_connect();
+            h.connack(true, Default::default());
+            let events = h.take_events();
+            assert!(
+                events.iter().all(|e| !matches!(e, Ev::ResendPayload { .. })),
+                "{v} {qos:?}: not asked for again: {events:?}"
+            );
+            assert!(publishes(&h.take_inbox()).is_empty(), "{v} {qos:?}: not resent");
+            // The session works on: a whole streamed publish goes out and completes.
+            let payload = pattern(3000);
+            let t2 = h.session.publish_streamed(h.now, &Outgoing::new("t", b"", qos), payload.len()).unwrap();
+            write_all(&mut h, &payload);
+            let sent = publishes(&h.take_inbox());
+            assert_eq!(sent.len(), 1, "{v} {qos:?}");
+            assert!(sent[0].3 == payload, "{v} {qos:?}");
+            match qos {
+                QoS::AtMostOnce => {}
+                QoS::AtLeastOnce => h.puback(sent[0].0.unwrap()),
+                QoS::ExactlyOnce => {
+                    h.pubrec(sent[0].0.unwrap());
+                    h.pubcomp(sent[0].0.unwrap());
+                }
+            }
+            assert!(h.take_events().contains(&Ev::Published(t2, ReasonCode::Success)), "{v} {qos:?}");
+        }
+    }
+}

@@ -27,6 +27,8 @@ use std::io::{BufRead, Read};
 use std::time::Duration;
 
 const TOOL: &str = "sansmqtt-pub";
+/// `-f`: the file is read ahead at most this far while it is sent.
+const FILE_PIPE: usize = 64 * 1024;
 
 fn command() -> Command {
     let cmd = Command::new(TOOL)
@@ -39,7 +41,10 @@ fn command() -> Command {
                 .allow_hyphen_values(true)
                 .help("payload"),
         )
-        .arg(Arg::new("file").short('f').long("file").num_args(1).help("payload: the contents of a file"))
+        .arg(Arg::new("file").short('f').long("file").num_args(1).help(
+            "payload: the contents of a file, read in chunks as it is sent (never held whole; \
+             with --store it is read whole, as the store keeps the payload)",
+        ))
         .arg(
             Arg::new("stdin-line")
                 .short('l')
@@ -72,7 +77,28 @@ fn command() -> Command {
 /// Where the payloads come from.
 enum Source {
     Fixed(Vec<u8>),
+    /// `-f`: the file, opened, and its length; streamed from disk by each publish.
+    File(std::path::PathBuf, std::fs::File, usize),
     Lines,
+}
+
+/// `-f FILE`, opened and checked as mosquitto_pub reads it (a file it cannot open or read,
+/// such as a directory, is refused before connecting): the file and its length, or `None`
+/// when it is not a regular file (a pipe, a device: its length is not known beforehand).
+fn open_file(f: &str) -> Option<(std::fs::File, usize)> {
+    let fail = |e: std::io::Error| -> ! { refuse(format_args!("Unable to open file \"{f}\": {e}")) };
+    let file = std::fs::File::open(f).unwrap_or_else(|e| fail(e));
+    let meta = file.metadata().unwrap_or_else(|e| fail(e));
+    if meta.is_dir() {
+        // What reading it would say (EISDIR), before any connection is made.
+        fail(std::io::Error::from(std::io::ErrorKind::IsADirectory));
+    }
+    if !meta.is_file() {
+        return None;
+    }
+    let len =
+        usize::try_from(meta.len()).unwrap_or_else(|_| refuse(format_args!("File \"{f}\" is too large.")));
+    Some((file, len))
 }
 
 fn source(m: &clap::ArgMatches) -> Source {
@@ -84,9 +110,14 @@ fn source(m: &clap::ArgMatches) -> Source {
     if let Some(msg) = m.get_one::<String>("message") {
         Source::Fixed(msg.clone().into_bytes())
     } else if let Some(f) = m.get_one::<String>("file") {
-        Source::Fixed(
-            std::fs::read(f).unwrap_or_else(|e| refuse(format_args!("Unable to open file \"{f}\": {e}"))),
-        )
+        match open_file(f) {
+            // The store keeps each payload it journals: with one, the file is read whole.
+            Some((file, len)) if !store::requested(m) => Source::File(f.into(), file, len),
+            // Not a regular file (or a store): read whole, as before.
+            _ => Source::Fixed(
+                std::fs::read(f).unwrap_or_else(|e| refuse(format_args!("Unable to open file \"{f}\": {e}"))),
+            ),
+        }
     } else if m.get_flag("stdin-file") {
         let mut all = Vec::new();
         std::io::stdin()
@@ -162,13 +193,43 @@ fn main() {
                 Err(e) => fail(&e, &conn),
             }
         };
-        match &source {
+        match source {
             Source::Fixed(body) => {
                 for i in 0..repeat {
                     if i > 0 && delay > 0.0 {
                         async_io::Timer::after(Duration::from_secs_f64(delay)).await;
                     }
-                    send(body).await;
+                    send(&body).await;
+                }
+            }
+            Source::File(path, file, len) => {
+                // The file opened at the start for the first sending; opened again for each
+                // repeat and for each resend the session asks for after a reconnect.
+                let mut first = Some(file);
+                for i in 0..repeat {
+                    if i > 0 && delay > 0.0 {
+                        async_io::Timer::after(Duration::from_secs_f64(delay)).await;
+                    }
+                    let mut msg = Outgoing::new(&topic, b"", qos).retain(retain);
+                    msg.properties = properties.clone();
+                    let (opened, path) = (first.take(), path.clone());
+                    let mut opened = Some(opened);
+                    let open = move || {
+                        let (file, path) = (opened.take().flatten(), path.clone());
+                        async move {
+                            let file = match file {
+                                Some(f) => f,
+                                None => smol::unblock(move || std::fs::File::open(path)).await?,
+                            };
+                            // Read on a blocking thread through a small pipe (`smol::fs::File`'s
+                            // is 8 MiB: it would read that far ahead, into memory).
+                            Ok(smol::Unblock::with_capacity(FILE_PIPE, file))
+                        }
+                    };
+                    match client.publish_stream(&msg, len, open).await {
+                        Ok(t) => tokens.push((t, len)),
+                        Err(e) => fail(&e, &conn),
+                    }
                 }
             }
             Source::Lines => {

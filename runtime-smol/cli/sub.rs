@@ -16,6 +16,8 @@ mod format;
 mod json;
 #[path = "net.rs"]
 mod net;
+#[path = "out.rs"]
+mod out;
 #[path = "props.rs"]
 #[allow(dead_code)] // The PUBLISH properties are sansmqtt-pub's.
 mod props;
@@ -28,7 +30,9 @@ mod tls;
 use clap::{Arg, ArgAction, ArgMatches, Command};
 use common::{Connection, fail, refuse};
 use sansmqtt_smol::sansmqtt_session::sansmqtt_proto::topic::{matches, validate_topic_filter};
-use sansmqtt_smol::{Client, DisconnectOptions, Event, Events, PublishToken, QoS, SubscriptionOptions};
+use sansmqtt_smol::{
+    Client, DisconnectOptions, Event, Events, Message, PublishToken, QoS, SubscriptionOptions,
+};
 use std::io::Write;
 use std::time::Duration;
 
@@ -103,6 +107,13 @@ fn command() -> Command {
                 .action(ArgAction::SetTrue)
                 .help("clear the retained messages received (not those -T or -R leave out)"),
         )
+        .arg(Arg::new("out").long("out").num_args(1).help(
+            "write each message's payload to a file of its own in this directory, streamed as it \
+             arrives (messages of any size; never held whole): NNNNNN-TOPIC, a sequence number and \
+             the topic with bytes other than letters, digits, '-', '_', '.' as %XX ('/' is %2F); \
+             written as .NAME.part and renamed when complete (a message cut off leaves no file). \
+             The file's path is printed where the payload would be (-v: topic and path)",
+        ))
         .arg(
             Arg::new("exit-on-suback")
                 .short('E')
@@ -125,6 +136,8 @@ struct Output {
     remove_retained: bool,
     /// `--random-filter`: messages printed per 1,000 (1,000 and above: all).
     random_filter: Option<RandomFilter>,
+    /// `--out DIR`.
+    out_dir: Option<String>,
 }
 
 /// `--random-filter`: keeps `per_mille` of 1,000 messages (mosquitto's resolution, 0.1 %),
@@ -198,9 +211,23 @@ fn main() {
         retained_only: m.get_flag("retained-only"),
         remove_retained: m.get_flag("remove-retained"),
         random_filter: m.get_one::<String>("random-filter").map(|s| RandomFilter::parse(s)),
+        out_dir: m.get_one::<String>("out").cloned(),
     };
+    if out.out_dir.is_some() && out.format.is_some() {
+        refuse("--out and -F cannot be combined (the payload goes to a file).");
+    }
     // With a store, a message is acknowledged once printed: one killed before that comes again.
-    let options = if store::requested(&m) { options.manual_acks() } else { options };
+    let mut options = if store::requested(&m) { options.manual_acks() } else { options };
+    if let Some(dir) = &out.out_dir {
+        out::OutDir::new(dir); // Refused now if it is not a directory.
+        // Large messages stream through a small buffer to their files; the largest accepted
+        // is MQTT's (unless `-D connect maximum-packet-size` says otherwise).
+        let default_max = sansmqtt_smol::Config::new(conn.version, "").max_packet_size;
+        if options.config().max_packet_size == default_max {
+            options.config_mut().max_packet_size = 268_435_455;
+        }
+        options = options.receive_buffer_size(out::RECEIVE_BUFFER).event_capacity(out::EVENT_CAPACITY);
+    }
     let client = Client::new(options);
     let code = smol::block_on(async {
         let run = run(&client, &conn, qos, &topics, &unsubscribe, m.get_flag("exit-on-suback"), &out);
@@ -315,6 +342,102 @@ async fn finish_removals(removals: &[PublishToken], conn: &Connection) -> i32 {
     0
 }
 
+/// What to do with a message (decided from its topic and flags, before its payload).
+enum Admit {
+    Print,
+    Skip,
+    /// `--retained-only` met a message that is not retained: the run ends.
+    Stop,
+}
+
+/// The filters of `-R`, `-T`, `--random-filter` and `--retained-only`, and the clearing
+/// publish of `--remove-retained`.
+async fn admit(
+    client: &Client,
+    conn: &Connection,
+    out: &Output,
+    msg: &Message,
+    removals: &mut Vec<PublishToken>,
+) -> Admit {
+    if out.retained_only && !msg.retain {
+        // mosquitto_sub: the first message that is not retained ends the run.
+        return Admit::Stop;
+    }
+    if (out.no_retained && msg.retain) || out.filter_out.iter().any(|f| matches(f, &msg.topic)) {
+        return Admit::Skip;
+    }
+    if out.random_filter.as_ref().is_some_and(|f| !f.keep()) {
+        return Admit::Skip;
+    }
+    if out.remove_retained && msg.retain {
+        // An empty retained message clears the topic's (QoS 1, as mosquitto_sub).
+        match client.publish(&msg.topic, [], QoS::AtLeastOnce, true).await {
+            Ok(t) => removals.push(t),
+            Err(e) => fail(&e, conn),
+        }
+    }
+    Admit::Print
+}
+
+/// The line printed for `msg` (its payload: `payload`, or with `--out` its file's `path`).
+fn render(out: &Output, msg: &Message, path: Option<&std::path::Path>) -> Vec<u8> {
+    let mut line = Vec::with_capacity(msg.topic.len() + msg.payload.len() + 2);
+    let body = match path {
+        Some(p) => p.as_os_str().as_encoded_bytes(),
+        None => &msg.payload[..],
+    };
+    match &out.format {
+        Some(f) => {
+            for problem in f.render(msg, &mut line) {
+                eprintln!("{problem}");
+            }
+        }
+        // mosquitto_sub 2.0 prints an empty message as nothing at all, or with -v
+        // as `topic (null)` (nothing either with -N).
+        None if body.is_empty() => {
+            if out.verbose && !out.no_eol {
+                line.extend_from_slice(msg.topic.as_bytes());
+                line.extend_from_slice(b" (null)");
+            }
+        }
+        None => {
+            if out.verbose {
+                line.extend_from_slice(msg.topic.as_bytes());
+                line.push(b' ');
+            }
+            line.extend_from_slice(body);
+        }
+    }
+    if !out.no_eol && (!body.is_empty() || out.verbose || out.format.is_some()) {
+        line.push(b'\n');
+    }
+    line
+}
+
+/// With `-d`, a message's arrival, as mosquitto_sub's debug output has it.
+fn debug_received(conn: &Connection, id: &str, msg: &Message, len: usize) {
+    if conn.debug {
+        eprintln!(
+            "Client {id} received PUBLISH (d{}, q{}, r{}, '{}', ... ({len} bytes))",
+            u8::from(msg.dup),
+            msg.qos as u8,
+            u8::from(msg.retain),
+            msg.topic,
+        );
+    }
+}
+
+/// A file of `--out` could not be written: the run ends.
+fn write_failed(dir: &mut Option<out::OutDir>, e: &std::io::Error, conn: &Connection) -> i32 {
+    if let Some(d) = dir.as_mut() {
+        d.abort();
+    }
+    if !conn.quiet {
+        eprintln!("Error: writing to --out: {e}");
+    }
+    common::EXIT_FAILURE
+}
+
 /// Print messages as they come until `-C` is reached, reporting reconnects with `-d`.
 async fn print_messages(
     client: &Client,
@@ -329,88 +452,102 @@ async fn print_messages(
     let mut stdout = std::io::stdout().lock();
     // --remove-retained: the clearing publishes, waited for before exiting.
     let mut removals: Vec<PublishToken> = Vec::new();
+    let mut dir = out.out_dir.as_deref().map(out::OutDir::new);
+    // A message streaming in (`--out`), and whether it is written (not filtered out).
+    let mut streaming: Option<(Message, bool)> = None;
     while let Some(event) = events.recv().await {
-        match event {
+        // A finished message: it, its file (`--out`), and its ack.
+        let (msg, path, mut ack) = match event {
             Event::Message(msg) => {
-                let mut ack = Ack(client, msg.ack_token);
-                if conn.debug {
-                    eprintln!(
-                        "Client {id} received PUBLISH (d{}, q{}, r{}, '{}', ... ({} bytes))",
-                        u8::from(msg.dup),
-                        msg.qos as u8,
-                        u8::from(msg.retain),
-                        msg.topic,
-                        msg.payload.len()
-                    );
+                let ack = Ack(client, msg.ack_token);
+                debug_received(conn, id, &msg, msg.payload.len());
+                match admit(client, conn, out, &msg, &mut removals).await {
+                    Admit::Stop => return finish_removals(&removals, conn).await,
+                    Admit::Skip => continue,
+                    Admit::Print => {}
                 }
-                if out.retained_only && !msg.retain {
-                    // mosquitto_sub: the first message that is not retained ends the run.
-                    return finish_removals(&removals, conn).await;
-                }
-                if (out.no_retained && msg.retain) || out.filter_out.iter().any(|f| matches(f, &msg.topic)) {
-                    continue;
-                }
-                if out.random_filter.as_ref().is_some_and(|f| !f.keep()) {
-                    continue;
-                }
-                if out.remove_retained && msg.retain {
-                    // An empty retained message clears the topic's (QoS 1, as mosquitto_sub).
-                    match client.publish(&msg.topic, [], QoS::AtLeastOnce, true).await {
-                        Ok(t) => removals.push(t),
-                        Err(e) => fail(&e, conn),
-                    }
-                }
-                let mut line = Vec::with_capacity(msg.topic.len() + msg.payload.len() + 2);
-                match &out.format {
-                    Some(f) => {
-                        for problem in f.render(&msg, &mut line) {
-                            eprintln!("{problem}");
-                        }
-                    }
-                    // mosquitto_sub 2.0 prints an empty message as nothing at all, or with -v
-                    // as `topic (null)` (nothing either with -N).
-                    None if msg.payload.is_empty() => {
-                        if out.verbose && !out.no_eol {
-                            line.extend_from_slice(msg.topic.as_bytes());
-                            line.extend_from_slice(b" (null)");
-                        }
-                    }
-                    None => {
-                        if out.verbose {
-                            line.extend_from_slice(msg.topic.as_bytes());
-                            line.push(b' ');
-                        }
-                        line.extend_from_slice(&msg.payload);
-                    }
-                }
-                if !out.no_eol && (!msg.payload.is_empty() || out.verbose || out.format.is_some()) {
-                    line.push(b'\n');
-                }
-                if stdout.write_all(&line).and_then(|()| stdout.flush()).is_err() {
-                    ack.1 = None; // Not printed: not acknowledged.
-                    return common::EXIT_FAILURE; // stdout closed
-                }
-                n += 1;
-                if out.count.is_some_and(|c| n >= c) {
-                    return finish_removals(&removals, conn).await;
-                }
+                let path = match dir.as_mut().map(|d| d.whole(&msg.topic, &msg.payload)) {
+                    None => None,
+                    Some(Ok(p)) => Some(p),
+                    Some(Err(e)) => return write_failed(&mut dir, &e, conn),
+                };
+                (msg, path, ack)
             }
-            Event::Disconnected(reason) if conn.debug => match client.last_transport_failure() {
-                Some(e) => eprintln!("Client {id} disconnected: {reason} ({e}); reconnecting"),
-                None => eprintln!("Client {id} disconnected: {reason}; reconnecting"),
-            },
+            Event::MessageStart { message, payload_len } => {
+                debug_received(conn, id, &message, payload_len);
+                let take = match admit(client, conn, out, &message, &mut removals).await {
+                    Admit::Stop => return finish_removals(&removals, conn).await,
+                    Admit::Skip => false,
+                    Admit::Print => true,
+                };
+                if take && let Some(Err(e)) = dir.as_mut().map(|d| d.begin(&message.topic)) {
+                    return write_failed(&mut dir, &e, conn);
+                }
+                streaming = Some((message, take));
+                continue;
+            }
+            Event::MessageChunk(data) => {
+                if let Some(Err(e)) = dir.as_mut().filter(|d| d.writing()).map(|d| d.chunk(&data)) {
+                    return write_failed(&mut dir, &e, conn);
+                }
+                continue;
+            }
+            Event::MessageEnd { ack_token } => {
+                let ack = Ack(client, ack_token);
+                let Some((msg, true)) = streaming.take() else { continue };
+                let path = match dir.as_mut().map(out::OutDir::end) {
+                    None => None,
+                    Some(Ok(p)) => Some(p),
+                    Some(Err(e)) => return write_failed(&mut dir, &e, conn),
+                };
+                (msg, path, ack)
+            }
+            Event::MessageAborted => {
+                if let Some(d) = dir.as_mut() {
+                    d.abort();
+                }
+                if let Some((msg, _)) = streaming.take()
+                    && conn.debug
+                {
+                    eprintln!("Client {id} PUBLISH on '{}' cut off by the lost connection", msg.topic);
+                }
+                continue;
+            }
+            Event::Disconnected(reason) => {
+                if conn.debug {
+                    match client.last_transport_failure() {
+                        Some(e) => eprintln!("Client {id} disconnected: {reason} ({e}); reconnecting"),
+                        None => eprintln!("Client {id} disconnected: {reason}; reconnecting"),
+                    }
+                }
+                continue;
+            }
             Event::Connected { session_present } => {
                 connects += 1;
                 if conn.debug && connects > 1 {
                     eprintln!("Client {id} reconnected (session present {})", u8::from(session_present));
                 }
+                continue;
             }
-            Event::Resubscribed { filters } if conn.debug => {
-                for (f, r) in filters {
-                    eprintln!("Client {id} subscribed again to '{f}': {}", r as u8);
+            Event::Resubscribed { filters } => {
+                if conn.debug {
+                    for (f, r) in filters {
+                        eprintln!("Client {id} subscribed again to '{f}': {}", r as u8);
+                    }
                 }
+                continue;
             }
-            _ => {}
+            _ => continue,
+        };
+        let line = render(out, &msg, path.as_deref());
+        if stdout.write_all(&line).and_then(|()| stdout.flush()).is_err() {
+            ack.1 = None; // Not printed: not acknowledged.
+            return common::EXIT_FAILURE; // stdout closed
+        }
+        drop(ack);
+        n += 1;
+        if out.count.is_some_and(|c| n >= c) {
+            return finish_removals(&removals, conn).await;
         }
     }
     if !conn.quiet {

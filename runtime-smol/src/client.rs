@@ -104,6 +104,7 @@ fn failure(outcome: Outcome) -> Error {
         Outcome::Lost => Error::SessionLost,
         Outcome::Disconnected(reason, cause) => Error::ConnectionLost(reason, cause),
         Outcome::Store(e) => Error::Store(e),
+        Outcome::Payload(e) => Error::Payload(e),
         _ => Error::Closed,
     }
 }
@@ -237,6 +238,10 @@ impl Client {
 
     fn track(&self, token: Token) -> RequestToken {
         RequestToken { shared: self.shared().clone(), token }
+    }
+
+    pub(crate) fn track_publish(&self, token: Token) -> PublishToken {
+        PublishToken(self.track(token))
     }
 
     /// Queue a publish without waiting; fails with `Error::Session(QueueFull)` when the

@@ -19,11 +19,12 @@ use crate::error::TransportFailure;
 use crate::event::{Event, Message};
 use crate::handlers::Handlers;
 use crate::options::Options;
+use crate::publish_stream::{Payload, PayloadError};
 use crate::shared::{Outcome, Shared};
 use crate::transport::{self, Reader, TransportOptions, Writer};
 use crate::url::BrokerUrl;
 use futures_lite::{AsyncWriteExt, FutureExt};
-use sansmqtt_session::{Action, DisconnectOptions, State, TransportError};
+use sansmqtt_session::{Action, DisconnectOptions, State, Token, TransportError};
 use std::io;
 use std::sync::{Arc, Weak};
 use std::time::Duration;
@@ -62,6 +63,8 @@ pub struct Driver {
     shutdown_sent: bool,
     /// The file store, if any (`store.rs`).
     store: Option<crate::store::Store>,
+    /// The streamed payload being written, if any (`publish_stream.rs`).
+    payload: Option<Payload>,
 }
 
 impl core::fmt::Debug for Driver {
@@ -77,6 +80,8 @@ enum Wake {
     Readable(std::io::Result<()>),
     Notified,
     Timer,
+    /// The payload's source did a piece of work (opened, read a chunk, reported its end).
+    Payload(Result<(), PayloadError>),
 }
 
 impl Driver {
@@ -106,6 +111,7 @@ impl Driver {
             timer_at: None,
             shutdown_sent: false,
             store,
+            payload: None,
         }
     }
 
@@ -166,9 +172,24 @@ impl Driver {
         }
         let mut actions: [Option<Action>; 4] = [None; 4];
         let mut failed = None;
+        let mut payload_failed = None;
         {
             let now = self.shared.now();
             let mut g = self.shared.lock();
+            if let Some(p) = &self.payload
+                && g.session.payload_remaining() != Some(p.remaining())
+            {
+                // Its connection ended (a QoS 1 / 2 payload is asked for again after a reconnect).
+                self.payload = None;
+            }
+            if self.payload.is_none() {
+                let g = &mut *g;
+                match g.sources.take(&g.session) {
+                    Some(Ok(p)) => self.payload = Some(p),
+                    Some(Err(token)) => payload_failed = Some((token, PayloadError::NoSource)),
+                    None => {}
+                }
+            }
             for change in g.route_changes.drain(..) {
                 self.handlers.apply(change);
             }
@@ -213,6 +234,9 @@ impl Driver {
                 }
                 let obuf = self.obuf.get_or_insert_with(buffers::take);
                 while self.olen < obuf.len() {
+                    if let Some(p) = &mut self.payload {
+                        progressed |= p.write(&mut g.session, now) > 0;
+                    }
                     let n = g.session.poll_transmit(now, &mut obuf[self.olen..]);
                     if n == 0 {
                         break;
@@ -221,6 +245,13 @@ impl Driver {
                 }
                 if self.olen == 0 {
                     buffers::give(self.obuf.take().unwrap_or_default());
+                }
+                if self.payload.as_ref().is_some_and(Payload::done) {
+                    self.payload = None;
+                    if std::mem::take(&mut g.sources.blocked) {
+                        // A `publish_stream` waits for the session to take another payload.
+                        self.shared.changed.notify(usize::MAX);
+                    }
                 }
             }
             if g.room_wanted {
@@ -243,6 +274,10 @@ impl Driver {
         }
         if let Some(e) = failed {
             self.lost(e);
+            return Some(true);
+        }
+        if let Some((token, e)) = payload_failed {
+            self.payload_failed(token, e);
             return Some(true);
         }
         for action in actions.into_iter().flatten() {
@@ -354,6 +389,7 @@ impl Driver {
     }
 
     fn drop_transport(&mut self) {
+        self.payload = None;
         self.reader = None;
         self.writer = None;
         if let Some(b) = self.obuf.take() {
@@ -380,6 +416,26 @@ impl Driver {
         g.last_transport_failure = Some(failure);
     }
 
+    /// The streamed payload of `token` cannot be written whole: give it up and close the
+    /// connection at once, so that the broker never sees its packet complete; the publish
+    /// fails with `e`.
+    fn payload_failed(&mut self, token: Token, e: PayloadError) {
+        log::warn!("publish {} to {} given up: {e}", token.get(), self.url);
+        self.drop_transport();
+        self.closing = false;
+        let now = self.shared.now();
+        let failure = TransportFailure::new(io::Error::other(e.to_string()));
+        let mut g = self.shared.lock();
+        g.session.abort_payload(now);
+        g.sources.forget(token);
+        g.sources.blocked = false;
+        g.complete(token.get(), Outcome::Payload(e));
+        g.session.handle_closed(now, failure.kind());
+        g.last_transport_failure = Some(failure);
+        drop(g);
+        self.shared.changed.notify(usize::MAX);
+    }
+
     /// Wait for bytes to write or read, a command, or the session's deadline.
     async fn wait(&mut self) {
         let (deadline, stream_full) = {
@@ -397,7 +453,7 @@ impl Driver {
             self.timer_at = Some(d);
         }
         let want_read = self.rpos == self.rlen && !stream_full;
-        let Self { reader, writer, rbuf, obuf, opos, olen, shared, timer, timer_at, .. } = self;
+        let Self { reader, writer, rbuf, obuf, opos, olen, shared, timer, timer_at, payload, .. } = self;
         let write = async {
             match (writer.as_mut(), obuf.as_deref().and_then(|b| b.get(*opos..*olen))) {
                 (Some(w), Some(bytes)) if !bytes.is_empty() => Wake::Written(w.write(bytes).await),
@@ -431,7 +487,13 @@ impl Driver {
                 std::future::pending().await
             }
         };
-        let wake = write.or(read).or(notified).or(timed_out).await;
+        let source = async {
+            match payload.as_mut() {
+                Some(p) if p.wants_source() => Wake::Payload(p.step().await),
+                _ => std::future::pending().await,
+            }
+        };
+        let wake = write.or(read).or(source).or(notified).or(timed_out).await;
         match wake {
             Wake::Written(Ok(n)) if n > 0 => {
                 self.opos += n;
@@ -453,7 +515,12 @@ impl Driver {
                 self.rpos = 0;
                 self.rlen = n;
             }
-            Wake::Notified => {}
+            Wake::Notified | Wake::Payload(Ok(())) => {}
+            Wake::Payload(Err(e)) => {
+                if let Some(token) = self.payload.as_ref().map(|p| p.token) {
+                    self.payload_failed(token, e);
+                }
+            }
             Wake::Timer => {
                 self.timer_at = None;
                 let now = self.shared.now();
@@ -546,11 +613,15 @@ fn next_event(
                 Event::Disconnected(reason)
             }
             S::Published { token, reason } => {
-                wake = g.complete(token.get(), Outcome::Published(reason));
+                g.sources.forget(token);
+                wake = g.complete(token.get(), Outcome::Published(reason))
+                    | std::mem::take(&mut g.sources.blocked);
                 Event::Published { token, reason }
             }
             S::PublishFailed { token, reason } => {
-                wake = g.complete(token.get(), Outcome::Failed(reason));
+                g.sources.forget(token);
+                wake =
+                    g.complete(token.get(), Outcome::Failed(reason)) | std::mem::take(&mut g.sources.blocked);
                 Event::PublishFailed { token, reason }
             }
             S::Subscribed { token, reasons } => {
@@ -563,6 +634,7 @@ fn next_event(
             }
             S::SessionLost { tokens } => {
                 for t in &tokens {
+                    g.sources.forget(*t);
                     wake |= g.complete(t.get(), Outcome::Lost);
                 }
                 Event::SessionLost { tokens }
@@ -585,6 +657,11 @@ fn next_event(
             S::MessageChunk(c) => Event::MessageChunk(c.to_vec()),
             S::MessageEnd { ack_token } => Event::MessageEnd { ack_token },
             S::MessageAborted => Event::MessageAborted,
+            S::ResendPayload { token, payload_len } => {
+                // Picked up by the round, which opens the source again.
+                g.sources.resend(token, payload_len);
+                continue;
+            }
             S::ReadyToPublish => {
                 g.room_wanted = true; // Publishers are woken at the end of the round.
                 continue;

@@ -1,5 +1,6 @@
 //! [`Error`]: what the client's commands and completions can fail with.
 
+use crate::publish_stream::PayloadError;
 use crate::store::StoreError;
 use crate::url::UrlError;
 use core::fmt;
@@ -42,6 +43,10 @@ pub enum Error {
     /// The session store ([`Options::store`](crate::Options::store)) could not be opened,
     /// restored or written: the client does not work (see [`StoreError`]).
     Store(StoreError),
+    /// The payload source of a [`Client::publish_stream`](crate::Client::publish_stream)
+    /// failed, ended early or yielded more than announced: the publish was given up (the
+    /// broker received no message for it).
+    Payload(PayloadError),
 }
 
 impl fmt::Display for Error {
@@ -58,6 +63,7 @@ impl fmt::Display for Error {
             Self::Closed => f.write_str("client closed"),
             Self::Tls(e) => write!(f, "TLS configuration: {e}"),
             Self::Store(e) => write!(f, "{e}"),
+            Self::Payload(e) => write!(f, "publish failed: {e}"),
         }
     }
 }
@@ -69,6 +75,7 @@ impl core::error::Error for Error {
             Self::Url(e) => Some(e),
             Self::Transport(t) | Self::ConnectionLost(_, Some(t)) => Some(t),
             Self::Store(e) => Some(e),
+            Self::Payload(e) => Some(e),
             _ => None,
         }
     }

@@ -13,7 +13,10 @@
 //! - **Publish** with [`Client::publish`]: returns a [`PublishToken`] whose
 //!   [`wait`](PublishToken::wait) resolves on completion (QoS 0 written, PUBACK, PUBCOMP) with
 //!   the reason code, and always ends: [`Error::ConnectionLost`] when the connection ends
-//!   first and no reconnect follows.
+//!   first and no reconnect follows. A payload too large to hold goes out from an `AsyncRead`
+//!   source with [`Client::publish_stream`], a chunk at a time, read again for a QoS 1 / 2
+//!   resend; one larger than the receive buffer ([`Options::receive_buffer_size`]) arrives
+//!   in pieces ([`Event::MessageStart`], chunks, [`Event::MessageEnd`]).
 //! - **Subscribe / unsubscribe** with [`Client::subscribe`] / [`Client::unsubscribe`] (v5
 //!   properties: [`Client::subscribe_with`] / [`Client::unsubscribe_with`]): a
 //!   [`RequestToken`] whose [`wait`](RequestToken::wait) gives one reason code per filter.
@@ -55,6 +58,7 @@ mod handlers;
 mod net;
 mod notify;
 mod options;
+mod publish_stream;
 mod shared;
 mod socks;
 mod store;
@@ -72,6 +76,7 @@ pub use error::{Error, TransportFailure};
 pub use event::{Event, Message};
 pub use handlers::{AckHandler, ConnectHandler, DisconnectHandler, MessageHandler, PublishHandler};
 pub use options::Options;
+pub use publish_stream::PayloadError;
 pub use sansmqtt_proto::{ProtocolVersion, QoS, ReasonCode, SubscriptionId, SubscriptionOptions};
 pub use sansmqtt_session::{
     self, AckToken, Authenticator, Backoff, Config, DisconnectOptions, DisconnectReason, Outgoing,

@@ -23,6 +23,8 @@ pub(crate) enum Outcome {
     Disconnected(DisconnectReason, Option<TransportFailure>),
     /// The store failed and the client stopped.
     Store(crate::store::StoreError),
+    /// A streamed payload's source failed (`publish_stream.rs`).
+    Payload(crate::publish_stream::PayloadError),
     Closed,
 }
 
@@ -53,6 +55,8 @@ pub(crate) struct Inner {
     pub(crate) room_wanted: bool,
     /// The file store's progress and failure (`store.rs`).
     pub(crate) store: crate::store::StoreState,
+    /// Streamed payloads' sources (`publish_stream.rs`).
+    pub(crate) sources: crate::publish_stream::Sources,
 }
 
 impl Inner {
@@ -137,6 +141,7 @@ impl Shared {
                 route_changes: Vec::new(),
                 room_wanted: false,
                 store: crate::store::StoreState::default(),
+                sources: crate::publish_stream::Sources::default(),
             }),
             driver: Notify::default(),
             stream: Notify::default(),
