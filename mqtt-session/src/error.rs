@@ -206,6 +206,9 @@ pub enum DisconnectReason {
     ByClient,
     /// The [`Authenticator`](crate::Authenticator) gave up with this reason.
     AuthenticationFailed(ReasonCode),
+    /// The application gave up a streamed payload part-way (`Session::abort_payload`): the
+    /// PUBLISH could not be completed, so the connection had to end before another byte.
+    PayloadAborted,
 }
 
 impl fmt::Display for DisconnectReason {
@@ -219,6 +222,7 @@ impl fmt::Display for DisconnectReason {
             Self::Transport(e) => write!(f, "transport: {e}"),
             Self::ByClient => f.write_str("disconnected by client"),
             Self::AuthenticationFailed(r) => write!(f, "authentication failed: {r}"),
+            Self::PayloadAborted => f.write_str("streamed payload given up"),
         }
     }
 }

@@ -109,11 +109,15 @@ impl Session {
 
     /// Give up the streamed payload being written (its source failed, or yields more or
     /// fewer bytes than announced): the PUBLISH cannot be completed, so the connection must
-    /// end before any further byte is written. Close the transport at once, writing nothing
-    /// more, and call [`Session::handle_closed`]; the broker then never receives the packet.
-    /// The publish is forgotten: no event reports it, a QoS 1 / 2 one is not sent again and
-    /// its packet id is free (if this was a resend, the first sending may have arrived). Its
-    /// token, if a payload was being written.
+    /// end before any further byte is written. The session sees to that: what it had not
+    /// handed out yet is dropped (QoS 0 publishes among it fail with `ConnectionLost`), it
+    /// hands out no more bytes, and `poll_action` asks for [`Action::Close`](crate::Action::Close)
+    /// (the connection ends with [`DisconnectReason::PayloadAborted`](crate::DisconnectReason::PayloadAborted)).
+    /// Close the transport at once, writing nothing more (bytes already taken from
+    /// `poll_transmit` but not written are dropped too), and call [`Session::handle_closed`];
+    /// the broker then never receives the packet. The publish is forgotten: no event reports
+    /// it, a QoS 1 / 2 one is not sent again and its packet id is free (if this was a resend,
+    /// the first sending may have arrived). Its token, if a payload was being written.
     pub fn abort_payload(&mut self, now: Instant) -> Option<Token> {
         self.tick(now);
         let stream = self.out.stream_out.take()?;
@@ -126,6 +130,8 @@ impl Session {
         if let Some(id) = id {
             self.out.finish(id);
         }
+        self.out.connection_lost(&mut self.events);
+        self.enter_closing(crate::DisconnectReason::PayloadAborted);
         Some(stream.token)
     }
 }

@@ -5,7 +5,7 @@
 mod support;
 
 use sansmqtt_proto::{Packet, ProtocolVersion, QoS, ReasonCode};
-use sansmqtt_session::{Config, Error, Outgoing, SessionLostPolicy};
+use sansmqtt_session::{Action, Config, DisconnectReason, Error, Outgoing, SessionLostPolicy};
 use support::{Ev, Harness, VERSIONS, frames, publishes};
 
 fn config(v: ProtocolVersion) -> Config {
@@ -184,14 +184,28 @@ fn an_aborted_payload_forgets_its_publish_and_the_connection_ends() {
             let token = h.session.publish_streamed(h.now, &Outgoing::new("t", b"", qos), 5000).unwrap();
             h.session.write_payload(h.now, &pattern(700));
             h.drive();
+            // A message whose ack waits behind the payload.
+            h.publish_to_client("in", b"m", QoS::AtLeastOnce, 9);
             assert_eq!(h.session.abort_payload(h.now), Some(token), "{v} {qos:?}");
             assert_eq!(h.session.payload_remaining(), None, "{v} {qos:?}");
             assert_eq!(h.session.inflight(), 0, "{v} {qos:?}: the flow is forgotten");
+            // Nothing more goes out on this connection (the broker would read it as payload),
+            // not the held ack, not a new request; the session asks for the close itself.
+            let _ = h
+                .session
+                .subscribe(h.now, &[("u", sansmqtt_proto::SubscriptionOptions::new(QoS::AtMostOnce))]);
+            let mut buf = [0u8; 256];
+            assert_eq!(h.session.poll_transmit(h.now, &mut buf), 0, "{v} {qos:?}: nothing after the abort");
+            assert_eq!(h.session.poll_action(), Some(Action::Close), "{v} {qos:?}");
             h.drop_link();
             let events = h.take_events();
             assert!(
                 events.iter().all(|e| !matches!(e, Ev::Published(..) | Ev::PublishFailed(..))),
                 "{v} {qos:?}: no completion is reported for it: {events:?}"
+            );
+            assert!(
+                events.contains(&Ev::Disconnected(DisconnectReason::PayloadAborted)),
+                "{v} {qos:?}: the connection ends for the abort: {events:?}"
             );
             // The next connection resumes the session and sends nothing of it again.
             h.take_inbox();
