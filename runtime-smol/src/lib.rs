@@ -35,7 +35,9 @@
 //! corrupting anything; a command either took effect (its future returned `Ok`) or did not.
 //!
 //! Performance: everything `poll_transmit` hands out is written with one `write` call, and
-//! every complete packet of a read is decoded before the next read; TCP_NODELAY is set.
+//! every complete packet of a read is decoded before the next read; TCP_NODELAY is set. For
+//! the lowest latency run the application with [`block_on`]: the driver and the application
+//! as tasks of one executor on the calling thread.
 //!
 //! Features: `tls` (rustls through futures-rustls: `mqtts://`, `wss://`), `ws`
 //! (async-tungstenite WebSocket, subprotocol `mqtt`: `ws://`, `wss://`), `cli` (the
@@ -55,6 +57,7 @@ mod driver;
 mod error;
 mod event;
 mod handlers;
+mod local;
 mod net;
 mod notify;
 mod options;
@@ -75,6 +78,7 @@ pub use driver::Driver;
 pub use error::{Error, TransportFailure};
 pub use event::{Event, Message};
 pub use handlers::{AckHandler, ConnectHandler, DisconnectHandler, MessageHandler, PublishHandler};
+pub use local::block_on;
 pub use options::Options;
 pub use publish_stream::PayloadError;
 pub use sansmqtt_proto::{ProtocolVersion, QoS, ReasonCode, SubscriptionId, SubscriptionOptions};

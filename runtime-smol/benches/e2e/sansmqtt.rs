@@ -1,5 +1,5 @@
 //! sansmqtt-smol in the end-to-end benchmark: the driver and the application on the calling
-//! thread (one smol `block_on`), as rumqttc's current-thread runtime has it.
+//! thread (`sansmqtt_smol::block_on`), as rumqttc's current-thread runtime has it.
 
 use sansmqtt_smol::{Client, Options, Outgoing, ProtocolVersion, QoS};
 use std::sync::Arc;
@@ -26,10 +26,10 @@ fn with_client<F: std::future::Future<Output = ()>>(
     config.max_inflight = 100;
     config.receive_maximum = 100;
     config.max_queued_messages = 100;
-    let (client, driver) = Client::with_driver(options);
     if std::env::var_os("E2E_SANSMQTT_OR").is_some() {
         // The driver and the application as one future: every wake-up of one by the other
         // makes async-io's block_on poll the reactor once more before polling them again.
+        let (client, driver) = Client::with_driver(options);
         smol::block_on(futures_lite::future::or(
             async {
                 driver.run().await;
@@ -37,12 +37,17 @@ fn with_client<F: std::future::Future<Output = ()>>(
             },
             app(client),
         ));
-    } else {
-        // The driver as a task of an executor run by the calling thread: tasks woken by each
-        // other run in turn, and the reactor is polled only once all of them wait.
+    } else if std::env::var_os("E2E_SANSMQTT_APP_IN_BLOCK_ON").is_some() {
+        // The driver as a task of an executor, the application as block_on's own future: the
+        // same extra reactor poll whenever the driver wakes the application.
+        let (client, driver) = Client::with_driver(options);
         let ex = smol::LocalExecutor::new();
         ex.spawn(driver.run()).detach();
         smol::block_on(ex.run(app(client)));
+    } else {
+        // `sansmqtt_smol::block_on`: the driver and the application both tasks of one
+        // executor on the calling thread; the reactor is polled only once both wait.
+        sansmqtt_smol::block_on(options, app);
     }
 }
 
