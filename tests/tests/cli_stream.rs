@@ -24,6 +24,24 @@ const FILE: usize = 8 << 20;
 /// How far above its run with a small message the publisher's peak RSS may go.
 const RSS_BOUND_KB: u64 = 2 * 1024;
 
+/// Start a `sansmqtt-sub -d` and return once it says it is subscribed, with a thread that
+/// collects the rest of its standard error.
+fn subscribed(mut cmd: Command, what: &str) -> (std::process::Child, std::thread::JoinHandle<String>) {
+    let mut sub = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn the subscriber");
+    let mut stderr = BufReader::new(sub.stderr.take().expect("piped"));
+    let mut line = String::new();
+    while !line.starts_with("Subscribed") {
+        line.clear();
+        assert!(stderr.read_line(&mut line).expect("read stderr") > 0, "{what}: the subscriber ended");
+    }
+    (sub, std::thread::spawn(move || std::io::read_to_string(stderr).unwrap_or_default()))
+}
+
 /// The peak RSS in KiB of `bin` run with `args`, sampled from /proc every millisecond until
 /// it exits, and its exit code.
 fn peak_rss(bin: &Path, args: &[String]) -> (u64, i32) {
@@ -88,20 +106,9 @@ fn an_8_mib_file_streams_from_pub_f_to_sub_out_with_bounded_memory() {
                 a
             };
             // The subscriber, once it says it is subscribed (-d).
-            let mut sub = Command::new(&subscriber)
-                .args(common(&["-t", &topic, "-C", "2", "-v", "-d", "--out", out.to_str().unwrap()]))
-                .stdin(Stdio::null())
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped())
-                .spawn()
-                .expect("spawn the subscriber");
-            let mut stderr = BufReader::new(sub.stderr.take().unwrap());
-            let mut line = String::new();
-            while !line.starts_with("Subscribed") {
-                line.clear();
-                assert!(stderr.read_line(&mut line).unwrap() > 0, "{name}: the subscriber ended");
-            }
-            let drain = std::thread::spawn(move || std::io::read_to_string(stderr).unwrap_or_default());
+            let mut cmd = Command::new(&subscriber);
+            cmd.args(common(&["-t", &topic, "-C", "2", "-v", "-d", "--out", out.to_str().unwrap()]));
+            let (mut sub, drain) = subscribed(cmd, &name);
 
             let (baseline, code) = peak_rss(&publisher, &common(&["-t", "cli/other", "-m", "small"]));
             assert_eq!(code, 0, "{name}: the small publish");
@@ -208,22 +215,11 @@ fn sub_out_leaves_no_complete_looking_file_for_a_message_cut_off_and_writes_it_w
         std::fs::create_dir_all(&out).unwrap();
         let topic = format!("cli/cut/{v}");
         // A persistent session (-c): the broker sends the message again after the reconnect.
-        let mut sub = Command::new(&subscriber)
-            .args(["-h", "127.0.0.1", "-p", &proxy.addr.port().to_string(), "-V", v, "-q", "1"])
+        let mut cmd = Command::new(&subscriber);
+        cmd.args(["-h", "127.0.0.1", "-p", &proxy.addr.port().to_string(), "-V", v, "-q", "1"])
             .args(["-c", "-i", &format!("cut-sub-{v}"), "-t", &topic, "-C", "1", "-v", "-d"])
-            .args(["--out", out.to_str().unwrap()])
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn the subscriber");
-        let mut stderr = BufReader::new(sub.stderr.take().unwrap());
-        let mut line = String::new();
-        while !line.starts_with("Subscribed") {
-            line.clear();
-            assert!(stderr.read_line(&mut line).unwrap() > 0, "{v}: the subscriber ended");
-        }
-        let drain = std::thread::spawn(move || std::io::read_to_string(stderr).unwrap_or_default());
+            .args(["--out", out.to_str().unwrap()]);
+        let (mut sub, drain) = subscribed(cmd, v);
         let port = broker.addr.port().to_string();
         let pubr = Command::new(&publisher)
             .args(["-h", "127.0.0.1", "-p", &port, "-V", v, "-q", "1", "-t", &topic])
