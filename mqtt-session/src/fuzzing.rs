@@ -60,6 +60,8 @@ struct Model {
     pending_qos2: Option<u16>,
     /// A message being streamed in: whether it is QoS 2, its payload length, bytes so far.
     streaming: Option<(bool, usize, usize)>,
+    /// Give up the streamed payload being written after its next piece (`abort_payload`).
+    abort_payload: bool,
 }
 
 /// Run one fuzz case. Panics on any invariant violation.
@@ -201,8 +203,11 @@ fn run(data: &[u8], trace: bool) {
                 let msg_qos = QoS::from_u8(qos % 3).unwrap_or(QoS::AtMostOnce);
                 let topic = TOPICS[usize::from(len) % 3];
                 // With streaming (bit 2 of the first byte), a QoS byte with bit 7 set publishes
-                // the payload in pieces, written as the transmit buffer takes them.
+                // the payload in pieces, written as the transmit buffer takes them; with bit 6
+                // too, the payload being written (this one, or a resend asked for later) is
+                // given up after its next piece (see `transmit`).
                 if streaming && qos & 0x80 != 0 {
+                    model.abort_payload |= qos & 0x40 != 0;
                     let _ = s.publish_streamed(t, &Outgoing::new(topic, b"", msg_qos), usize::from(len));
                 } else {
                     let _ = s.publish(t, &Outgoing::new(topic, &payload[..usize::from(len)], msg_qos));
@@ -360,7 +365,7 @@ fn drain(
             if let Some(own) = qos2 {
                 // What the session sent before handing this message out comes first: a
                 // PUBCOMP there released an id, so a message with it is new [MQTT-4.3.3-12].
-                progressed |= transmit(s, t, *open, wire, store);
+                progressed |= transmit(s, t, *open, wire, store, &mut model.abort_payload);
                 check_wire(wire, s.protocol_version(), model);
                 // A message held back (manual-ack backpressure) comes out after later broker
                 // packets: only its own id says which it is. Otherwise it is the QoS 2
@@ -379,7 +384,7 @@ fn drain(
                 }
             }
         }
-        progressed |= transmit(s, t, *open, wire, store);
+        progressed |= transmit(s, t, *open, wire, store, &mut model.abort_payload);
         check_wire(wire, s.protocol_version(), model);
         while let Some(a) = s.poll_action() {
             progressed = true;
@@ -396,14 +401,36 @@ fn drain(
 }
 
 /// Move what the session has to send onto the wire (dropped while no transport is open).
-fn transmit(s: &mut Session, t: Instant, open: bool, wire: &mut Vec<u8>, store: &mut Vec<u8>) -> bool {
+fn transmit(
+    s: &mut Session,
+    t: Instant,
+    open: bool,
+    wire: &mut Vec<u8>,
+    store: &mut Vec<u8>,
+    abort: &mut bool,
+) -> bool {
     let mut buf = [0u8; 97];
     let mut progressed = false;
+    let mut cut = false;
     loop {
         // A streamed payload (or one asked for again) is written as it is taken: 0xA5 bytes,
-        // as the whole-payload publishes carry.
+        // as the whole-payload publishes carry. One to give up goes out one byte, then is
+        // given up: nothing more may be handed out on the connection, which must end.
         if let Some(left) = s.payload_remaining() {
-            progressed |= s.write_payload(t, &[0xA5; 255][..left.min(255)]) > 0;
+            if cut {
+                *abort = false;
+                assert!(s.abort_payload(t).is_some(), "a payload was being written");
+                assert!(s.payload_remaining().is_none(), "the payload is given up");
+                let mut rest = [0u8; 97];
+                assert!(s.poll_transmit(t, &mut rest) == 0, "bytes handed out after an aborted payload");
+                return true;
+            }
+            if *abort && left > 1 {
+                progressed |= s.write_payload(t, &[0xA5]) > 0;
+                cut = true;
+            } else {
+                progressed |= s.write_payload(t, &[0xA5; 255][..left.min(255)]) > 0;
+            }
         }
         progressed |= s.poll_store(store);
         let n = s.poll_transmit(t, &mut buf);

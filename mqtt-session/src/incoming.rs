@@ -410,6 +410,7 @@ impl Session {
             // half: its QoS 2 ids awaiting PUBREL and the subscriptions are gone, so those ids
             // start new messages and the subscriptions are made again.
             self.forget_received_qos2();
+            self.out.server_session_gone();
             self.out.schedule_resend();
             self.restore_subscriptions();
         } else {

@@ -126,6 +126,11 @@ pub(crate) struct Outbound {
     /// The streamed PUBLISH whose payload is being written, if any.
     #[cfg(feature = "streaming")]
     pub(crate) stream_out: Option<crate::stream_out::OutStream>,
+    /// Packet ids of unacknowledged flows given up by the application (`Session::abort_payload`
+    /// of a resend; at QoS 2 the server may hold them): not used again until the server's
+    /// session ends. At most one per abort of a resend.
+    #[cfg(feature = "streaming")]
+    retired: Vec<u16>,
 }
 
 impl Outbound {
@@ -149,6 +154,8 @@ impl Outbound {
             journal: crate::persist::Journal::default(),
             #[cfg(feature = "streaming")]
             stream_out: None,
+            #[cfg(feature = "streaming")]
+            retired: Vec::new(),
         }
     }
 
@@ -228,7 +235,11 @@ impl Outbound {
     /// A packet identifier not used by any in-flight publish or pending request
     /// [MQTT-2.2.1-3]. The server's identifiers are a separate space.
     pub(crate) fn allocate_id(&mut self) -> Option<PacketId> {
-        if self.inflight.len() + self.requests.len() >= usize::from(u16::MAX) {
+        #[cfg(feature = "streaming")]
+        let retired = self.retired.len();
+        #[cfg(not(feature = "streaming"))]
+        let retired = 0;
+        if self.inflight.len() + self.requests.len() + retired >= usize::from(u16::MAX) {
             return None;
         }
         loop {
@@ -236,9 +247,27 @@ impl Outbound {
             if self.next_id == 0 {
                 continue;
             }
+            #[cfg(feature = "streaming")]
+            if self.retired.contains(&self.next_id) {
+                continue;
+            }
             if !self.inflight.contains_key(self.next_id) && !self.requests.contains_key(self.next_id) {
                 return PacketId::new(self.next_id);
             }
+        }
+    }
+
+    /// The server's session is gone, and with it any id it held: retired ids are free.
+    pub(crate) fn server_session_gone(&mut self) {
+        #[cfg(feature = "streaming")]
+        self.retired.clear();
+    }
+
+    /// Keep `id` out of use until the server's session ends (see `retired`).
+    #[cfg(feature = "streaming")]
+    pub(crate) fn retire_id(&mut self, id: u16) {
+        if !self.retired.contains(&id) {
+            self.retired.push(id);
         }
     }
 
@@ -462,6 +491,7 @@ impl Outbound {
     /// they held is free.
     pub(crate) fn take_inflight(&mut self) -> Vec<Inflight> {
         self.quota_used = 0;
+        self.server_session_gone();
         self.inflight.take_values()
     }
 

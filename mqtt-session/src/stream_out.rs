@@ -29,6 +29,9 @@ pub(crate) struct OutStream {
     pub(crate) remaining: usize,
     /// QoS 0: completes once written (fails if the connection is lost first).
     pub(crate) qos0: bool,
+    /// A resend: the PUBLISH went out whole on an earlier connection, as far as the session
+    /// knows, so the server may hold its packet id.
+    pub(crate) resend: bool,
 }
 
 impl Session {
@@ -88,8 +91,10 @@ impl Session {
             self.out.inflight.push(id.get(), f);
             self.out.count(id.get());
         }
-        self.out
-            .start_stream(&head, OutStream { token, remaining: payload_len, qos0: qos == QoS::AtMostOnce });
+        self.out.start_stream(
+            &head,
+            OutStream { token, remaining: payload_len, qos0: qos == QoS::AtMostOnce, resend: false },
+        );
         Ok(token)
     }
 
@@ -116,8 +121,11 @@ impl Session {
     /// Close the transport at once, writing nothing more (bytes already taken from
     /// `poll_transmit` but not written are dropped too), and call [`Session::handle_closed`];
     /// the broker then never receives the packet. The publish is forgotten: no event reports
-    /// it, a QoS 1 / 2 one is not sent again and its packet id is free (if this was a resend,
-    /// the first sending may have arrived). Its token, if a payload was being written.
+    /// it and a QoS 1 / 2 one is not sent again. Its packet id is free again, except after
+    /// the abort of a *resend*: its first sending may have reached the server (which, at QoS
+    /// 2, then holds the id until a PUBREL that will never come), so the id is not used again
+    /// until the server's session ends (a CONNACK without the session). Its token, if a
+    /// payload was being written.
     pub fn abort_payload(&mut self, now: Instant) -> Option<Token> {
         self.tick(now);
         let stream = self.out.stream_out.take()?;
@@ -128,7 +136,14 @@ impl Session {
             .copied()
             .find(|&id| inflight.get(id).is_some_and(|f| f.token == stream.token));
         if let Some(id) = id {
+            // A PUBLISH sent whole on an earlier connection and never acknowledged: its id is
+            // not "currently unused" [MQTT-2.2.1-3] (at QoS 2 the server may hold it until a
+            // PUBREL that will never come), so it is not used again in this session.
+            let unacknowledged = stream.resend;
             self.out.finish(id);
+            if unacknowledged {
+                self.out.retire_id(id);
+            }
         }
         self.out.connection_lost(&mut self.events);
         self.enter_closing(crate::DisconnectReason::PayloadAborted);
@@ -179,7 +194,7 @@ impl Outbound {
         let Some((head, payload_len)) = f.streamed.take() else { return false };
         let token = f.token;
         self.count(id);
-        self.start_stream(&head, OutStream { token, remaining: payload_len, qos0: false });
+        self.start_stream(&head, OutStream { token, remaining: payload_len, qos0: false, resend: true });
         if let Some(f) = self.inflight.get_mut(id) {
             f.streamed = Some((head, payload_len));
         }

@@ -237,3 +237,82 @@ fn an_aborted_payload_forgets_its_publish_and_the_connection_ends() {
         }
     }
 }
+
+/// Publish QoS 1 messages one at a time, each acknowledged, through one full turn of the
+/// packet-id space; the ids used.
+fn cycle_ids(h: &mut Harness) -> std::collections::HashSet<u16> {
+    let mut used = std::collections::HashSet::new();
+    for _ in 0..u16::MAX {
+        h.session.publish(h.now, &Outgoing::new("c", b"", QoS::AtLeastOnce)).unwrap();
+        h.drive();
+        for (id, ..) in publishes(&h.take_inbox()) {
+            let id = id.unwrap();
+            used.insert(id);
+            h.puback(id);
+        }
+    }
+    h.take_events();
+    used
+}
+
+#[test]
+fn an_aborted_resend_keeps_its_packet_id_out_of_use_until_the_servers_session_ends() {
+    for (v, qos) in VERSIONS.into_iter().flat_map(|v| [(v, QoS::AtLeastOnce), (v, QoS::ExactlyOnce)]) {
+        let payload = pattern(3000);
+        let mut h = Harness::new(config(v));
+        h.connect(false);
+        h.take_inbox();
+        h.session.publish_streamed(h.now, &Outgoing::new("t", b"", qos), payload.len()).unwrap();
+        // Sent whole; the connection drops before PUBACK / PUBREC: the server may hold the id.
+        write_all(&mut h, &payload);
+        let id = publishes(&h.take_inbox())[0].0.unwrap();
+        h.drop_link();
+        h.advance_to_timeout();
+        h.expect_connect();
+        h.connack(true, Default::default());
+        h.take_events();
+        // The resend is given up part-way.
+        h.session.write_payload(h.now, &payload[..100]);
+        assert!(h.session.abort_payload(h.now).is_some(), "{v} {qos:?}");
+        h.drop_link();
+        h.advance_to_timeout();
+        h.expect_connect();
+        h.connack(true, Default::default());
+        h.take_events();
+        let used = cycle_ids(&mut h);
+        assert_eq!(used.len(), usize::from(u16::MAX) - 1, "{v} {qos:?}: every other id was used");
+        assert!(!used.contains(&id), "{v} {qos:?}: id {id} used again while the server may hold it");
+        // A connection without the session: the server holds nothing, the id is free again.
+        h.drop_link();
+        h.advance_to_timeout();
+        h.expect_connect();
+        h.connack(false, Default::default());
+        h.take_events();
+        assert!(
+            cycle_ids(&mut h).contains(&id),
+            "{v} {qos:?}: id {id} free once the server's session is gone"
+        );
+    }
+}
+
+#[test]
+fn an_aborted_first_sending_frees_its_packet_id() {
+    // Cut part-way on its first connection, the PUBLISH never reached the server whole.
+    let v = ProtocolVersion::V5;
+    let mut h = Harness::new(config(v));
+    h.connect(false);
+    h.take_inbox();
+    h.session.publish_streamed(h.now, &Outgoing::new("t", b"", QoS::ExactlyOnce), 3000).unwrap();
+    h.session.write_payload(h.now, &pattern(100));
+    h.drive();
+    let raw = h.take_raw();
+    assert!(!raw.is_empty());
+    assert!(h.session.abort_payload(h.now).is_some());
+    h.drop_link();
+    h.advance_to_timeout();
+    h.expect_connect();
+    h.connack(true, Default::default());
+    h.take_events();
+    let used = cycle_ids(&mut h);
+    assert_eq!(used.len(), usize::from(u16::MAX), "every id is usable");
+}
