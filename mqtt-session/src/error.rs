@@ -208,6 +208,8 @@ pub enum DisconnectReason {
     AuthenticationFailed(ReasonCode),
     /// The application gave up a streamed payload part-way (`Session::abort_payload`): the
     /// PUBLISH could not be completed, so the connection had to end before another byte.
+    /// (Feature `streaming`: an application that does not stream pays nothing for it.)
+    #[cfg(feature = "streaming")]
     PayloadAborted,
 }
 
@@ -222,6 +224,7 @@ impl fmt::Display for DisconnectReason {
             Self::Transport(e) => write!(f, "transport: {e}"),
             Self::ByClient => f.write_str("disconnected by client"),
             Self::AuthenticationFailed(r) => write!(f, "authentication failed: {r}"),
+            #[cfg(feature = "streaming")]
             Self::PayloadAborted => f.write_str("streamed payload given up"),
         }
     }
