@@ -75,8 +75,7 @@ impl Session {
         self.check_connect_config()?;
         match self.conn.link {
             Link::Idle | Link::Backoff { .. } => {
-                self.conn.link = Link::Opening;
-                self.conn.connects_due += 1;
+                self.conn.open();
                 Ok(())
             }
             _ => Err(Error::InvalidState),

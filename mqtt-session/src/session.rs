@@ -229,10 +229,7 @@ impl Session {
         self.tick(now);
         let now = self.now;
         match self.conn.link {
-            Link::Backoff { until } if now >= until => {
-                self.conn.link = Link::Opening;
-                self.conn.connects_due += 1;
-            }
+            Link::Backoff { until } if now >= until => self.conn.open(),
             Link::AwaitConnAck { deadline } if now >= deadline => {
                 self.close(DisconnectReason::ConnectTimeout, None);
             }
@@ -329,8 +326,7 @@ impl Session {
 
     /// Transport work: open or close the connection.
     pub fn poll_action(&mut self) -> Option<Action> {
-        if self.conn.connects_due > 0 {
-            self.conn.connects_due -= 1;
+        if self.conn.take_connect() {
             return Some(Action::Connect);
         }
         if let Link::Closing { close_emitted: ref mut emitted @ false, .. } = self.conn.link
@@ -396,8 +392,7 @@ impl Session {
     fn connection_ended(&mut self, reason: DisconnectReason) {
         self.forget_connection();
         if self.resume.take_fallback() {
-            self.conn.link = Link::Opening;
-            self.conn.connects_due += 1;
+            self.conn.open();
             return;
         }
         let reconnect = !matches!(reason, DisconnectReason::ByClient);
@@ -441,7 +436,7 @@ impl Session {
         self.abort_stream();
         self.out.aliases.clear();
         self.inb.connection_lost();
-        self.conn.epoch = self.conn.epoch.wrapping_add(1);
+        self.conn.next_epoch();
         self.out.connection_lost(&mut self.events);
         self.conn.keep_alive.stop();
     }
@@ -450,8 +445,8 @@ impl Session {
     /// the bytes of an earlier connection (all but a message made ready and not handed out).
     fn sync(&self, rx: &mut RecvBuffer) {
         rx.finish_message();
-        if rx.epoch != self.conn.epoch {
-            rx.epoch = self.conn.epoch;
+        if rx.epoch != self.conn.epoch() {
+            rx.epoch = self.conn.epoch();
             rx.bytes.truncate(self.inb.ready.as_ref().map_or(0, |d| d.len));
         }
     }
