@@ -8,10 +8,10 @@
 //! Alone in its test binary, one test: the counting allocator sees the whole process.
 
 use sansmqtt_proto::{ProtocolVersion, QoS};
-use sansmqtt_smol::{Client, Outgoing};
+use sansmqtt_smol::Outgoing;
 use sansmqtt_tests::mosquitto::TestBroker;
-use sansmqtt_tests::payload::{Generated, expected_hash, receive};
-use sansmqtt_tests::smol::{EVENT_TIMEOUT, options, run};
+use sansmqtt_tests::payload::{Generated, expected_hash, receive, streaming_pair};
+use sansmqtt_tests::smol::{EVENT_TIMEOUT, run};
 use stats_alloc::{INSTRUMENTED_SYSTEM, Region, StatsAlloc};
 use std::alloc::System;
 use std::sync::atomic::{AtomicIsize, AtomicUsize, Ordering};
@@ -36,16 +36,7 @@ fn an_8_mib_payload_from_a_source_arrives_byte_exact_and_the_heap_stays_bounded(
             let name = format!("pubstream-{}-{}", v.level(), qos as u8);
             let addr = broker.addr(v);
             run(Duration::from_secs(120), async {
-                let mut o =
-                    options(addr, v, &format!("{name}-sub")).receive_buffer_size(BUFFER).event_capacity(8);
-                o.config_mut().max_packet_size = 16 << 20;
-                let sub = Client::new(o);
-                let mut events = sub.events();
-                sub.connect().await.expect("connect");
-                let topic = format!("{name}/x");
-                sub.subscribe(&topic, qos).expect("subscribe").wait().await.expect("suback");
-                let publisher = Client::new(options(addr, v, &format!("{name}-pub")));
-                publisher.connect().await.expect("publisher connects");
+                let (sub, mut events, publisher, topic) = streaming_pair(addr, v, &name, qos, BUFFER).await;
 
                 // From here on, the heap's growth is sampled as the source is read and as
                 // events arrive.

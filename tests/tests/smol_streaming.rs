@@ -6,9 +6,10 @@
 //! Alone in its test binary, one test: the counting allocator sees the whole process.
 
 use sansmqtt_proto::{ProtocolVersion, QoS};
-use sansmqtt_smol::{Client, Event};
+use sansmqtt_smol::Event;
 use sansmqtt_tests::mosquitto::TestBroker;
-use sansmqtt_tests::smol::{EVENT_TIMEOUT, options, run};
+use sansmqtt_tests::payload::{FNV_START, fnv1a, streaming_pair};
+use sansmqtt_tests::smol::{EVENT_TIMEOUT, run};
 use stats_alloc::{INSTRUMENTED_SYSTEM, Region, StatsAlloc};
 use std::alloc::System;
 use std::time::Duration;
@@ -21,16 +22,6 @@ const BUFFER: u32 = 4096;
 /// The most the heap may grow while an 8 MiB message arrives in pieces.
 const BOUND: isize = 1 << 20;
 
-fn fnv1a(data: &[u8], mut h: u64) -> u64 {
-    for &b in data {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x100_0000_01b3);
-    }
-    h
-}
-
-const FNV_START: u64 = 0xcbf2_9ce4_8422_2325;
-
 #[test]
 fn an_8_mib_message_streams_through_a_4_kib_buffer_byte_exact() {
     let broker = TestBroker::start("streaming", "");
@@ -41,17 +32,8 @@ fn an_8_mib_message_streams_through_a_4_kib_buffer_byte_exact() {
             let name = format!("stream-{}-{}", v.level(), qos as u8);
             let addr = broker.addr(v);
             run(Duration::from_secs(120), async {
-                let mut o =
-                    options(addr, v, &format!("{name}-sub")).receive_buffer_size(BUFFER).event_capacity(8);
-                o.config_mut().max_packet_size = 16 << 20;
-                let sub = Client::new(o);
-                let mut events = sub.events();
-                sub.connect().await.expect("connect");
-                sub.subscribe(&format!("{name}/x"), qos).expect("subscribe").wait().await.expect("suback");
-                let publisher = Client::new(options(addr, v, &format!("{name}-pub")));
-                publisher.connect().await.expect("publisher connects");
-                let token =
-                    publisher.publish(&format!("{name}/x"), &payload, qos, false).await.expect("publish");
+                let (sub, mut events, publisher, topic) = streaming_pair(addr, v, &name, qos, BUFFER).await;
+                let token = publisher.publish(&topic, &payload, qos, false).await.expect("publish");
                 if qos != QoS::AtMostOnce {
                     token.wait().await.expect("acknowledged");
                 }
@@ -71,10 +53,7 @@ fn an_8_mib_message_streams_through_a_4_kib_buffer_byte_exact() {
                     peak = peak.max(grown());
                     match event.expect("stream open") {
                         Event::MessageStart { message, payload_len } => {
-                            assert_eq!(
-                                (message.topic.as_str(), message.qos),
-                                (format!("{name}/x").as_str(), qos)
-                            );
+                            assert_eq!((message.topic.as_str(), message.qos), (topic.as_str(), qos));
                             started = Some(payload_len);
                         }
                         Event::MessageChunk(c) => {

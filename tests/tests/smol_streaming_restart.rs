@@ -7,19 +7,12 @@
 use sansmqtt_proto::{ProtocolVersion, QoS};
 use sansmqtt_smol::{Client, Event};
 use sansmqtt_tests::mosquitto::Mosquitto;
+use sansmqtt_tests::payload::{FNV_START, fnv1a};
 use sansmqtt_tests::smol::{EVENT_TIMEOUT, options, run};
 use std::time::Duration;
 
 /// Larger than what the loopback sockets buffer, so that the restart cuts it.
 const PAYLOAD: usize = 16 << 20;
-
-fn fnv1a(data: &[u8], mut h: u64) -> u64 {
-    for &b in data {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x100_0000_01b3);
-    }
-    h
-}
 
 /// The next event, or a panic after `EVENT_TIMEOUT`.
 async fn next(events: &mut sansmqtt_smol::Events, name: &str) -> Event {
@@ -35,7 +28,7 @@ fn cut_stream_arrives_again(v: ProtocolVersion, qos: QoS) {
     let name = format!("stream-cut-{}-{}", v.level(), qos as u8);
     let Some(mut broker) = Mosquitto::start(&name, "persistence true\n") else { return };
     let payload: Vec<u8> = (0..PAYLOAD).map(|i| (i * 31 % 253) as u8).collect();
-    let expected = fnv1a(&payload, 0xcbf2_9ce4_8422_2325);
+    let expected = fnv1a(&payload, FNV_START);
     run(Duration::from_secs(120), async {
         let mut o = options(broker.addr, v, &format!("{name}-sub"))
             .receive_buffer_size(4096)
@@ -61,14 +54,14 @@ fn cut_stream_arrives_again(v: ProtocolVersion, qos: QoS) {
         let mut chunks = 0;
         let mut restarted = false;
         let mut aborted = false;
-        let (mut started, mut len, mut hash, mut dup) = (0, 0usize, 0xcbf2_9ce4_8422_2325u64, false);
+        let (mut started, mut len, mut hash, mut dup) = (0, 0usize, FNV_START, false);
         loop {
             match next(&mut events, &name).await {
                 Event::MessageStart { message, payload_len } => {
                     assert_eq!(payload_len, PAYLOAD, "{name}");
                     started += 1;
                     dup = message.dup;
-                    (len, hash) = (0, 0xcbf2_9ce4_8422_2325);
+                    (len, hash) = (0, FNV_START);
                 }
                 Event::MessageChunk(c) => {
                     len += c.len();
