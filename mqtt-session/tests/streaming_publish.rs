@@ -21,6 +21,18 @@ fn pattern(len: usize) -> Vec<u8> {
 }
 
 /// Write all of `payload`, handing bytes to the wire whenever the session takes no more.
+/// The broker's side of a publish's flow at `qos`: PUBACK, or PUBREC then PUBCOMP.
+fn acknowledge(h: &mut Harness, id: Option<u16>, qos: QoS) {
+    match (qos, id) {
+        (QoS::AtLeastOnce, Some(id)) => h.puback(id),
+        (QoS::ExactlyOnce, Some(id)) => {
+            h.pubrec(id);
+            h.pubcomp(id);
+        }
+        _ => {}
+    }
+}
+
 fn write_all(h: &mut Harness, payload: &[u8]) -> usize {
     let (mut at, mut rounds) = (0, 0);
     while at < payload.len() {
@@ -60,14 +72,7 @@ fn the_wire_carries_the_packet_publish_would_send() {
             r.drive();
             assert!(raw == r.take_raw(), "{v} {qos:?}: streamed bytes differ from publish's");
             let sent = publishes(&h.take_inbox());
-            match qos {
-                QoS::AtMostOnce => {}
-                QoS::AtLeastOnce => h.puback(sent[0].0.unwrap()),
-                QoS::ExactlyOnce => {
-                    h.pubrec(sent[0].0.unwrap());
-                    h.pubcomp(sent[0].0.unwrap());
-                }
-            }
+            acknowledge(&mut h, sent[0].0, qos);
             assert!(h.take_events().contains(&Ev::Published(token, ReasonCode::Success)), "{v} {qos:?}");
         }
     }
@@ -225,14 +230,7 @@ fn an_aborted_payload_forgets_its_publish_and_the_connection_ends() {
             let sent = publishes(&h.take_inbox());
             assert_eq!(sent.len(), 1, "{v} {qos:?}");
             assert!(sent[0].3 == payload, "{v} {qos:?}");
-            match qos {
-                QoS::AtMostOnce => {}
-                QoS::AtLeastOnce => h.puback(sent[0].0.unwrap()),
-                QoS::ExactlyOnce => {
-                    h.pubrec(sent[0].0.unwrap());
-                    h.pubcomp(sent[0].0.unwrap());
-                }
-            }
+            acknowledge(&mut h, sent[0].0, qos);
             assert!(h.take_events().contains(&Ev::Published(t2, ReasonCode::Success)), "{v} {qos:?}");
         }
     }
