@@ -418,20 +418,21 @@ impl Driver {
 
     /// The streamed payload of `token` cannot be written whole: give it up and close the
     /// connection at once, so that the broker never sees its packet complete; the publish
-    /// fails with `e`.
+    /// fails with `e`. The session ends the connection itself (`abort_payload`: nothing more
+    /// to send, `DisconnectReason::PayloadAborted`); the transport did not fail, so no
+    /// transport failure is recorded.
     fn payload_failed(&mut self, token: Token, e: PayloadError) {
         log::warn!("publish {} to {} given up: {e}", token.get(), self.url);
         self.drop_transport();
         self.closing = false;
         let now = self.shared.now();
-        let failure = TransportFailure::new(io::Error::other(e.to_string()));
         let mut g = self.shared.lock();
         g.session.abort_payload(now);
         g.sources.forget(token);
         g.sources.blocked = false;
         g.complete(token.get(), Outcome::Payload(e));
-        g.session.handle_closed(now, failure.kind());
-        g.last_transport_failure = Some(failure);
+        g.session.handle_closed(now, TransportError::ClosedByClient);
+        g.last_transport_failure = None;
         drop(g);
         self.shared.changed.notify(usize::MAX);
     }

@@ -14,11 +14,11 @@
 //!   either way the client publishes on.
 
 use sansmqtt_proto::{ProtocolVersion, QoS};
-use sansmqtt_smol::{Client, Error, Outgoing, PayloadError};
+use sansmqtt_smol::{Client, DisconnectReason, Error, Event, Outgoing, PayloadError};
 use sansmqtt_tests::mosquitto::Mosquitto;
 use sansmqtt_tests::payload::{Generated, Received, expected_hash, receive};
 use sansmqtt_tests::proxy::Proxy;
-use sansmqtt_tests::smol::{EVENT_TIMEOUT, options, run};
+use sansmqtt_tests::smol::{EVENT_TIMEOUT, expect, options, run};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -117,6 +117,7 @@ fn a_source_that_ends_early_or_has_more_fails_typed_and_the_broker_sees_no_messa
                             .clean_start(false)
                             .session_expiry(300),
                     );
+                    let mut publisher_events = publisher.events();
                     publisher.connect().await.expect("publisher connects");
                     let msg = Outgoing::new(&topic, b"", qos);
                     let token = publisher
@@ -132,6 +133,15 @@ fn a_source_that_ends_early_or_has_more_fails_typed_and_the_broker_sees_no_messa
                         }
                         (_, other) => panic!("{name}: {other:?}"),
                     }
+                    // The session ended the connection for the abort, not the transport.
+                    let ended = expect(&mut publisher_events, "Disconnected", |e| {
+                        matches!(e, Event::Disconnected(_))
+                    })
+                    .await;
+                    assert!(
+                        matches!(ended, Event::Disconnected(DisconnectReason::PayloadAborted)),
+                        "{name}: {ended:?}"
+                    );
                     // The client reconnects (resuming its session) and works on: a message and
                     // a streamed payload of the right length.
                     let marker = publisher
