@@ -316,6 +316,10 @@ impl Outbound {
     pub(crate) fn take(&mut self, buf: &mut [u8], events: &mut VecDeque<Event<'static>>) -> usize {
         let t = &mut self.tx;
         let n = buf.len().min(t.pending()).min(self.journal.allowance(t.taken));
+        if n == 0 {
+            // Nothing taken: no QoS 0 publish can have been completed by it either.
+            return 0;
+        }
         if let (Some(to), Some(from)) = (buf.get_mut(..n), t.buf.get(t.start..t.start + n)) {
             to.copy_from_slice(from);
         }

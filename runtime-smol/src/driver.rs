@@ -173,8 +173,10 @@ impl Driver {
         let mut actions: [Option<Action>; 4] = [None; 4];
         let mut failed = None;
         let mut payload_failed = None;
+        let mut read = false;
+        let mut obuf_full = false;
+        let now = self.shared.now();
         {
-            let now = self.shared.now();
             let mut g = self.shared.lock();
             if let Some(p) = &self.payload
                 && g.session.payload_remaining() != Some(p.remaining())
@@ -200,6 +202,7 @@ impl Driver {
                 let taken = g.session.handle_data(now, &mut g.rx, &rbuf[self.rpos..self.rlen]);
                 self.rpos += taken;
                 progressed |= taken > 0;
+                read |= taken > 0;
                 if self.rpos == self.rlen {
                     buffers::give(self.rbuf.take().unwrap_or_default());
                 }
@@ -210,8 +213,10 @@ impl Driver {
                 let g = &mut *g;
                 match read_into(stream.get_ref(), &mut g.session, &mut g.rx, now) {
                     Ok(Some(more)) => {
+                        // Handled in this round (pumped below); another round only to read on.
                         *drained = !more;
-                        progressed = true;
+                        progressed |= more;
+                        read = true;
                     }
                     Ok(None) => {} // The session holds back: read once it takes bytes again.
                     Err(e) if e.kind() == io::ErrorKind::WouldBlock => *drained = true,
@@ -219,6 +224,14 @@ impl Driver {
                     Err(e) => failed = Some(e),
                 }
             }
+        }
+        if read {
+            // The messages just read go to the handlers before the round transmits, so that
+            // their acks leave in this round's write.
+            self.pump_events();
+        }
+        {
+            let mut g = self.shared.lock();
             if g.session.poll_timeout().is_some_and(|t| t <= now) {
                 g.session.handle_timeout(now);
             }
@@ -243,6 +256,8 @@ impl Driver {
                     }
                     self.olen += n;
                 }
+                // A full buffer: the session may have more, for the next round once written.
+                obuf_full = self.olen == obuf.len();
                 if self.olen == 0 {
                     buffers::give(self.obuf.take().unwrap_or_default());
                 }
@@ -269,8 +284,20 @@ impl Driver {
             if g.shutdown && g.session.state() == State::Disconnected && !g.session.has_event() {
                 return None;
             }
-            progressed |= g.session.has_event() && !g.stream_full();
             progressed |= self.store.is_some() && g.session.has_store_records();
+        }
+        if failed.is_none() {
+            match self.write_now() {
+                Ok(wrote) => progressed |= wrote && obuf_full,
+                Err(e) => failed = Some(e),
+            }
+        }
+        // What this round's work raised (a QoS 0 publish written, a timeout) is handed out
+        // now rather than in a round of its own; a handler's command wakes the driver anyway.
+        self.pump_events();
+        {
+            let g = self.shared.lock();
+            progressed |= g.session.has_event() && !g.stream_full();
         }
         if let Some(e) = failed {
             self.lost(e);
@@ -294,6 +321,36 @@ impl Driver {
             progressed = true;
         }
         Some(progressed)
+    }
+
+    /// One attempt to write what waits in `obuf` without waiting (a waker that does nothing:
+    /// if the transport is not ready, [`Driver::wait`] asks again with its own). Most writes
+    /// complete here, so a publish costs no wake-up of this task for its write. Whether
+    /// anything was written.
+    fn write_now(&mut self) -> io::Result<bool> {
+        let (Some(w), Some(bytes)) =
+            (self.writer.as_mut(), self.obuf.as_deref().and_then(|b| b.get(self.opos..self.olen)))
+        else {
+            return Ok(false);
+        };
+        if bytes.is_empty() {
+            return Ok(false);
+        }
+        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+        match futures_lite::AsyncWrite::poll_write(std::pin::Pin::new(w), &mut cx, bytes) {
+            std::task::Poll::Ready(Ok(0)) => {
+                Err(io::Error::new(io::ErrorKind::WriteZero, "write returned 0"))
+            }
+            std::task::Poll::Ready(Ok(n)) => {
+                self.opos += n;
+                if self.opos == self.olen {
+                    buffers::give(self.obuf.take().unwrap_or_default());
+                }
+                Ok(true)
+            }
+            std::task::Poll::Ready(Err(e)) if e.kind() != io::ErrorKind::Interrupted => Err(e),
+            std::task::Poll::Ready(Err(_)) | std::task::Poll::Pending => Ok(false),
+        }
     }
 
     /// Pull events from the session and hand them to the handlers and the stream, until
@@ -446,7 +503,7 @@ impl Driver {
             (g.session.poll_timeout(), g.stream_full())
         };
         if let Some(d) = deadline.map(|d| self.shared.to_std(d))
-            && self.timer_at.is_none_or(|t| d < t || fires_early(t, d))
+            && self.timer_at.is_none_or(|t| d < t || fires_early(t, d, crate::shared::clock()))
         {
             // An earlier timer than needed is harmless (the session ignores early timeouts),
             // but not free: see `fires_early`.
@@ -536,8 +593,7 @@ impl Driver {
 /// that has passed away (the CONNACK's, or a keep-alive deadline pushed back by traffic),
 /// while a busy connection, whose keep-alive deadline moves with every packet, re-arms at
 /// most about twice per keep-alive interval (re-arming wakes the reactor).
-fn fires_early(armed: std::time::Instant, due: std::time::Instant) -> bool {
-    let now = crate::shared::clock();
+fn fires_early(armed: std::time::Instant, due: std::time::Instant, now: std::time::Instant) -> bool {
     armed < due && armed.saturating_duration_since(now) < due.saturating_duration_since(now) / 2
 }
 

@@ -68,6 +68,7 @@ mod store;
 mod stream;
 #[cfg(feature = "tls")]
 mod tls;
+mod token_map;
 mod transport;
 mod url;
 #[cfg(feature = "ws")]

@@ -27,7 +27,6 @@ use core::pin::Pin;
 use futures_lite::{AsyncRead, AsyncReadExt};
 use sansmqtt_proto::QoS;
 use sansmqtt_session::{Instant, Outgoing, Session, State, Token};
-use std::collections::HashMap;
 use std::io;
 use std::sync::Arc;
 
@@ -97,7 +96,7 @@ impl From<io::Error> for PayloadError {
 #[derive(Default)]
 pub(crate) struct Sources {
     /// Openers of streamed QoS 1 / 2 publishes until they complete, by token number.
-    openers: HashMap<u64, Opener>,
+    openers: crate::token_map::TokenMap<Opener>,
     /// A payload for the driver to write: a new publish's open source, or `None` for a
     /// resend (the driver opens the source again).
     to_start: Option<(Token, usize, Option<Reader>)>,
@@ -121,7 +120,9 @@ impl Sources {
 
     /// The publish `token` completed or was handed back: its opener is no longer needed.
     pub(crate) fn forget(&mut self, token: Token) {
-        self.openers.remove(&token.get());
+        if !self.openers.is_empty() {
+            self.openers.remove(&token.get());
+        }
     }
 
     /// The payload the driver is to write now, if any: the session must be waiting for all

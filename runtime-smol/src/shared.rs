@@ -8,7 +8,9 @@ use crate::handlers::RouteChange;
 use crate::notify::Notify;
 use sansmqtt_proto::ReasonCode;
 use sansmqtt_session::{DisconnectReason, Instant, PublishFailure, RecvBuffer, Session};
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
+
+use crate::token_map::TokenMap;
 use std::sync::{Mutex, MutexGuard};
 
 /// The outcome of a tracked request.
@@ -37,7 +39,7 @@ pub(crate) struct Inner {
     pub(crate) events_gen: u64,
     pub(crate) event_capacity: usize,
     /// Completion slots of live request tokens, by session token number.
-    pub(crate) waiting: HashMap<u64, Option<Outcome>>,
+    pub(crate) waiting: TokenMap<Option<Outcome>>,
     pub(crate) connects: u64,
     pub(crate) disconnects: u64,
     pub(crate) session_present: bool,
@@ -130,7 +132,7 @@ impl Shared {
                 events: VecDeque::new(),
                 events_gen: 0,
                 event_capacity,
-                waiting: HashMap::new(),
+                waiting: TokenMap::default(),
                 connects: 0,
                 disconnects: 0,
                 session_present: false,
