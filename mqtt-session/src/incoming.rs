@@ -236,7 +236,7 @@ impl Session {
             kind: ReadyKind::Whole,
             len,
             aliased: admitted.aliased,
-            topic: topic_start..topic_start + p.topic.as_str().len(),
+            topic: topic_start..topic_start + p.topic.as_utf8().as_bytes().len(),
             ack_token,
         })
     }

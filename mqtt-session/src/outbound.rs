@@ -295,6 +295,20 @@ impl Outbound {
         reason: ReasonCode,
         version: ProtocolVersion,
     ) {
+        if reason == ReasonCode::Success {
+            // Every version writes a successful ack without properties as the same four
+            // bytes (5.0 omits the Reason Code and the Property Length [MQTT-3.4.2.1]): written
+            // here directly, as the general encoder below would write them.
+            let first = match t {
+                PacketType::PubAck => 0x40,
+                PacketType::PubRec => 0x50,
+                PacketType::PubRel => 0x62,
+                _ => 0x70,
+            };
+            let [hi, lo] = id.get().to_be_bytes();
+            self.tx.append(&[first, 2, hi, lo]);
+            return;
+        }
         let mut a = Ack::new(id);
         a.reason = reason;
         let p = match t {
@@ -631,5 +645,42 @@ impl Tx {
         // (The encoder leaves the buffer as it was on failure.)
         self.appended += (self.buf.len() - before) as u64;
         ok
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_ack_is_the_general_encoders_bytes_for_every_type_version_and_reason() {
+        let types = [PacketType::PubAck, PacketType::PubRec, PacketType::PubRel, PacketType::PubComp];
+        let versions = [ProtocolVersion::V3_1, ProtocolVersion::V3_1_1, ProtocolVersion::V5];
+        for v in versions {
+            for t in types {
+                for (id, code) in
+                    [(1u16, 0u8), (0x1234, 0x10), (0xffff, 0x80), (7, 0x92), (9, 0x87), (3, 0x8d)]
+                {
+                    let id = PacketId::new(id).unwrap();
+                    let reason = ReasonCode::from_u8(code).unwrap();
+                    let mut out = Outbound::new(usize::MAX, 0);
+                    out.push_ack(t, id, reason, v);
+                    let mut a = Ack::new(id);
+                    a.reason = reason;
+                    let p = match t {
+                        PacketType::PubAck => Packet::PubAck(a),
+                        PacketType::PubRec => Packet::PubRec(a),
+                        PacketType::PubRel => Packet::PubRel(a),
+                        _ => Packet::PubComp(a),
+                    };
+                    // What the encoder refuses (a reason code before 5.0, or one not allowed
+                    // in this packet) is not written either.
+                    let mut want = Vec::new();
+                    let _ = p.encode_to_vec_client(v, &mut want);
+                    assert_eq!(out.tx.buf, want, "{t:?} {v:?} {reason:?}");
+                    assert_eq!(out.tx.appended, want.len() as u64);
+                }
+            }
+        }
     }
 }

@@ -54,7 +54,7 @@ impl Session {
             Err(step) => return step,
         };
         let topic_start = usize::from(header.header_len) + 2;
-        let topic = topic_start..topic_start + head.publish.topic.as_str().len();
+        let topic = topic_start..topic_start + head.publish.topic.as_utf8().as_bytes().len();
         self.inb.stream =
             Some(InStream { remaining: head.payload_len, ack: admitted.ack, duplicate: admitted.duplicate });
         if admitted.duplicate {
