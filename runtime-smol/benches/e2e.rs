@@ -2,6 +2,8 @@
 //! (`-- --scale 0.2` for a quicker run, `-- --strace` to count system calls with `strace -c -f`;
 //! `-- --rtt N` sets the number of round trips apart from the scale (rumqttc, which cannot set
 //! TCP_NODELAY, waits about 40 ms for the peer's delayed ACK in some of them);
+//! `-- --callgrind` prints only instructions per round trip and per client-bound message,
+//! counted by callgrind, which the machine's load does not change (`benches/e2e/instructions.rs`);
 //! `-- --fake-only` runs just the fake broker, for profiling a child by hand, as in
 //! `E2E_NO_CPU=1 valgrind --tool=callgrind e2e-* --child bound sansmqtt-smol 0 200000 PORT`).
 //!
@@ -25,6 +27,8 @@ mod broker;
 mod fake;
 #[path = "common/frames.rs"]
 mod frames;
+#[path = "e2e/instructions.rs"]
+mod instructions;
 #[path = "e2e/raw.rs"]
 mod raw;
 #[path = "e2e/rumqttc.rs"]
@@ -56,6 +60,12 @@ fn main() {
         .and_then(|s| s.parse().ok())
         .unwrap_or(1.0);
     let strace = args.iter().any(|a| a == "--strace");
+    if args.iter().any(|a| a == "--callgrind") {
+        // Instructions only: the fake broker, each child twice under callgrind.
+        let fake = fake::Fake::start();
+        instructions::print_tables(fake.port, 2000, 50_000);
+        return;
+    }
     let rtt: Option<u64> =
         args.iter().position(|a| a == "--rtt").and_then(|i| args.get(i + 1)).and_then(|s| s.parse().ok());
     let extra = "max_inflight_messages 100\nmax_queued_messages 1000\npersistence false";

@@ -363,17 +363,18 @@ impl Driver {
             if g.stream_full() {
                 return any;
             }
-            let Some(pulled) = next_event(scratch, url, shared, &mut g) else { return any };
+            // Bound where it was returned and used by reference: an event is large, and a
+            // move out of the `Option` would copy all of it.
+            let pulled = next_event(scratch, url, shared, &mut g);
+            let Some(pulled_ref) = &pulled else { return any };
             any = true;
             let to_stream = g.events_gen != 0;
             drop(g);
-            let event = match &pulled {
-                Pulled::Owned(e) => e,
-                Pulled::Message => match scratch.as_deref() {
-                    Some(e) => e,
-                    None => continue,
-                },
+            let event = match pulled_ref {
+                Pulled::Owned(e) => Some(e),
+                Pulled::Message => scratch.as_deref(),
             };
+            let Some(event) = event else { continue };
             if handlers.any()
                 && let Some(handle) = client.upgrade()
             {
@@ -383,13 +384,11 @@ impl Driver {
                 let mut g = shared.lock();
                 if g.events_gen != 0 {
                     let event = match pulled {
-                        Pulled::Owned(e) => e,
+                        Some(Pulled::Owned(e)) => Some(e),
                         // The stream owns it; the next message starts with fresh buffers.
-                        Pulled::Message => match scratch.take() {
-                            Some(e) => *e,
-                            None => continue,
-                        },
+                        _ => scratch.take().map(|e| *e),
                     };
+                    let Some(event) = event else { continue };
                     g.events.push_back(event);
                     drop(g);
                     shared.stream.notify();
@@ -637,19 +636,20 @@ fn next_event(
     use sansmqtt_session::Event as S;
     loop {
         let event = g.session.poll_event(&mut g.rx)?;
+        if let S::Message(m) = &event {
+            // Copied from where it lies (a session event is large: no moves of it).
+            match &mut **scratch.get_or_insert_with(|| Box::new(Event::Message(Message::default()))) {
+                Event::Message(owned) => owned.copy_from(m),
+                other => {
+                    let mut owned = Message::default();
+                    owned.copy_from(m);
+                    *other = Event::Message(owned);
+                }
+            }
+            return Some(Pulled::Message);
+        }
         let mut wake = false;
         let owned = match event {
-            S::Message(m) => {
-                match &mut **scratch.get_or_insert_with(|| Box::new(Event::Message(Message::default()))) {
-                    Event::Message(owned) => owned.copy_from(&m),
-                    other => {
-                        let mut owned = Message::default();
-                        owned.copy_from(&m);
-                        *other = Event::Message(owned);
-                    }
-                }
-                return Some(Pulled::Message);
-            }
             S::Connected { session_present, .. } => {
                 log::info!("connected to {} (session present: {session_present})", url);
                 g.connects += 1;

@@ -60,11 +60,12 @@ impl Message {
         self.dup = m.dup;
         self.packet_id = m.packet_id;
         self.ack_token = m.ack_token;
-        self.properties = if m.properties.is_empty() {
-            PublishProperties::default()
-        } else {
-            m.properties.clone().into_owned()
-        };
+        if !m.properties.is_empty() {
+            self.properties = m.properties.clone().into_owned();
+        } else if !self.properties.is_empty() {
+            // (Skipped when already empty: the set is large, and 3.1.1 never has one.)
+            self.properties = PublishProperties::default();
+        }
     }
 }
 
