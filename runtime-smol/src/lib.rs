@@ -37,7 +37,7 @@
 //! Performance: everything `poll_transmit` hands out is written with one `write` call, and
 //! every complete packet of a read is decoded before the next read; TCP_NODELAY is set. For
 //! the lowest latency run the application with [`block_on`]: the driver and the application
-//! as tasks of one executor on the calling thread.
+//! as one future on the calling thread.
 //!
 //! Features: `tls` (rustls through futures-rustls: `mqtts://`, `wss://`), `ws`
 //! (async-tungstenite WebSocket, subprotocol `mqtt`: `ws://`, `wss://`), `cli` (the

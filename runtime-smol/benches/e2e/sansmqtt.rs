@@ -44,9 +44,20 @@ fn with_client<F: std::future::Future<Output = ()>>(
         let ex = smol::LocalExecutor::new();
         ex.spawn(driver.run()).detach();
         smol::block_on(ex.run(app(client)));
+    } else if std::env::var_os("E2E_SANSMQTT_EXECUTOR").is_some() {
+        // Both as tasks of one executor (`sansmqtt_smol::block_on` until 2026-12-07): one
+        // reactor wait per round trip, but every wake goes through the executor's queues.
+        let (client, driver) = Client::with_driver(options);
+        let ex = smol::LocalExecutor::new();
+        let driver = ex.spawn(driver.run());
+        let app = ex.spawn(app(client));
+        smol::block_on(ex.run(async {
+            app.await;
+            driver.await;
+        }));
     } else {
-        // `sansmqtt_smol::block_on`: the driver and the application both tasks of one
-        // executor on the calling thread; the reactor is polled only once both wait.
+        // `sansmqtt_smol::block_on`: the driver and the application as one future on the
+        // calling thread; the reactor is polled only once both wait.
         sansmqtt_smol::block_on(options, app);
     }
 }
