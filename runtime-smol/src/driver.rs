@@ -61,10 +61,11 @@ pub struct Driver {
     timer: async_io::Timer,
     timer_at: Option<std::time::Instant>,
     shutdown_sent: bool,
-    /// The file store, if any (`store.rs`).
-    store: Option<crate::store::Store>,
+    /// The file store, if any (`store.rs`). Boxed, as is the payload: rarely used, inline they
+    /// would take room in every idle connection's task.
+    store: Option<Box<crate::store::Store>>,
     /// The streamed payload being written, if any (`publish_stream.rs`).
-    payload: Option<Payload>,
+    payload: Option<Box<Payload>>,
 }
 
 impl core::fmt::Debug for Driver {
@@ -110,7 +111,7 @@ impl Driver {
             timer: async_io::Timer::never(),
             timer_at: None,
             shutdown_sent: false,
-            store,
+            store: store.map(Box::new),
             payload: None,
         }
     }
@@ -187,7 +188,7 @@ impl Driver {
             if self.payload.is_none() {
                 let g = &mut *g;
                 match g.sources.take(&g.session) {
-                    Some(Ok(p)) => self.payload = Some(p),
+                    Some(Ok(p)) => self.payload = Some(Box::new(p)),
                     Some(Err(token)) => payload_failed = Some((token, PayloadError::NoSource)),
                     None => {}
                 }
@@ -261,7 +262,7 @@ impl Driver {
                 if self.olen == 0 {
                     buffers::give(self.obuf.take().unwrap_or_default());
                 }
-                if self.payload.as_ref().is_some_and(Payload::done) {
+                if self.payload.as_deref().is_some_and(Payload::done) {
                     self.payload = None;
                     if std::mem::take(&mut g.sources.blocked) {
                         // A `publish_stream` waits for the session to take another payload.
