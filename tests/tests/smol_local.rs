@@ -1,5 +1,5 @@
-//! `sansmqtt_smol::block_on` against Mosquitto: the application and the driver as tasks of one
-//! executor on the calling thread. A round trip through the broker works, the application's
+//! `sansmqtt_smol::block_on` against Mosquitto: the application and the driver as one future
+//! on the calling thread. A round trip through the broker works, the application's
 //! output comes back, and when the application ends without calling `disconnect` the driver
 //! still disconnects cleanly (the broker does not publish the will) before `block_on` returns.
 //! 3.1.1 and 5.0.
