@@ -309,15 +309,7 @@ impl Outbound {
             self.tx.append(&[first, 2, hi, lo]);
             return;
         }
-        let mut a = Ack::new(id);
-        a.reason = reason;
-        let p = match t {
-            PacketType::PubAck => Packet::PubAck(a),
-            PacketType::PubRec => Packet::PubRec(a),
-            PacketType::PubRel => Packet::PubRel(a),
-            _ => Packet::PubComp(a),
-        };
-        self.push_packet(&p, version);
+        self.push_packet(&ack_packet(t, id, reason), version);
     }
 
     /// Encode a control packet straight into the transmit buffer; `false` if it did not
@@ -648,6 +640,20 @@ impl Tx {
     }
 }
 
+/// The ack `t` (PUBACK, PUBREC, PUBREL or PUBCOMP; any other type is taken as PUBCOMP) for
+/// `id` with `reason` and no properties, as a packet for the general encoder.
+#[inline]
+fn ack_packet(t: PacketType, id: PacketId, reason: ReasonCode) -> Packet<'static> {
+    let mut a = Ack::new(id);
+    a.reason = reason;
+    match t {
+        PacketType::PubAck => Packet::PubAck(a),
+        PacketType::PubRec => Packet::PubRec(a),
+        PacketType::PubRel => Packet::PubRel(a),
+        _ => Packet::PubComp(a),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -665,14 +671,7 @@ mod tests {
                     let reason = ReasonCode::from_u8(code).unwrap();
                     let mut out = Outbound::new(usize::MAX, 0);
                     out.push_ack(t, id, reason, v);
-                    let mut a = Ack::new(id);
-                    a.reason = reason;
-                    let p = match t {
-                        PacketType::PubAck => Packet::PubAck(a),
-                        PacketType::PubRec => Packet::PubRec(a),
-                        PacketType::PubRel => Packet::PubRel(a),
-                        _ => Packet::PubComp(a),
-                    };
+                    let p = ack_packet(t, id, reason);
                     // What the encoder refuses (a reason code before 5.0, or one not allowed
                     // in this packet) is not written either.
                     let mut want = Vec::new();
