@@ -42,7 +42,9 @@ pub struct Driver {
     client: Weak<Handle>,
     url: BrokerUrl,
     transport: TransportOptions,
-    handlers: Handlers,
+    /// The paho-style handlers; `None` while there are none (most connections of a process
+    /// with many of them use the event stream), so an idle task carries no empty set.
+    handlers: Option<Box<Handlers>>,
     reader: Option<Reader>,
     writer: Option<Writer>,
     /// Bytes a TLS or WebSocket reader read: `rbuf[rpos..rlen]` (lent while used).
@@ -97,7 +99,7 @@ impl Driver {
             client,
             transport: TransportOptions::from_options(&options),
             url: options.url,
-            handlers: options.handlers,
+            handlers: options.handlers.any().then(|| Box::new(options.handlers)),
             reader: None,
             writer: None,
             rbuf: None,
@@ -118,7 +120,7 @@ impl Driver {
 
     #[cfg(test)]
     pub(crate) fn handlers_mut(&mut self) -> &mut Handlers {
-        &mut self.handlers
+        self.handlers.get_or_insert_with(Box::default)
     }
 
     /// Drive the client until every handle is dropped (then disconnect gracefully).
@@ -194,7 +196,7 @@ impl Driver {
                 }
             }
             for change in g.route_changes.drain(..) {
-                self.handlers.apply(change);
+                self.handlers.get_or_insert_with(Box::default).apply(change);
             }
             if let Some(rbuf) = &self.rbuf
                 && self.rpos < self.rlen
@@ -376,7 +378,8 @@ impl Driver {
                 Pulled::Message => scratch.as_deref(),
             };
             let Some(event) = event else { continue };
-            if handlers.any()
+            if let Some(handlers) = handlers
+                && handlers.any()
                 && let Some(handle) = client.upgrade()
             {
                 handlers.dispatch(&Client { handle }, event);

@@ -168,3 +168,38 @@ fn a_publisher_faster_than_the_queue_waits_for_room_and_loses_nothing() {
         client.disconnect().await.unwrap();
     });
 }
+
+#[test]
+fn a_topic_handler_added_while_running_to_a_client_without_handlers_fires() {
+    // The driver makes its handler set only when the first handler arrives: a client built
+    // with none gets one at run time, and removing it stops the calls.
+    for v in [ProtocolVersion::V3_1_1, ProtocolVersion::V5] {
+        let addr = rumqttd::start(v);
+        run(LIMIT, async {
+            let client = Client::new(options(addr, v, &format!("rumq-late-{}", v.level())));
+            let mut events = client.events();
+            let (tx, rx) = smol::channel::unbounded::<String>();
+            client.connect().await.unwrap();
+            client
+                .add_topic_handler("late/+", move |_, m| {
+                    let _ = tx.try_send(m.payload_str().into_owned());
+                })
+                .unwrap();
+            client.subscribe("late/#", QoS::AtLeastOnce).unwrap().wait().await.unwrap();
+            client.publish("late/1", b"one", QoS::AtLeastOnce, false).await.unwrap().wait().await.unwrap();
+            assert_eq!(rx.recv().await.unwrap(), "one", "{v}");
+            client.remove_topic_handler("late/+");
+            client.publish("late/2", b"two", QoS::AtLeastOnce, false).await.unwrap().wait().await.unwrap();
+            // The stream sees both messages; the removed handler saw only the first.
+            for want in ["one", "two"] {
+                let Event::Message(m) = expect(&mut events, want, |e| matches!(e, Event::Message(_))).await
+                else {
+                    unreachable!()
+                };
+                assert_eq!(m.payload_str(), want, "{v}");
+            }
+            assert!(rx.try_recv().is_err(), "{v}: the removed handler was called");
+            client.disconnect().await.unwrap();
+        });
+    }
+}
