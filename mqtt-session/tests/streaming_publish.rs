@@ -145,11 +145,7 @@ fn a_streamed_flow_of_a_lost_session_is_handed_back_not_requeued() {
     let token = h.session.publish_streamed(h.now, &Outgoing::new("t", b"", QoS::AtLeastOnce), 10).unwrap();
     write_all(&mut h, &[1; 10]);
     h.take_inbox();
-    h.drop_link();
-    h.advance_to_timeout();
-    h.expect_connect();
-    h.connack(false, Default::default());
-    assert!(h.take_events().contains(&Ev::SessionLost(vec![token])));
+    assert!(h.reconnect(false).contains(&Ev::SessionLost(vec![token])));
     assert_eq!(h.session.queued(), 0);
 }
 
@@ -264,28 +260,16 @@ fn an_aborted_resend_keeps_its_packet_id_out_of_use_until_the_servers_session_en
         // Sent whole; the connection drops before PUBACK / PUBREC: the server may hold the id.
         write_all(&mut h, &payload);
         let id = publishes(&h.take_inbox())[0].0.unwrap();
-        h.drop_link();
-        h.advance_to_timeout();
-        h.expect_connect();
-        h.connack(true, Default::default());
-        h.take_events();
+        h.reconnect(true);
         // The resend is given up part-way.
         h.session.write_payload(h.now, &payload[..100]);
         assert!(h.session.abort_payload(h.now).is_some(), "{v} {qos:?}");
-        h.drop_link();
-        h.advance_to_timeout();
-        h.expect_connect();
-        h.connack(true, Default::default());
-        h.take_events();
+        h.reconnect(true);
         let used = cycle_ids(&mut h);
         assert_eq!(used.len(), usize::from(u16::MAX) - 1, "{v} {qos:?}: every other id was used");
         assert!(!used.contains(&id), "{v} {qos:?}: id {id} used again while the server may hold it");
         // A connection without the session: the server holds nothing, the id is free again.
-        h.drop_link();
-        h.advance_to_timeout();
-        h.expect_connect();
-        h.connack(false, Default::default());
-        h.take_events();
+        h.reconnect(false);
         assert!(
             cycle_ids(&mut h).contains(&id),
             "{v} {qos:?}: id {id} free once the server's session is gone"
@@ -306,11 +290,7 @@ fn an_aborted_first_sending_frees_its_packet_id() {
     let raw = h.take_raw();
     assert!(!raw.is_empty());
     assert!(h.session.abort_payload(h.now).is_some());
-    h.drop_link();
-    h.advance_to_timeout();
-    h.expect_connect();
-    h.connack(true, Default::default());
-    h.take_events();
+    h.reconnect(true);
     let used = cycle_ids(&mut h);
     assert_eq!(used.len(), usize::from(u16::MAX), "every id is usable");
 }

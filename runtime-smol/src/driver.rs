@@ -506,7 +506,7 @@ impl Driver {
             (g.session.poll_timeout(), g.stream_full())
         };
         if let Some(d) = deadline.map(|d| self.shared.to_std(d))
-            && self.timer_at.is_none_or(|t| d < t || fires_early(t, d, crate::shared::clock()))
+            && self.timer_at.is_none_or(|t| d < t || fires_early(t, d))
         {
             // An earlier timer than needed is harmless (the session ignores early timeouts),
             // but not free: see `fires_early`.
@@ -596,7 +596,8 @@ impl Driver {
 /// that has passed away (the CONNACK's, or a keep-alive deadline pushed back by traffic),
 /// while a busy connection, whose keep-alive deadline moves with every packet, re-arms at
 /// most about twice per keep-alive interval (re-arming wakes the reactor).
-fn fires_early(armed: std::time::Instant, due: std::time::Instant, now: std::time::Instant) -> bool {
+fn fires_early(armed: std::time::Instant, due: std::time::Instant) -> bool {
+    let now = crate::shared::clock();
     armed < due && armed.saturating_duration_since(now) < due.saturating_duration_since(now) / 2
 }
 

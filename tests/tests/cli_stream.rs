@@ -42,6 +42,17 @@ fn subscribed(mut cmd: Command, what: &str) -> (std::process::Child, std::thread
     (sub, std::thread::spawn(move || std::io::read_to_string(stderr).unwrap_or_default()))
 }
 
+/// A fresh directory `sansmqtt-NAME-PID` in the temporary directory, with `content` in its
+/// `big.bin`: the directory and the file's path.
+fn dir_with_file(name: &str, content: &[u8]) -> (std::path::PathBuf, std::path::PathBuf) {
+    let dir = std::env::temp_dir().join(format!("sansmqtt-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("big.bin");
+    std::fs::write(&file, content).unwrap();
+    (dir, file)
+}
+
 /// The peak RSS in KiB of `bin` run with `args`, sampled from /proc every millisecond until
 /// it exits, and its exit code. A run over before its first sample (a small publish can be)
 /// is run again, up to 10 times.
@@ -96,12 +107,8 @@ fn an_8_mib_file_streams_from_pub_f_to_sub_out_with_bounded_memory() {
     }
     let Some(broker) = Mosquitto::start("cli-stream", "") else { return };
     let (publisher, subscriber) = our_binaries();
-    let dir = std::env::temp_dir().join(format!("sansmqtt-cli-stream-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
     let content: Vec<u8> = (0..FILE).map(byte).collect();
-    let file = dir.join("big.bin");
-    std::fs::write(&file, &content).unwrap();
+    let (dir, file) = dir_with_file("cli-stream", &content);
     let port = broker.addr.port().to_string();
     for v in ["mqttv311", "mqttv5"] {
         for qos in ["0", "1", "2"] {
@@ -215,12 +222,8 @@ fn sub_out_leaves_no_complete_looking_file_for_a_message_cut_off_and_writes_it_w
     }
     let Some(broker) = Mosquitto::start("cli-stream-cut", "") else { return };
     let (publisher, subscriber) = our_binaries();
-    let dir = std::env::temp_dir().join(format!("sansmqtt-cli-stream-cut-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
     let content: Vec<u8> = (0..BIG).map(|i| byte(i * 3)).collect();
-    let file = dir.join("big.bin");
-    std::fs::write(&file, &content).unwrap();
+    let (dir, file) = dir_with_file("cli-stream-cut", &content);
     for v in ["mqttv311", "mqttv5"] {
         let proxy = Proxy::start(broker.addr);
         let out = dir.join(v);

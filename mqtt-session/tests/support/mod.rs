@@ -305,6 +305,16 @@ impl Harness {
         self.take_events()
     }
 
+    /// The transport drops; after the backoff the session reconnects and the broker answers
+    /// `session_present`. The events of the reconnection (the first of them `Disconnected`).
+    pub fn reconnect(&mut self, session_present: bool) -> Vec<Ev> {
+        self.drop_link();
+        self.advance_to_timeout();
+        self.expect_connect();
+        self.connack(session_present, ConnAckProperties::default());
+        self.take_events()
+    }
+
     pub fn expect_connect(&mut self) -> sansmqtt_proto::Connect<'static> {
         let inbox = self.take_inbox();
         match inbox.as_slice() {
